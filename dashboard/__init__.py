@@ -1,0 +1,1 @@
+"""lifecircle Streamlit dashboard: thin pages over geo."""

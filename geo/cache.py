@@ -1,0 +1,123 @@
+"""An on-disk cache of parsed districts: GeoParquet/Parquet tables plus a JSON manifest.
+
+An entry is a folder named by a key of its source content and settings. It is written to
+a temporary folder and renamed into place, so a crash never leaves half an entry. The
+manifest holds the SHA-256 of every table; an entry that fails the check, or cannot be
+read, is treated as missing and rebuilt, never trusted.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import os
+import shutil
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pyarrow.parquet as pq
+import pyproj
+import shapely
+
+from geo.errors import CacheError
+
+log = logging.getLogger(__name__)
+MANIFEST = "manifest.json"
+
+
+def make_key(*parts: str) -> str:
+    """A short stable hex key of the given parts."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode("utf-8"))
+        h.update(b"\x00")
+    return h.hexdigest()[:24]
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_entry(
+    folder: Path, frames: Mapping[str, pd.DataFrame], meta: Mapping[str, Any]
+) -> None:
+    """Write tables and metadata atomically as cache entry ``folder``."""
+    parent = folder.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = parent / f".{folder.name}.{uuid.uuid4().hex}.tmp"
+        tmp.mkdir()
+    except OSError as exc:
+        raise CacheError(f"cannot write the cache folder {parent}: {exc.strerror}") from exc
+    try:
+        files: dict[str, dict[str, str]] = {}
+        for name, frame in frames.items():
+            target = tmp / f"{name}.parquet"
+            crs = ""
+            if isinstance(frame, gpd.GeoDataFrame):
+                frame.to_parquet(target)
+                kind = "geo"
+                crs = frame.crs.to_string() if frame.crs is not None else ""
+            else:
+                frame.to_parquet(target)
+                kind = "table"
+            files[name] = {"kind": kind, "sha256": _sha256(target), "crs": crs}
+        manifest = {"meta": dict(meta), "files": files}
+        (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
+        for path in tmp.iterdir():
+            with path.open("rb") as fh:
+                os.fsync(fh.fileno())
+        if folder.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+        os.replace(tmp, folder)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        log.warning("cache entry %s not written: %s", folder, exc)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def read_entry(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, Any]] | None:
+    """Read a cache entry, or None when it is missing or fails its checks."""
+    manifest_path = folder / MANIFEST
+    if not manifest_path.is_file():
+        return None
+    try:
+        manifest = json.loads(manifest_path.read_text("utf-8"))
+        frames: dict[str, pd.DataFrame] = {}
+        for name, spec in manifest["files"].items():
+            path = folder / f"{name}.parquet"
+            if _sha256(path) != spec["sha256"]:
+                raise ValueError(f"{path.name} does not match its checksum")
+            if spec["kind"] == "geo":
+                frames[name] = _read_geo(path, spec.get("crs", ""))
+            else:
+                frames[name] = pd.read_parquet(path)
+        meta = manifest["meta"]
+        if not isinstance(meta, dict):
+            raise ValueError("manifest meta is not a mapping")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("cache entry %s is corrupt (%s): rebuilding it", folder, exc)
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+    return frames, meta
+
+
+@functools.lru_cache(maxsize=16)
+def _crs(text: str) -> pyproj.CRS | None:
+    return pyproj.CRS.from_user_input(text) if text else None
+
+
+def _read_geo(path: Path, crs: str) -> gpd.GeoDataFrame:
+    # Rebuilding the CRS from GeoParquet's PROJJSON costs ~40 ms a table; the manifest
+    # keeps the CRS code, which is parsed once per process.
+    df = pq.read_table(path).to_pandas()
+    geometry = shapely.from_wkb(df.pop("geometry").to_numpy())
+    return gpd.GeoDataFrame(df, geometry=geometry, crs=_crs(crs))
