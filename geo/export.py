@@ -1,0 +1,212 @@
+"""Writing an analysis to disk: CSV tables, summary.json and a GeoPackage for QGIS.
+
+Coordinates in the CSVs are WGS-84. ``nodes.csv`` leaves a distance empty where nothing
+is within ``limit_m``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.analysis import Analysis
+from geo.doorstep import compound_entrances, doorstep_circles
+from geo.errors import InputFileError
+from geo.gaps import gap_hexagons
+
+GEOPACKAGE_NAME = "lifecircle.gpkg"
+
+
+def nodes_table(analysis: Analysis) -> pd.DataFrame:
+    nodes = analysis.district.network.nodes
+    frame = analysis.access.to_frame()
+    out = pd.DataFrame(
+        {"node_id": nodes.index.to_numpy(), "lon": nodes["lon"].to_numpy(), "lat": nodes["lat"].to_numpy()}
+    )
+    for col in frame.columns:
+        out[col] = frame[col].to_numpy()
+    return out
+
+
+def edges_table(analysis: Analysis) -> pd.DataFrame:
+    edges = analysis.district.network.edges
+    return pd.DataFrame(
+        {"u": edges["u"].to_numpy(), "v": edges["v"].to_numpy(), "length_m": edges["length_m"].to_numpy()}
+    )
+
+
+def facilities_table(analysis: Analysis) -> pd.DataFrame:
+    cols = ["facility_id", "category", "name", "lon", "lat", "node_id", "snap_m", "source"]
+    return pd.DataFrame(analysis.facilities[cols])
+
+
+def summary_dict(analysis: Analysis, *, extra_timings: Mapping[str, float] | None = None) -> dict[str, Any]:
+    d = analysis.district
+    cov = analysis.coverage
+    categories = []
+    for cid in analysis.categories:
+        c = analysis.taxonomy.get(cid)
+        row = cov.by_category.loc[cid]
+        categories.append(
+            {
+                "id": cid,
+                "name_zh": c.name_zh,
+                "name_en": c.name_en,
+                "tier_minutes": c.walk_minutes,
+                "tier_m": c.distance_m,
+                "facilities": int((analysis.facilities["category"] == cid).sum()),
+                "residents_served": round(float(row["served"]), 2),
+                "residents_not_served": round(float(row["not_served"]), 2),
+                "share": round(float(row["share"]), 6),
+                "homes_served": int(row["homes_served"]),
+                "share_by_tier": {
+                    k: round(float(v), 6) for k, v in cov.by_tier.loc[cid].items()
+                },
+            }
+        )
+    timings = {k: round(float(v), 4) for k, v in analysis.timings_s.items()}
+    if extra_timings:
+        timings.update({k: round(float(v), 4) for k, v in extra_timings.items()})
+    return {
+        "district": d.meta.name,
+        "title_zh": d.meta.title_zh,
+        "title_en": d.meta.title_en,
+        "source": d.meta.source,
+        "data_date": d.meta.data_date,
+        "attribution": d.meta.attribution,
+        "crs": d.network.crs,
+        "bbox": list(d.meta.bbox),
+        "limit_m": analysis.limit_m,
+        "walk_speed_kmh": analysis.speed_kmh,
+        "nodes": d.network.n_nodes,
+        "edges": d.network.n_edges,
+        "facilities": int(len(analysis.facilities)),
+        "homes": int(len(analysis.homes)),
+        "residents": round(cov.residents_total, 2),
+        "categories": categories,
+        "completeness": round(cov.completeness, 6),
+        "completeness_residents": round(cov.completeness_residents, 2),
+        "timings_s": timings,
+    }
+
+
+def _write_text_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        Path(tmp).replace(path)
+    finally:
+        if Path(tmp).exists():
+            Path(tmp).unlink()
+
+
+def write_csv(path: Path, frame: pd.DataFrame) -> None:
+    _write_text_atomic(path, frame.to_csv(index=False, float_format="%.3f", lineterminator="\n"))
+
+
+def geo_layers(analysis: Analysis) -> dict[str, gpd.GeoDataFrame]:
+    """Every layer of the GeoPackage, WGS-84."""
+    from geo.service_areas import catchments, served_area
+
+    d = analysis.district
+    net = d.network
+    nodes = nodes_table(analysis)
+    layers: dict[str, gpd.GeoDataFrame] = {
+        "nodes": gpd.GeoDataFrame(
+            nodes, geometry=gpd.points_from_xy(nodes["lon"], nodes["lat"]), crs="EPSG:4326"
+        ),
+        "edges": gpd.GeoDataFrame(
+            edges_table(analysis), geometry=net.edges.geometry.to_numpy(), crs="EPSG:4326"
+        ),
+        "facilities": gpd.GeoDataFrame(
+            facilities_table(analysis), geometry=analysis.facilities.geometry.to_numpy(), crs="EPSG:4326"
+        ),
+    }
+    homes = analysis.homes.copy()
+    for i, cid in enumerate(analysis.categories):
+        homes[f"{cid}_served"] = analysis.served[i]
+    homes["categories_served"] = analysis.served.sum(axis=0) if len(homes) else []
+    layers["homes"] = homes
+    area_rows = []
+    catchment_frames = []
+    for cid in analysis.categories:
+        cat = analysis.taxonomy.get(cid)
+        poly = served_area(net, analysis.access.of(cid), within_m=cat.distance_m)
+        area_rows.append({"category": cid, "name_zh": cat.name_zh, "name_en": cat.name_en,
+                          "within_m": cat.distance_m, "geometry": poly})  # fmt: skip
+        sub = analysis.facilities[analysis.facilities["category"] == cid]
+        if len(sub):
+            catchment_frames.append(
+                catchments(net, analysis.engine, sub, limit_m=analysis.limit_m, boundary=d.boundary)
+            )
+    areas = gpd.GeoDataFrame(area_rows, geometry="geometry", crs=net.crs).to_crs("EPSG:4326")
+    layers["service_areas"] = areas[~areas.geometry.is_empty]
+    if catchment_frames:
+        layers["catchments"] = gpd.GeoDataFrame(pd.concat(catchment_frames, ignore_index=True), crs="EPSG:4326")
+    entrances = compound_entrances(d.entrances, d.areas, crs=net.crs)
+    layers["doorstep_circles"] = doorstep_circles(entrances, d.facilities, crs=net.crs)
+    layers["gap_hexagons"] = gap_hexagons(
+        analysis.homes, analysis.served, categories=analysis.categories
+    )
+    return layers
+
+
+def write_geopackage(path: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
+    """All layers into one GeoPackage, written to a temporary file first."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    if tmp.exists():
+        tmp.unlink()
+    try:
+        for name, layer in layers.items():
+            if layer.empty:
+                continue
+            clean = layer.copy()
+            for col in clean.columns:
+                if col != "geometry" and clean[col].dtype == object:
+                    clean[col] = clean[col].astype(str)
+                elif clean[col].dtype == bool:
+                    clean[col] = clean[col].astype(np.int8)
+            clean.to_file(tmp, layer=name, driver="GPKG")
+        tmp.replace(path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_analysis(analysis: Analysis, out_dir: Path, *, geopackage: bool = True) -> dict[str, Path]:
+    """Write nodes.csv, edges.csv, facilities.csv, summary.json and the GeoPackage."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputFileError(f"cannot create the output folder {out_dir}: {exc.strerror}") from exc
+    paths = {
+        "nodes": out_dir / "nodes.csv",
+        "edges": out_dir / "edges.csv",
+        "facilities": out_dir / "facilities.csv",
+        "summary": out_dir / "summary.json",
+    }
+    write_csv(paths["nodes"], nodes_table(analysis))
+    write_csv(paths["edges"], edges_table(analysis))
+    write_csv(paths["facilities"], facilities_table(analysis))
+    import time
+
+    extra: dict[str, float] = {}
+    if geopackage:
+        t0 = time.perf_counter()
+        paths["geopackage"] = out_dir / GEOPACKAGE_NAME
+        write_geopackage(paths["geopackage"], geo_layers(analysis))
+        extra["layers"] = time.perf_counter() - t0
+    summary = summary_dict(analysis, extra_timings=extra)
+    _write_text_atomic(paths["summary"], json.dumps(summary, ensure_ascii=False, indent=2))
+    return paths
