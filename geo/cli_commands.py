@@ -26,6 +26,20 @@ def register(sub: Any, add_source_args: Callable[..., None]) -> None:
     p.add_argument("--no-geopackage", action="store_true", help="skip the GeoPackage (faster)")
     p.set_defaults(handler=cmd_analyze)
 
+    p = sub.add_parser("map", help="write a standalone HTML map of a district's analysis")
+    add_source_args(p)
+    p.add_argument("--out", type=Path, required=True, help="the HTML file to write")
+    p.add_argument("--category", help="category to colour streets by (default: the first)")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh")
+    p.add_argument("--speed-kmh", type=float, default=None)
+    p.add_argument("--basemap", default="none", choices=["osm", "light", "tianditu", "gaode", "none"])
+    p.set_defaults(handler=cmd_map)
+
+    p = sub.add_parser("dashboard", help="open the dashboard in your browser (Streamlit)")
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--address", default="localhost")
+    p.set_defaults(handler=cmd_dashboard)
+
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     from geo.analysis import analyse
@@ -54,4 +68,49 @@ def cmd_analyze(args: argparse.Namespace) -> int:
               f"served {c['share'] * 100:5.1f}%  not served {c['residents_not_served']:>9.0f}")
     print(f"  life-circle completeness: {summary['completeness'] * 100:.1f}% of residents")
     print(f"  wrote {', '.join(p.name for p in paths.values())} to {args.out}")
+    return EXIT_OK
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    import subprocess
+    import sys
+
+    app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(app),
+        f"--server.port={args.port}", f"--server.address={args.address}",
+        "--server.enableStaticServing=true", "--browser.gatherUsageStats=false",
+    ]  # fmt: skip
+    print(f"lifecircle dashboard: http://{args.address}:{args.port}  (Ctrl+C to stop)")
+    return subprocess.call(cmd)
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    from dashboard.maps import build_map, compute_map_layers
+    from dashboard.offline import standalone_html
+    from geo.analysis import analyse
+    from geo.cli import load_from_args, print_rejected
+    from geo.errors import InputFileError
+    from geo.export import _write_text_atomic
+    from geo.settings import DEFAULT_WALK_SPEED_KMH
+
+    taxonomy, _, district, rejected = load_from_args(args)
+    print_rejected(rejected, label=str(args.facilities))
+    speed = args.speed_kmh if args.speed_kmh is not None else DEFAULT_WALK_SPEED_KMH
+    analysis = analyse(district, taxonomy, speed_kmh=speed)
+    category = args.category or taxonomy.ids[0]
+    taxonomy.get(category)
+    fmap = build_map(
+        analysis,
+        compute_map_layers(analysis, category),
+        category=category,
+        lang=args.lang,
+        basemap=args.basemap,
+        speed_kmh=speed,
+    )
+    out = Path(args.out)
+    if not out.parent.exists():
+        raise InputFileError(f"the folder {out.parent} does not exist")
+    _write_text_atomic(out, standalone_html(fmap))
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB, opens with no internet)")
     return EXIT_OK

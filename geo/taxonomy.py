@@ -298,6 +298,35 @@ def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
     return parse_taxonomy(doc, source=file.name, digest=digest)
 
 
+def retier_by_speed(taxonomy: Taxonomy, *, speed_kmh: float) -> Taxonomy:
+    """A copy whose tier distances are the tier minutes walked at ``speed_kmh``.
+
+    For planners who think in minutes rather than in GB 50180's distances (for example
+    3 km/h for older residents: 5/10/15 minutes become 250/500/750 m).
+    """
+    if not speed_kmh > 0:
+        raise TaxonomyError("walking speed must be positive")
+    metres_per_minute = speed_kmh * 1000.0 / 60.0
+    tiers = {
+        k: Tier(walk_minutes=v.walk_minutes, distance_m=round(v.walk_minutes * metres_per_minute, 1))
+        for k, v in taxonomy.tiers.items()
+    }
+    by_minutes = {v.walk_minutes: tiers[k] for k, v in taxonomy.tiers.items()}
+    categories = tuple(
+        Category(
+            id=c.id, name_zh=c.name_zh, name_en=c.name_en, tier=by_minutes[c.walk_minutes],
+            colour=c.colour, icon=c.icon, rules=c.rules, synonyms=c.synonyms,
+        )
+        for c in taxonomy.categories
+    )  # fmt: skip
+    return Taxonomy(
+        categories=categories,
+        tiers=tiers,
+        source=f"{taxonomy.source} @ {speed_kmh:g} km/h",
+        digest=f"{taxonomy.digest}:{speed_kmh:g}",
+    )
+
+
 def classify_features(
     tag_rows: Iterable[Mapping[str, Any]], taxonomy: Taxonomy
 ) -> list[list[str]]:

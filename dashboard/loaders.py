@@ -1,0 +1,169 @@
+"""Every ``st.cache_data``/``st.cache_resource`` wrapper of the dashboard.
+
+Loaded objects are keyed by plain strings (a data source key, a speed) so that Streamlit
+never hashes a District or an Analysis.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from dashboard.maps import MapLayers, compute_map_layers
+from dashboard.offline import prepare_served_assets
+from geo.analysis import Analysis, analyse
+from geo.district import District, load_district
+from geo.gaps import gap_hexagons
+from geo.settings import Settings
+from geo.taxonomy import Taxonomy, load_taxonomy, retier_by_speed
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """Where the district comes from: ``kind`` is bundled, file or overpass."""
+
+    kind: str
+    value: str  # district name, file path or query text
+    label: str
+    bbox: tuple[float, float, float, float] | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.value}:{self.bbox}"
+
+
+@dataclass(frozen=True)
+class UploadedInventory:
+    """A facility inventory the user uploaded, stored by content hash."""
+
+    path: str
+    coord_system: str
+    name: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.path}:{self.coord_system}"
+
+
+DEFAULT_SOURCE = DataSource(kind="bundled", value="lujiazui", label="lujiazui")
+
+
+@st.cache_resource(show_spinner=False)
+def vendor_assets() -> Path:
+    """Copy the map's JS/CSS from the installed packages into the served static folder."""
+    return prepare_served_assets(STATIC_DIR)
+
+
+@st.cache_resource(show_spinner=False)
+def settings() -> Settings:
+    return Settings()
+
+
+@st.cache_resource(show_spinner=False)
+def base_taxonomy() -> Taxonomy:
+    return load_taxonomy()
+
+
+def taxonomy_for(standard: str, speed_kmh: float) -> Taxonomy:
+    base = base_taxonomy()
+    return retier_by_speed(base, speed_kmh=speed_kmh) if standard == "speed" else base
+
+
+@st.cache_resource(show_spinner=False, max_entries=6)
+def district(source_key: str, _source: DataSource) -> District:
+    taxonomy = base_taxonomy()
+    if _source.kind == "overpass":
+        from geo.overpass import load_overpass_district
+
+        if _source.bbox is not None:
+            return load_overpass_district(bbox=_source.bbox, taxonomy=taxonomy, settings=settings())
+        return load_overpass_district(place=_source.value, taxonomy=taxonomy, settings=settings())
+    return load_district(_source.value, taxonomy=taxonomy, settings=settings(), bbox=_source.bbox)
+
+
+@st.cache_resource(show_spinner=False, max_entries=6)
+def district_with_inventory(
+    source_key: str, inventory_key: str, _source: DataSource, _inventory: UploadedInventory | None
+) -> tuple[District, tuple[object, ...]]:
+    """The district plus the uploaded facilities, and the rejected rows."""
+    base = district(source_key, _source)
+    if _inventory is None:
+        return base, ()
+    from geo.coords import parse_coord_system
+    from geo.inventory import read_facility_inventory
+
+    result = read_facility_inventory(
+        Path(_inventory.path),
+        coord_system=parse_coord_system(_inventory.coord_system),
+        resolve_category=base_taxonomy().resolve,
+    )
+    return base.with_facilities(result.facilities), tuple(result.rejected)
+
+
+@st.cache_resource(show_spinner=False, max_entries=12)
+def analysis(
+    source_key: str,
+    inventory_key: str,
+    standard: str,
+    speed_kmh: float,
+    _source: DataSource,
+    _inventory: UploadedInventory | None,
+) -> Analysis:
+    d, _ = district_with_inventory(source_key, inventory_key, _source, _inventory)
+    return analyse(d, taxonomy_for(standard, speed_kmh), speed_kmh=speed_kmh)
+
+
+def analysis_key(source_key: str, inventory_key: str, standard: str, speed_kmh: float) -> str:
+    return f"{source_key}|{inventory_key}|{standard}|{speed_kmh:g}"
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def map_layers(key: str, category: str, _analysis: Analysis) -> MapLayers:
+    return compute_map_layers(_analysis, category)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def hexagons(key: str, _analysis: Analysis) -> gpd.GeoDataFrame:
+    a = _analysis
+    return gap_hexagons(a.homes, a.served, categories=a.categories)
+
+
+def save_upload(data: bytes, filename: str, folder_name: str) -> Path:
+    """Store an uploaded file under the cache folder by content hash (never by its name)."""
+    digest = hashlib.sha256(data).hexdigest()[:24]
+    suffix = "".join(Path(filename).suffixes[-2:]).lower()
+    safe_suffix = "".join(ch for ch in suffix if ch.isalnum() or ch == ".")[:16]
+    folder = settings().cache_dir / folder_name
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{digest}{safe_suffix}"
+    if not path.exists():
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    return path
+
+
+def coverage_frame(a: Analysis, lang: str) -> pd.DataFrame:
+    """The coverage table with translated headers."""
+    from dashboard.i18n import t
+
+    cov = a.coverage.by_category
+    counts = a.facilities["category"].value_counts()
+    return pd.DataFrame(
+        {
+            t("col_category", lang): [a.taxonomy.get(c).name(lang) for c in cov.index],
+            t("col_tier", lang): [f"{int(m)} {t('minutes', lang)}" for m in cov["tier_minutes"]],
+            t("col_tier_m", lang): cov["tier_m"].round(0).astype(int).to_numpy(),
+            t("col_facilities", lang): [int(counts.get(c, 0)) for c in cov.index],
+            t("col_served", lang): cov["served"].round(0).astype(int).to_numpy(),
+            t("col_not_served", lang): cov["not_served"].round(0).astype(int).to_numpy(),
+            t("col_share", lang): (cov["share"] * 100).round(1).to_numpy(),
+        }
+    )

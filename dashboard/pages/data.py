@@ -1,0 +1,110 @@
+"""Data page: choose the district (bundled, uploaded, Overpass), add a facility inventory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import loaders, state
+from dashboard.i18n import t
+from dashboard.loaders import DataSource, UploadedInventory
+from dashboard.sidebar import current_lang, render_sidebar
+from geo.district import bundled_districts, parse_bbox
+from geo.errors import LifecircleError, OfflineError
+
+lang = current_lang()
+st.title(t("data_title", lang))
+
+st.subheader(t("data_source", lang))
+kind = st.radio(
+    t("data_source", lang),
+    options=["bundled", "file", "overpass"],
+    format_func=lambda k: t({"bundled": "source_bundled", "file": "source_upload",
+                             "overpass": "source_overpass"}[k], lang),  # fmt: skip
+    horizontal=True,
+    label_visibility="collapsed",
+)
+bundled = bundled_districts()
+if kind == "bundled":
+    name = st.selectbox(
+        t("district", lang), options=list(bundled), format_func=lambda n: bundled[n].title_zh
+        if lang == "zh" else bundled[n].title_en
+    )
+    if st.button(t("use_this", lang), key="use_bundled"):
+        st.session_state[state.SOURCE] = DataSource(kind="bundled", value=name, label=name)
+        st.rerun()
+elif kind == "file":
+    upload = st.file_uploader(t("upload_osm", lang), type=["osm", "bz2", "pbf", "xml"])
+    bbox_text = st.text_input(t("bbox", lang), value="", key="upload_bbox")
+    if upload is not None and st.button(t("use_this", lang), key="use_file"):
+        try:
+            bbox = parse_bbox(bbox_text) if bbox_text.strip() else None
+            path = loaders.save_upload(upload.getvalue(), upload.name, "uploads")
+            source = DataSource(kind="file", value=str(path), label=upload.name, bbox=bbox)
+            with st.spinner(t("loading", lang)):
+                loaders.district(source.key, source)
+            st.session_state[state.SOURCE] = source
+            st.rerun()
+        except LifecircleError as exc:
+            st.error(f"{t('error', lang)}: {exc}")
+else:
+    place = st.text_input(t("place_name", lang), value="")
+    bbox_text = st.text_input(t("bbox", lang), value="", key="overpass_bbox")
+    if st.button(t("download", lang)):
+        try:
+            bbox = parse_bbox(bbox_text) if bbox_text.strip() else None
+            if bbox is None and not place.strip():
+                raise LifecircleError(t("place_name", lang) + " / " + t("bbox", lang) + "?")
+            source = DataSource(kind="overpass", value=place.strip() or bbox_text, label=place or bbox_text,
+                                bbox=bbox)  # fmt: skip
+            with st.spinner(t("loading", lang)):
+                loaders.district(source.key, source)
+            st.session_state[state.SOURCE] = source
+            st.rerun()
+        except OfflineError:
+            st.error(t("offline_msg", lang))
+        except LifecircleError as exc:
+            st.error(f"{t('error', lang)}: {exc}")
+
+st.subheader(t("inventory", lang))
+inv_file = st.file_uploader(t("inventory", lang), type=["csv", "xlsx", "geojson", "json"],
+                            label_visibility="collapsed")  # fmt: skip
+crs = st.selectbox(
+    t("inventory_crs", lang), options=["wgs84", "gcj02", "bd09"],
+    format_func=lambda c: t(f"crs_{c}", lang),
+)
+cols = st.columns(2)
+if inv_file is not None and cols[0].button(t("use_this", lang), key="use_inventory"):
+    path = loaders.save_upload(inv_file.getvalue(), inv_file.name, "inventories")
+    st.session_state[state.INVENTORY] = UploadedInventory(path=str(path), coord_system=crs, name=inv_file.name)
+if st.session_state.get(state.INVENTORY) is not None and cols[1].button(t("clear_inventory", lang)):
+    st.session_state[state.INVENTORY] = None
+
+ctx = render_sidebar()
+if ctx is None:
+    st.stop()
+a = ctx.analysis
+source = st.session_state.get(state.SOURCE, loaders.DEFAULT_SOURCE)
+inventory = st.session_state.get(state.INVENTORY)
+if inventory is not None:
+    _, rejected = loaders.district_with_inventory(source.key, inventory.key, source, inventory)
+    n_inv = int(a.facilities["source"].astype(str).str.startswith("inventory").sum())
+    st.success(t("inventory_loaded", lang, n=n_inv))
+    if rejected:
+        st.warning(t("inventory_rejected", lang, n=len(rejected)))
+        st.dataframe(pd.DataFrame([r.__dict__ for r in rejected]), hide_index=True)
+
+meta = a.district.meta
+net = a.district.network
+st.subheader(t("provenance", lang))
+st.markdown(f"**{meta.title(lang)}** — `{Path(meta.source).name}`")
+st.write(t("network_summary", lang, nodes=net.n_nodes, edges=net.n_edges, pieces=len(net.component_sizes())))
+st.write(f"{t('data_date', lang)}: {meta.data_date or '—'}")
+st.write(f"{t('provenance', lang)}: {meta.provenance}")
+st.write(f"{t('attribution', lang)}: {meta.attribution}")
+counts = a.facilities.groupby(["category", "source"]).size().rename("n").reset_index()
+counts["category"] = [a.taxonomy.get(c).name(lang) for c in counts["category"]]
+counts.columns = [t("col_category", lang), t("col_source", lang), t("col_facilities", lang)]
+st.dataframe(counts, hide_index=True)

@@ -1,0 +1,100 @@
+"""Map page: streets by walking time, facilities, service areas, doorstep circles, gaps."""
+
+from __future__ import annotations
+
+import folium
+import shapely
+import streamlit as st
+from streamlit_folium import st_folium
+
+from dashboard import loaders, maps, state
+from dashboard.i18n import t
+from dashboard.offline import make_offline, standalone_html
+from dashboard.sidebar import render_sidebar
+from geo.errors import LifecircleError
+
+ctx = render_sidebar()
+if ctx is None:
+    st.stop()
+lang, a = ctx.lang, ctx.analysis
+cat = a.taxonomy.get(ctx.category)
+st.title(f"{t('app_title', lang)} · {a.district.meta.title(lang)}")
+st.caption(t("app_subtitle", lang))
+
+row = a.coverage.by_category.loc[ctx.category]
+c1, c2, c3, c4 = st.columns(4)
+c1.metric(t("metric_residents", lang), f"{a.coverage.residents_total:,.0f}")
+c2.metric(f"{t('metric_served', lang)} · {cat.name(lang)}", f"{row['share'] * 100:.1f}%")
+c3.metric(t("metric_not_served", lang), f"{row['not_served']:,.0f}")
+c4.metric(
+    t("metric_completeness", lang),
+    f"{a.coverage.completeness * 100:.1f}%",
+    help=t("completeness_help", lang),
+)
+
+with st.spinner(t("computing", lang)):
+    layers = loaders.map_layers(ctx.analysis_key, ctx.category, a)
+    fmap = maps.build_map(
+        a,
+        layers,
+        category=ctx.category,
+        lang=lang,
+        basemap=ctx.basemap,
+        speed_kmh=ctx.speed_kmh,
+        colour_by=ctx.colour_by,
+        tianditu_key=ctx.tianditu_key,
+    )
+make_offline(fmap, mode="served")
+
+# The click of the previous run (st_folium keeps its value under its key).
+clicked = (st.session_state.get(state.MAP_KEY) or {}).get("last_clicked")
+iso_group = folium.FeatureGroup(name=t("layer_isochrone", lang))
+reach = None
+if clicked:
+    from geo.service_areas import isochrone
+
+    try:
+        iso = isochrone(
+            a.district.network,
+            a.engine,
+            lon=float(clicked["lng"]),
+            lat=float(clicked["lat"]),
+            within_m=(a.limit_m,),
+            speed_kmh=ctx.speed_kmh,
+        )
+        shift = maps.shift_for(ctx.basemap)
+        for geom in iso.geometry:
+            maps._geojson(shift(geom), "isochrone", colour="#3f007d", weight=2, fill=True,
+                          fill_opacity=0.12).add_to(iso_group)  # fmt: skip
+        point = shift(shapely.Point(float(clicked["lng"]), float(clicked["lat"])))
+        folium.CircleMarker((point.y, point.x), radius=6, color="#3f007d", fill=True).add_to(iso_group)
+        reach = maps.reach_table(
+            a, lon=float(clicked["lng"]), lat=float(clicked["lat"]), speed_kmh=ctx.speed_kmh, lang=lang
+        )
+    except LifecircleError as exc:
+        st.warning(str(exc))
+
+st.caption(t("click_hint", lang))
+st_folium(
+    fmap,
+    key=state.MAP_KEY,
+    height=620,
+    use_container_width=True,
+    returned_objects=["last_clicked"],
+    feature_group_to_add=iso_group,
+)
+if reach is not None:
+    st.subheader(t("reach_title", lang))
+    if reach.empty:
+        st.info(t("reach_none", lang))
+    else:
+        st.dataframe(reach, hide_index=True, use_container_width=True)
+
+st.download_button(
+    t("export_html", lang),
+    data=lambda: standalone_html(fmap).encode("utf-8"),
+    file_name=f"lifecircle-{a.district.meta.name}-{ctx.category}.html",
+    mime="text/html",
+    on_click="ignore",
+    icon=":material/download:",
+)

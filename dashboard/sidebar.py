@@ -1,0 +1,140 @@
+"""The shared sidebar: language, category, tier, walking speed, basemap."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import streamlit as st
+
+from dashboard import loaders, state
+from dashboard.i18n import LANGS, pick_lang, t
+from dashboard.loaders import DEFAULT_SOURCE, DataSource, UploadedInventory
+from geo.analysis import Analysis
+from geo.errors import LifecircleError
+from geo.settings import DEFAULT_WALK_SPEED_KMH
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every page needs: the language, the analysis and the sidebar's choices."""
+
+    lang: str
+    analysis: Analysis
+    analysis_key: str
+    category: str
+    tier_minutes: int | None  # None = each category's own tier
+    speed_kmh: float
+    basemap: str
+    colour_by: str
+    tianditu_key: str | None
+
+    @property
+    def tier_m(self) -> float:
+        if self.tier_minutes is None:
+            return self.analysis.taxonomy.get(self.category).distance_m
+        for tier in self.analysis.taxonomy.tiers.values():
+            if tier.walk_minutes == self.tier_minutes:
+                return tier.distance_m
+        return self.analysis.taxonomy.get(self.category).distance_m
+
+
+def current_lang() -> str:
+    """The language: the sidebar's choice, else ``?lang=``, else the browser's locale."""
+    if state.LANG not in st.session_state:
+        query = st.query_params.get("lang")
+        st.session_state[state.LANG] = pick_lang(query, st.context.locale)
+    return str(st.session_state[state.LANG])
+
+
+def language_picker() -> str:
+    lang = current_lang()
+    choice = st.sidebar.segmented_control(
+        t("language", lang),
+        options=list(LANGS),
+        format_func=lambda code: {"zh": "中文", "en": "English"}[code],
+        default=lang,
+        key="lang_picker",
+    )
+    if choice and choice != lang:
+        st.session_state[state.LANG] = choice
+        st.query_params["lang"] = choice
+        st.rerun()
+    if st.query_params.get("lang") != lang:
+        st.query_params["lang"] = lang
+    return lang
+
+
+def data_source() -> tuple[DataSource, UploadedInventory | None]:
+    source = st.session_state.get(state.SOURCE, DEFAULT_SOURCE)
+    inventory = st.session_state.get(state.INVENTORY)
+    return source, inventory
+
+
+def render_sidebar() -> Context | None:
+    """Draw the sidebar and load the analysis it asks for (None if that failed)."""
+    lang = language_picker()
+    source, inventory = data_source()
+    inv_key = inventory.key if inventory else "-"
+    taxonomy = loaders.base_taxonomy()
+    ids = taxonomy.ids
+
+    with st.sidebar:
+        category = st.selectbox(
+            t("category", lang),
+            options=ids,
+            format_func=lambda c: taxonomy.get(c).name(lang),
+            key=state.CATEGORY,
+        )
+        tier_options: list[int | None] = [None, *sorted(t_.walk_minutes for t_ in taxonomy.tiers.values())]
+        tier = st.selectbox(
+            t("tier", lang),
+            options=tier_options,
+            format_func=lambda m: t("own_tier", lang) if m is None else f"{m} {t('minutes', lang)}",
+            key=state.TIER,
+        )
+        speed = float(
+            st.slider(t("speed", lang), 2.0, 6.0, DEFAULT_WALK_SPEED_KMH, 0.5, key=state.SPEED)
+        )
+        standard = st.radio(
+            t("standard", lang),
+            options=["gb", "speed"],
+            format_func=lambda s: t(f"standard_{s}", lang),
+            key=state.STANDARD,
+        )
+        basemap = st.selectbox(
+            t("basemap", lang),
+            options=["osm", "light", "tianditu", "gaode", "none"],
+            format_func=lambda b: t(f"basemap_{b}", lang),
+            key=state.BASEMAP,
+        )
+        tianditu_key = os.environ.get("TIANDITU_KEY") or None
+        if basemap == "tianditu" and not tianditu_key:
+            st.caption(t("tianditu_key_missing", lang))
+        colour_by = st.radio(
+            t("street_colour", lang),
+            options=["time", "count"],
+            format_func=lambda c: t(f"colour_{c}", lang),
+            key=state.COLOUR_BY,
+        )
+    key = loaders.analysis_key(source.key, inv_key, str(standard), speed)
+    try:
+        with st.spinner(t("computing", lang)):
+            analysis = loaders.analysis(source.key, inv_key, str(standard), speed, source, inventory)
+    except LifecircleError as exc:
+        st.error(f"{t('error', lang)}: {exc}")
+        return None
+    st.sidebar.caption(
+        f"{analysis.district.meta.title(lang)} · {t('osm_attribution', lang)}"
+    )
+    return Context(
+        lang=lang,
+        analysis=analysis,
+        analysis_key=key,
+        category=str(category),
+        tier_minutes=tier,
+        speed_kmh=speed,
+        basemap=str(basemap),
+        colour_by=str(colour_by),
+        tianditu_key=tianditu_key,
+    )
