@@ -28,14 +28,24 @@ def default_cache_dir() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "lifecircle"
 
 
+def default_overpass_url() -> str:
+    """``$LIFECIRCLE_OVERPASS_URL`` (for example a local Overpass instance), else the public one."""
+    return os.environ.get("LIFECIRCLE_OVERPASS_URL") or DEFAULT_OVERPASS_URL
+
+
+def default_nominatim_url() -> str:
+    """``$LIFECIRCLE_NOMINATIM_URL``, else the public Nominatim."""
+    return os.environ.get("LIFECIRCLE_NOMINATIM_URL") or DEFAULT_NOMINATIM_URL
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything that changes how a district is loaded or analysed."""
 
     cache_dir: Path = field(default_factory=default_cache_dir)
     walk_speed_kmh: float = DEFAULT_WALK_SPEED_KMH
-    overpass_url: str = DEFAULT_OVERPASS_URL
-    nominatim_url: str = DEFAULT_NOMINATIM_URL
+    overpass_url: str = field(default_factory=default_overpass_url)
+    nominatim_url: str = field(default_factory=default_nominatim_url)
     overpass_timeout_s: int = 180
     use_cache: bool = True
 

@@ -7,6 +7,7 @@ in the same format for their city's standard.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -278,6 +279,10 @@ def parse_taxonomy(doc: Any, *, source: str, digest: str = "") -> Taxonomy:
                 synonyms=tuple(str(s) for s in synonyms),
             )
         )
+    if not digest:
+        # A taxonomy built in memory still needs a stable identity for cache keys.
+        text = json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str)
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return Taxonomy(categories=tuple(categories), tiers=tiers, source=source, digest=digest)
 
 
