@@ -8,16 +8,20 @@ import streamlit as st
 
 from dashboard import loaders
 from dashboard.i18n import t
-from dashboard.sidebar import current_lang
+from dashboard.sidebar import current_lang, render_sidebar
 
 HERE = Path(__file__).resolve().parent
 
-st.set_page_config(page_title="lifecircle · 15分钟社区生活圈", page_icon="🏘️", layout="wide")
+st.set_page_config(page_title="lifecircle · 15分钟社区生活圈", page_icon=":material/location_city:", layout="wide")
 loaders.vendor_assets()
 lang = current_lang()
 pages = [
-    st.Page(HERE / "pages" / "map.py", title=t("page_map", lang), icon="🗺️", url_path="map", default=True),
-    st.Page(HERE / "pages" / "gaps.py", title=t("page_gaps", lang), icon="📊", url_path="gaps"),
-    st.Page(HERE / "pages" / "data.py", title=t("page_data", lang), icon="🗂️", url_path="data"),
+    st.Page(HERE / "pages" / "map.py", title=t("page_map", lang), icon=":material/map:", url_path="map", default=True),
+    st.Page(HERE / "pages" / "gaps.py", title=t("page_gaps", lang), icon=":material/bar_chart:", url_path="gaps"),
+    st.Page(HERE / "pages" / "scenarios.py", title=t("page_scenarios", lang), icon=":material/edit_location_alt:", url_path="scenarios"),
+    st.Page(HERE / "pages" / "data.py", title=t("page_data", lang), icon=":material/database:", url_path="data"),
 ]
-st.navigation(pages).run()
+nav = st.navigation(pages)
+# The sidebar lives in the entrypoint so that its widgets keep their values across pages.
+render_sidebar()
+nav.run()

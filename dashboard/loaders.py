@@ -17,6 +17,9 @@ import streamlit as st
 from dashboard.maps import MapLayers, compute_map_layers
 from dashboard.offline import prepare_served_assets
 from geo.analysis import Analysis, analyse
+from geo.comparison import Comparison, apply_scenario, compare
+from geo.scenario import Scenario
+from geo.scenario_store import ScenarioStore
 from geo.district import District, load_district
 from geo.gaps import gap_hexagons
 from geo.settings import Settings
@@ -167,3 +170,67 @@ def coverage_frame(a: Analysis, lang: str) -> pd.DataFrame:
             t("col_share", lang): (cov["share"] * 100).round(1).to_numpy(),
         }
     )
+
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+@st.cache_resource(show_spinner=False)
+def scenario_store() -> ScenarioStore:
+    import os
+
+    folder = Path(os.environ.get("LIFECIRCLE_SCENARIO_DIR") or SCENARIO_DIR)
+    return ScenarioStore(folder, taxonomy=base_taxonomy())
+
+
+def _scenario_key(scenario: Scenario) -> str:
+    body = "|".join(sorted(i.signature() for i in scenario.interventions))
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:20]
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _scenario_analysis(key: str, scenario_key: str, _scenario: Scenario, _base: Analysis) -> Analysis:
+    return apply_scenario(_base, _scenario)
+
+
+def scenario_analysis(analysis_key: str, scenario: Scenario, base: Analysis) -> Analysis:
+    """The scenario applied to the baseline (cached by the interventions' content)."""
+    return _scenario_analysis(analysis_key, _scenario_key(scenario), scenario, base)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _scenario_comparison(key: str, scenario_key: str, _base: Analysis, _after: Analysis) -> Comparison:
+    return compare(_base, _after)
+
+
+def scenario_comparison(analysis_key: str, scenario: Scenario, base: Analysis, after: Analysis) -> Comparison:
+    return _scenario_comparison(analysis_key, _scenario_key(scenario), base, after)
+
+
+def side_by_side(a: object, b: object, lang: str) -> pd.DataFrame:
+    """Residents served per category in two analyses (baseline or scenarios)."""
+    from dashboard.i18n import t
+
+    assert isinstance(a, Analysis) and isinstance(b, Analysis)
+    ca, cb = a.coverage.by_category, b.coverage.by_category
+    rows = pd.DataFrame(
+        {
+            t("col_category", lang): [a.taxonomy.get(c).name(lang) for c in ca.index],
+            "A": ca["served"].round(0).astype(int).to_numpy(),
+            "A %": (ca["share"] * 100).round(1).to_numpy(),
+            "B": cb["served"].round(0).astype(int).to_numpy(),
+            "B %": (cb["share"] * 100).round(1).to_numpy(),
+            "B − A": (cb["served"] - ca["served"]).round(0).astype(int).to_numpy(),
+        }
+    )
+    total = pd.DataFrame(
+        {
+            t("col_category", lang): [t("metric_completeness", lang)],
+            "A": [round(a.coverage.completeness_residents)],
+            "A %": [round(a.coverage.completeness * 100, 1)],
+            "B": [round(b.coverage.completeness_residents)],
+            "B %": [round(b.coverage.completeness * 100, 1)],
+            "B − A": [round(b.coverage.completeness_residents - a.coverage.completeness_residents)],
+        }
+    )
+    return pd.concat([rows, total], ignore_index=True)

@@ -71,8 +71,24 @@ def data_source() -> tuple[DataSource, UploadedInventory | None]:
     return source, inventory
 
 
+CONTEXT_KEY = "_context"
+
+
+def page_context() -> Context | None:
+    """The context the entrypoint's sidebar computed for this run."""
+    ctx = st.session_state.get(CONTEXT_KEY)
+    return ctx if isinstance(ctx, Context) else None
+
+
 def render_sidebar() -> Context | None:
     """Draw the sidebar and load the analysis it asks for (None if that failed)."""
+    st.session_state[CONTEXT_KEY] = None
+    ctx = _render_sidebar()
+    st.session_state[CONTEXT_KEY] = ctx
+    return ctx
+
+
+def _render_sidebar() -> Context | None:
     lang = language_picker()
     source, inventory = data_source()
     inv_key = inventory.key if inventory else "-"
@@ -80,6 +96,10 @@ def render_sidebar() -> Context | None:
     ids = taxonomy.ids
 
     with st.sidebar:
+        if state.CATEGORY not in st.session_state:
+            # Open on a category the sample data actually has (OSM has no elderly care
+            # in Lujiazui), so the first map means something.
+            st.session_state[state.CATEGORY] = "clinic" if "clinic" in ids else ids[0]
         category = st.selectbox(
             t("category", lang),
             options=ids,

@@ -10,7 +10,7 @@ import streamlit as st
 from dashboard import loaders, state
 from dashboard.i18n import t
 from dashboard.loaders import DataSource, UploadedInventory
-from dashboard.sidebar import current_lang, render_sidebar
+from dashboard.sidebar import current_lang, page_context
 from geo.district import bundled_districts, parse_bbox
 from geo.errors import LifecircleError, OfflineError
 
@@ -82,7 +82,7 @@ if inv_file is not None and cols[0].button(t("use_this", lang), key="use_invento
 if st.session_state.get(state.INVENTORY) is not None and cols[1].button(t("clear_inventory", lang)):
     st.session_state[state.INVENTORY] = None
 
-ctx = render_sidebar()
+ctx = page_context()
 if ctx is None:
     st.stop()
 a = ctx.analysis

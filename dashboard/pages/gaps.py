@@ -11,9 +11,9 @@ from streamlit_folium import st_folium
 from dashboard import loaders, maps, state
 from dashboard.i18n import t
 from dashboard.offline import make_offline
-from dashboard.sidebar import render_sidebar
+from dashboard.sidebar import page_context
 
-ctx = render_sidebar()
+ctx = page_context()
 if ctx is None:
     st.stop()
 lang, a = ctx.lang, ctx.analysis
@@ -28,7 +28,7 @@ c3.metric(t("metric_not_served", lang) + f" · {a.taxonomy.get(ctx.category).nam
 
 st.subheader(t("coverage_table", lang))
 table = loaders.coverage_frame(a, lang)
-st.dataframe(table, hide_index=True, use_container_width=True)
+st.dataframe(table, hide_index=True, width="stretch")
 
 st.subheader(t("coverage_chart", lang))
 by_tier = cov.by_tier.copy()
@@ -60,7 +60,7 @@ worst = pd.DataFrame(
 )
 left, right = st.columns([3, 2])
 with right:
-    st.dataframe(worst.head(15), hide_index=True, use_container_width=True)
+    st.dataframe(worst.head(15), hide_index=True, width="stretch")
 with left:
     shift = maps.shift_for(ctx.basemap)
     gmap = maps.new_map(a, basemap=ctx.basemap, lang=lang, tianditu_key=ctx.tianditu_key)

@@ -10,10 +10,10 @@ from streamlit_folium import st_folium
 from dashboard import loaders, maps, state
 from dashboard.i18n import t
 from dashboard.offline import make_offline, standalone_html
-from dashboard.sidebar import render_sidebar
+from dashboard.sidebar import page_context
 from geo.errors import LifecircleError
 
-ctx = render_sidebar()
+ctx = page_context()
 if ctx is None:
     st.stop()
 lang, a = ctx.lang, ctx.analysis
@@ -88,7 +88,7 @@ if reach is not None:
     if reach.empty:
         st.info(t("reach_none", lang))
     else:
-        st.dataframe(reach, hide_index=True, use_container_width=True)
+        st.dataframe(reach, hide_index=True, width="stretch")
 
 st.download_button(
     t("export_html", lang),
