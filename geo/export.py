@@ -112,7 +112,12 @@ def _write_text_atomic(path: Path, text: str) -> None:
 
 
 def write_csv(path: Path, frame: pd.DataFrame) -> None:
-    _write_text_atomic(path, frame.to_csv(index=False, float_format="%.3f", lineterminator="\n"))
+    """CSV with coordinates to 1e-7 degrees (~1 cm) and metres to the millimetre."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype.kind == "f":
+            out[col] = out[col].round(7 if col in ("lon", "lat") else 3)
+    _write_text_atomic(path, out.to_csv(index=False, lineterminator="\n"))
 
 
 def geo_layers(analysis: Analysis) -> dict[str, gpd.GeoDataFrame]:
