@@ -1,46 +1,61 @@
 """lifecircle's pure core: OSM data, taxonomy, walking network, accessibility, scenarios.
 
-It never imports streamlit; the dashboard and the CLI are thin layers over it.
+It never imports streamlit; the dashboard and the CLI are thin layers over it. Names are
+imported lazily, so that ``lifecircle --help`` does not pay for osmnx and geopandas.
 """
 
 from __future__ import annotations
 
-from geo.district import District, DistrictMeta, bundled_districts, load_district
-from geo.errors import (
-    CacheError,
-    CoordinateError,
-    InputFileError,
-    LifecircleError,
-    NetworkError,
-    OfflineError,
-    OsmDataError,
-    TaxonomyError,
-)
-from geo.network import WalkNetwork, utm_crs_for
-from geo.osm import is_walkable, read_osm_file
-from geo.settings import Settings, default_cache_dir
-from geo.taxonomy import Category, Taxonomy, load_taxonomy
+import importlib
+from typing import Any
 
-__all__ = [
-    "CacheError",
-    "Category",
-    "CoordinateError",
-    "District",
-    "DistrictMeta",
-    "InputFileError",
-    "LifecircleError",
-    "NetworkError",
-    "OfflineError",
-    "OsmDataError",
-    "Settings",
-    "Taxonomy",
-    "TaxonomyError",
-    "WalkNetwork",
-    "bundled_districts",
-    "default_cache_dir",
-    "is_walkable",
-    "load_district",
-    "load_taxonomy",
-    "read_osm_file",
-    "utm_crs_for",
-]
+_EXPORTS = {
+    "Analysis": "geo.analysis",
+    "analyse": "geo.analysis",
+    "add_facility": "geo.analysis",
+    "DistanceEngine": "geo.access",
+    "AccessResult": "geo.access",
+    "District": "geo.district",
+    "DistrictMeta": "geo.district",
+    "bundled_districts": "geo.district",
+    "load_district": "geo.district",
+    "load_overpass_district": "geo.overpass",
+    "CacheError": "geo.errors",
+    "CoordinateError": "geo.errors",
+    "InputFileError": "geo.errors",
+    "LifecircleError": "geo.errors",
+    "NetworkError": "geo.errors",
+    "OfflineError": "geo.errors",
+    "OsmDataError": "geo.errors",
+    "TaxonomyError": "geo.errors",
+    "WalkNetwork": "geo.network",
+    "utm_crs_for": "geo.network",
+    "is_walkable": "geo.osm",
+    "read_osm_file": "geo.osm",
+    "Settings": "geo.settings",
+    "default_cache_dir": "geo.settings",
+    "Category": "geo.taxonomy",
+    "Taxonomy": "geo.taxonomy",
+    "load_taxonomy": "geo.taxonomy",
+    "CoordSystem": "geo.coords",
+    "parse_coord_system": "geo.coords",
+    "to_wgs84": "geo.coords",
+    "from_wgs84": "geo.coords",
+    "read_facility_inventory": "geo.inventory",
+    "Scenario": "geo.scenario",
+    "loads_scenario": "geo.scenario",
+    "ScenarioStore": "geo.scenario_store",
+    "apply_scenario": "geo.comparison",
+    "compare": "geo.comparison",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'geo' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
