@@ -47,6 +47,9 @@ _EXPORTS = {
     "ScenarioStore": "geo.scenario_store",
     "apply_scenario": "geo.comparison",
     "compare": "geo.comparison",
+    "SurveyResult": "geo.survey",
+    "read_survey": "geo.survey",
+    "rank_priorities": "geo.survey",
 }
 
 __all__ = sorted(_EXPORTS)

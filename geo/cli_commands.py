@@ -24,6 +24,10 @@ def register(sub: Any, add_source_args: Callable[..., None]) -> None:
     p.add_argument("--speed-kmh", type=float, default=None, help="walking speed (default 4.0)")
     p.add_argument("--population", type=Path, help="population file (points or grid) instead of the building proxy")
     p.add_argument("--no-geopackage", action="store_true", help="skip the GeoPackage (faster)")
+    p.add_argument(
+        "--survey", type=Path, help="a needs survey (CSV, XLSX or GeoJSON): also writes priorities.csv"
+    )
+    p.add_argument("--survey-crs", default=None, help="coordinate system of --survey (default: --crs)")
     p.set_defaults(handler=cmd_analyze)
 
     p = sub.add_parser("map", help="write a standalone HTML map of a district's analysis")
@@ -48,6 +52,10 @@ def register(sub: Any, add_source_args: Callable[..., None]) -> None:
     p.add_argument("--address", default="localhost")
     p.set_defaults(handler=cmd_dashboard)
 
+    from geo import survey_cli
+
+    survey_cli.register(sub)
+
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     from geo.analysis import analyse
@@ -67,6 +75,14 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     analysis = analyse(district, taxonomy, speed_kmh=speed, homes=homes)
     analysis.timings_s["load"] = load_s
     paths = write_analysis(analysis, args.out, geopackage=not args.no_geopackage)
+    if args.survey is not None:
+        from geo.survey_cli import add_survey_outputs
+
+        paths.update(
+            add_survey_outputs(
+                analysis, args.survey, coord_system=args.survey_crs or args.crs, out_dir=args.out
+            )
+        )
     summary = json.loads(paths["summary"].read_text("utf-8"))
     print(f"{summary['title_en']}: {summary['nodes']} nodes, {summary['edges']} edges, "
           f"{summary['facilities']} facilities, {summary['homes']} homes "

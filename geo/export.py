@@ -169,7 +169,7 @@ def geo_layers(analysis: Analysis) -> dict[str, gpd.GeoDataFrame]:
 
 def write_geopackage(path: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
     """All layers into one GeoPackage, written to a temporary file first."""
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")  # GDAL wants the .gpkg suffix
     if tmp.exists():
         tmp.unlink()
     try:
