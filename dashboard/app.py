@@ -12,13 +12,14 @@ from dashboard.sidebar import current_lang, render_sidebar
 
 HERE = Path(__file__).resolve().parent
 
-st.set_page_config(page_title="lifecircle · 15分钟社区生活圈", page_icon=":material/location_city:", layout="wide")
+st.set_page_config(page_title="lifecircle · 15分钟社区生活圈", page_icon="🏙️", layout="wide")
 loaders.vendor_assets()
 lang = current_lang()
 pages = [
     st.Page(HERE / "pages" / "map.py", title=t("page_map", lang), icon=":material/map:", url_path="map", default=True),
     st.Page(HERE / "pages" / "gaps.py", title=t("page_gaps", lang), icon=":material/bar_chart:", url_path="gaps"),
     st.Page(HERE / "pages" / "scenarios.py", title=t("page_scenarios", lang), icon=":material/edit_location_alt:", url_path="scenarios"),
+    st.Page(HERE / "pages" / "survey.py", title=t("page_survey", lang), icon=":material/forum:", url_path="survey"),
     st.Page(HERE / "pages" / "data.py", title=t("page_data", lang), icon=":material/database:", url_path="data"),
 ]
 nav = st.navigation(pages)

@@ -234,3 +234,21 @@ def side_by_side(a: object, b: object, lang: str) -> pd.DataFrame:
         }
     )
     return pd.concat([rows, total], ignore_index=True)
+
+
+SAMPLE_SURVEY = Path(__file__).resolve().parent.parent / "data" / "sample_survey_lujiazui.csv"
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def survey(key: str, path: str, coord_system: str, score_kind: str, _district: District) -> object:
+    from geo.survey import read_survey
+
+    return read_survey(Path(path), taxonomy=base_taxonomy(), district=_district,
+                       coord_system=coord_system, score_kind=score_kind)  # type: ignore[arg-type]
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def priorities(key: str, by: str, _analysis: Analysis, _responses: gpd.GeoDataFrame) -> pd.DataFrame:
+    from geo.survey import rank_priorities
+
+    return rank_priorities(_analysis, _responses, by=by)  # type: ignore[arg-type]

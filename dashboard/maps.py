@@ -440,8 +440,13 @@ def build_map(
     speed_kmh: float,
     colour_by: str = "time",
     tianditu_key: str | None = None,
+    layer_control: bool = True,
 ) -> folium.Map:
-    """The main map: base, streets, facilities, service areas, doorstep circles, homes, gaps."""
+    """The main map: base, streets, facilities, service areas, doorstep circles, homes, gaps.
+
+    ``layer_control=False`` leaves the layer control out, for ``st_folium(...,
+    layer_control=...)`` to add one that also lists its ``feature_group_to_add`` layers.
+    """
     shift = shift_for(basemap)
     m = new_map(analysis, basemap=basemap, lang=lang, tianditu_key=tianditu_key)
     base_layer(analysis, lang=lang, shift=shift).add_to(m)
@@ -452,7 +457,8 @@ def build_map(
                   shift=shift).add_to(m)  # fmt: skip
     doorstep_layer(layers.doorstep, analysis=analysis, lang=lang, shift=shift).add_to(m)
     facilities_layer(analysis, category=category, lang=lang, shift=shift).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    if layer_control:
+        folium.LayerControl(collapsed=False).add_to(m)
     m.get_root().add_child(Legend(street_legend(analysis, category=category, colour_by=colour_by, lang=lang)))
     return m
 
@@ -527,3 +533,54 @@ def difference_layer(comparison: Any, *, lang: str, shift: Callable[[Any], Any])
             _geojson(shift(shapely.multipolygons(polys)), "newly served", colour="#00c853", weight=2,
                      fill=True, fill_opacity=0.8, tooltip=safe_text(t("scn_newly_served", lang))).add_to(fg)  # fmt: skip
     return fg
+
+
+def needs_layers(
+    responses: gpd.GeoDataFrame,
+    *,
+    taxonomy: Any,
+    lang: str,
+    shift: Callable[[Any], Any],
+    category: str | None = None,
+    resolution: int = 9,
+) -> tuple[folium.FeatureGroup, folium.FeatureGroup]:
+    """Stated needs as hexagons (count of requests) and as points with their comments.
+
+    Comments are untrusted: every piece of text goes through :func:`safe_text`.
+    """
+    import h3
+
+    hex_fg = folium.FeatureGroup(name=t("layer_needs_hex", lang), show=True)
+    pts_fg = folium.FeatureGroup(name=t("layer_needs_points", lang), show=True)
+    data = responses if category is None else responses[responses["category"] == category]
+    if data.empty:
+        return hex_fg, pts_fg
+    cells = [h3.latlng_to_cell(float(la), float(lo), resolution) for lo, la in zip(data["lon"], data["lat"], strict=True)]
+    counts = pd.Series(cells).value_counts()
+    top = float(counts.max())
+    for cell, n in counts.items():
+        poly = shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(str(cell))])
+        _geojson(shift(poly), "needs", colour="#54278f", weight=0.8, fill=True,
+                 fill_opacity=0.15 + 0.55 * float(n) / top,
+                 tooltip=f"{safe_text(t('col_requests', lang))}: {int(n)}").add_to(hex_fg)  # fmt: skip
+    for row in data.itertuples(index=False):
+        cat = taxonomy.get(str(row.category)) if row.category in taxonomy else None
+        head = cat.name(lang) if cat is not None else str(row.category)
+        score = "" if row.score is None or row.score != row.score else f" · {float(row.score):g}"
+        body = (
+            f"<b>{safe_text(head)}{safe_text(score)}</b><br>"
+            f"{safe_text(row.comment, max_len=300)}"
+            + (f"<br><i>{safe_text(row.group)}</i>" if getattr(row, "group", "") else "")
+        )
+        point = shift(shapely.Point(float(row.lon), float(row.lat)))
+        folium.CircleMarker(
+            (point.y, point.x),
+            radius=5,
+            color=cat.colour if cat is not None else "#54278f",
+            fill=True,
+            fill_opacity=0.9,
+            weight=1,
+            tooltip=folium.Tooltip(body),
+            popup=folium.Popup(body, max_width=320),
+        ).add_to(pts_fg)
+    return hex_fg, pts_fg

@@ -43,6 +43,7 @@ with st.spinner(t("computing", lang)):
         speed_kmh=ctx.speed_kmh,
         colour_by=ctx.colour_by,
         tianditu_key=ctx.tianditu_key,
+        layer_control=False,  # st_folium adds it, listing the isochrone layer too
     )
 make_offline(fmap, mode="served")
 
@@ -82,6 +83,7 @@ st_folium(
     use_container_width=True,
     returned_objects=["last_clicked"],
     feature_group_to_add=iso_group,
+    layer_control=folium.LayerControl(collapsed=False),
 )
 if reach is not None:
     st.subheader(t("reach_title", lang))
