@@ -336,11 +336,14 @@ LEGEND_TEMPLATE = """
 class Legend(MacroElement):  # type: ignore[misc]
     """A static legend box (its HTML is built from escaped strings only)."""
 
+    # A class attribute, as in folium: a deep-copied jinja Template loses its macros,
+    # and standalone_html renders a deep copy of the figure.
+    _template = Template(LEGEND_TEMPLATE)
+
     def __init__(self, body_html: str) -> None:
         super().__init__()
         self._name = "Legend"
         self.body = body_html
-        self._template = Template(LEGEND_TEMPLATE)
 
 
 def legend_html(*, title: str, items: Sequence[tuple[str, str]]) -> str:
@@ -459,7 +462,7 @@ def build_map(
     facilities_layer(analysis, category=category, lang=lang, shift=shift).add_to(m)
     if layer_control:
         folium.LayerControl(collapsed=False).add_to(m)
-    m.get_root().add_child(Legend(street_legend(analysis, category=category, colour_by=colour_by, lang=lang)))
+    m.add_child(Legend(street_legend(analysis, category=category, colour_by=colour_by, lang=lang)))
     return m
 
 

@@ -37,6 +37,8 @@ def register(sub: Any, add_source_args: Callable[..., None]) -> None:
     p.add_argument("--lang", choices=["zh", "en"], default="zh")
     p.add_argument("--speed-kmh", type=float, default=None)
     p.add_argument("--basemap", default="none", choices=["osm", "light", "tianditu", "gaode", "none"])
+    p.add_argument("--survey", type=Path, help="draw a needs survey over the gaps")
+    p.add_argument("--survey-crs", default=None, help="coordinate system of --survey (default: --crs)")
     p.set_defaults(handler=cmd_map)
 
     p = sub.add_parser("compare", help="apply a scenario and compare it with the baseline or another")
@@ -110,6 +112,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
 
 def cmd_map(args: argparse.Namespace) -> int:
+    import sys
+
     from dashboard.maps import build_map, compute_map_layers
     from dashboard.offline import standalone_html
     from geo.analysis import analyse
@@ -122,7 +126,7 @@ def cmd_map(args: argparse.Namespace) -> int:
     print_rejected(rejected, label=str(args.facilities))
     speed = args.speed_kmh if args.speed_kmh is not None else DEFAULT_WALK_SPEED_KMH
     analysis = analyse(district, taxonomy, speed_kmh=speed)
-    category = args.category or taxonomy.ids[0]
+    category = args.category or ("clinic" if "clinic" in taxonomy else taxonomy.ids[0])
     taxonomy.get(category)
     fmap = build_map(
         analysis,
@@ -131,7 +135,21 @@ def cmd_map(args: argparse.Namespace) -> int:
         lang=args.lang,
         basemap=args.basemap,
         speed_kmh=speed,
+        layer_control=args.survey is None,
     )
+    if args.survey is not None:
+        import folium
+
+        from dashboard.maps import needs_layers, shift_for
+        from geo.survey import read_survey
+
+        survey = read_survey(args.survey, taxonomy=taxonomy, district=district,
+                             coord_system=args.survey_crs or args.crs)  # fmt: skip
+        print(survey.report(), file=sys.stderr)
+        for group in needs_layers(survey.responses, taxonomy=taxonomy, lang=args.lang,
+                                  shift=shift_for(args.basemap)):  # fmt: skip
+            group.add_to(fmap)
+        folium.LayerControl(collapsed=False).add_to(fmap)
     out = Path(args.out)
     if not out.parent.exists():
         raise InputFileError(f"the folder {out.parent} does not exist")
