@@ -79,7 +79,11 @@ class DistanceEngine:
         return sparse.csr_matrix((data, indices, indptr), shape=(n + 1, n + 1))
 
     def multi_source(
-        self, node_pos: IntArray, offset_m: FloatArray | None = None, *, limit_m: float | None = None
+        self,
+        node_pos: IntArray,
+        offset_m: FloatArray | None = None,
+        *,
+        limit_m: float | None = None,
     ) -> FloatArray:
         """Distance (m) from every node to the nearest source; ``inf`` beyond the limit."""
         node_pos = np.asarray(node_pos, dtype=np.int64)
@@ -94,7 +98,11 @@ class DistanceEngine:
         return np.asarray(dist[: self.n_nodes], dtype=np.float64)
 
     def nearest_source(
-        self, node_pos: IntArray, offset_m: FloatArray | None = None, *, limit_m: float | None = None
+        self,
+        node_pos: IntArray,
+        offset_m: FloatArray | None = None,
+        *,
+        limit_m: float | None = None,
     ) -> tuple[FloatArray, IntArray]:
         """Distances plus, per node, the index (into ``node_pos``) of its nearest source.
 
@@ -163,7 +171,8 @@ class AccessResult:
 
     def of(self, category_id: str) -> FloatArray:
         try:
-            return self.dist_m[self.categories.index(category_id)]
+            row: FloatArray = self.dist_m[self.categories.index(category_id)]
+            return row
         except ValueError as exc:
             raise KeyError(f"no distances for category '{category_id}'") from exc
 

@@ -95,8 +95,9 @@ def analyse(
     home_dist, served, coverage = _recount(access, homes, taxonomy)
     t3 = time.perf_counter()
     timings = dict(district.timings_s)
-    timings.update({"network": timings.get("network", 0.0) + (t1 - t0), "access": t2 - t1,
-                    "coverage": t3 - t2})  # fmt: skip
+    timings.update(
+        {"network": timings.get("network", 0.0) + (t1 - t0), "access": t2 - t1, "coverage": t3 - t2}
+    )
     return Analysis(
         district=district,
         taxonomy=taxonomy,
@@ -113,7 +114,13 @@ def analyse(
 
 
 def add_facility(
-    analysis: Analysis, *, category: str, lon: float, lat: float, name: str = "", source: str = "scenario"
+    analysis: Analysis,
+    *,
+    category: str,
+    lon: float,
+    lat: float,
+    name: str = "",
+    source: str = "scenario",
 ) -> Analysis:
     """Incremental update: the analysis after one more facility (no full recompute)."""
     analysis.taxonomy.get(category)  # raises a clear TaxonomyError for unknown ids
@@ -133,14 +140,16 @@ def add_facility(
         "node_id": int(network.node_ids[pos[0]]),
         "snap_m": float(snap[0]),
     }
-    added = gpd.GeoDataFrame(
-        [row], geometry=gpd.points_from_xy([lon], [lat]), crs="EPSG:4326"
-    )
+    added = gpd.GeoDataFrame([row], geometry=gpd.points_from_xy([lon], [lat]), crs="EPSG:4326")
     facilities = gpd.GeoDataFrame(
         pd.concat([analysis.facilities, added], ignore_index=True), crs="EPSG:4326"
     )
     home_dist, served, coverage = _recount(access, analysis.homes, analysis.taxonomy)
     return replace(
-        analysis, access=access, facilities=facilities, home_dist_m=home_dist, served=served,
+        analysis,
+        access=access,
+        facilities=facilities,
+        home_dist_m=home_dist,
+        served=served,
         coverage=coverage,
-    )  # fmt: skip
+    )

@@ -44,9 +44,7 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def write_entry(
-    folder: Path, frames: Mapping[str, pd.DataFrame], meta: Mapping[str, Any]
-) -> None:
+def write_entry(folder: Path, frames: Mapping[str, pd.DataFrame], meta: Mapping[str, Any]) -> None:
     """Write tables and metadata atomically as cache entry ``folder``."""
     parent = folder.parent
     try:
@@ -75,7 +73,7 @@ def write_entry(
                 os.fsync(fh.fileno())
         if folder.exists():
             shutil.rmtree(folder, ignore_errors=True)
-        os.replace(tmp, folder)
+        tmp.replace(folder)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         log.warning("cache entry %s not written: %s", folder, exc)

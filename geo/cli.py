@@ -35,9 +35,7 @@ def _add_source_args(p: argparse.ArgumentParser, *, online: bool = True) -> None
     if online:
         p.add_argument("--place", help="download a place by name from Overpass (needs internet)")
     p.add_argument("--taxonomy", type=Path, help="a taxonomy YAML file (default: bundled)")
-    p.add_argument(
-        "--facilities", type=Path, help="your own facility list (CSV, XLSX or GeoJSON)"
-    )
+    p.add_argument("--facilities", type=Path, help="your own facility list (CSV, XLSX or GeoJSON)")
     p.add_argument(
         "--crs",
         default="wgs84",
@@ -109,7 +107,9 @@ def print_rejected(rejected: Sequence[Any], *, label: str) -> None:
         return
     print(f"{label}: {len(rejected)} row(s) rejected:", file=sys.stderr)
     for r in rejected:
-        print(f"  row {r.row}, column '{r.column}': {r.reason} (value: {r.value!r})", file=sys.stderr)
+        print(
+            f"  row {r.row}, column '{r.column}': {r.reason} (value: {r.value!r})", file=sys.stderr
+        )
 
 
 def district_summary(district: Any, taxonomy: Any) -> dict[str, Any]:
@@ -133,11 +133,11 @@ def district_summary(district: Any, taxonomy: Any) -> dict[str, Any]:
         "components": len(sizes),
         "largest_component_nodes": sizes[0] if sizes else 0,
         "facilities": facilities,
-        "facilities_total": int(len(district.facilities)),
+        "facilities_total": len(district.facilities),
         "facilities_by_source": {str(k): int(v) for k, v in by_source.items()},
         "facilities_off_main_network": on_pieces,
-        "buildings": int(len(district.buildings)),
-        "entrances": int(len(district.entrances)),
+        "buildings": len(district.buildings),
+        "entrances": len(district.entrances),
         "bbox": list(district.meta.bbox),
         "crs": net.crs,
         "data_date": district.meta.data_date,
@@ -154,11 +154,16 @@ def cmd_prepare(args: argparse.Namespace) -> int:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
         return EXIT_OK
     print(f"{summary['title']}  ({summary['source']})")
-    print(f"  walking network: {summary['nodes']} nodes, {summary['edges']} edges, "
-          f"{summary['components']} connected pieces (largest {summary['largest_component_nodes']} nodes)")
+    print(
+        f"  walking network: {summary['nodes']} nodes, {summary['edges']} edges, "
+        f"{summary['components']} connected pieces "
+        f"(largest {summary['largest_component_nodes']} nodes)"
+    )
     if summary["facilities_off_main_network"]:
-        print(f"  note: {summary['facilities_off_main_network']} facilities sit on smaller "
-              "disconnected pieces of the network; they are kept")
+        print(
+            f"  note: {summary['facilities_off_main_network']} facilities sit on smaller "
+            "disconnected pieces of the network; they are kept"
+        )
     print(f"  bbox (W,S,E,N): {', '.join(f'{v:.5f}' for v in summary['bbox'])}")
     print(f"  CRS: {summary['crs']}   data date: {summary['data_date']}")
     print(f"  buildings: {summary['buildings']}   entrances/gates: {summary['entrances']}")
@@ -166,7 +171,8 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     for c in taxonomy.categories:
         print(f"    {c.id:<18} {summary['facilities'][c.id]:>5}  {c.name_zh} / {c.name_en}")
     cached = "from cache" if district.timings_s.get("cached") else "parsed"
-    print(f"  {cached} in {district.timings_s.get('load', 0.0) + district.timings_s.get('network', 0.0):.2f} s")
+    seconds = district.timings_s.get("load", 0.0) + district.timings_s.get("network", 0.0)
+    print(f"  {cached} in {seconds:.2f} s")
     print(f"  {summary['attribution']}")
     return EXIT_OK
 

@@ -22,12 +22,20 @@ def register(sub: Any, add_source_args: Callable[..., None]) -> None:
     add_source_args(p)
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--speed-kmh", type=float, default=None, help="walking speed (default 4.0)")
-    p.add_argument("--population", type=Path, help="population file (points or grid) instead of the building proxy")
+    p.add_argument(
+        "--population",
+        type=Path,
+        help="population file (points or grid) instead of the building proxy",
+    )
     p.add_argument("--no-geopackage", action="store_true", help="skip the GeoPackage (faster)")
     p.add_argument(
-        "--survey", type=Path, help="a needs survey (CSV, XLSX or GeoJSON): also writes priorities.csv"
+        "--survey",
+        type=Path,
+        help="a needs survey (CSV, XLSX or GeoJSON): also writes priorities.csv",
     )
-    p.add_argument("--survey-crs", default=None, help="coordinate system of --survey (default: --crs)")
+    p.add_argument(
+        "--survey-crs", default=None, help="coordinate system of --survey (default: --crs)"
+    )
     p.set_defaults(handler=cmd_analyze)
 
     p = sub.add_parser("map", help="write a standalone HTML map of a district's analysis")
@@ -36,15 +44,23 @@ def register(sub: Any, add_source_args: Callable[..., None]) -> None:
     p.add_argument("--category", help="category to colour streets by (default: the first)")
     p.add_argument("--lang", choices=["zh", "en"], default="zh")
     p.add_argument("--speed-kmh", type=float, default=None)
-    p.add_argument("--basemap", default="none", choices=["osm", "light", "tianditu", "gaode", "none"])
+    p.add_argument(
+        "--basemap", default="none", choices=["osm", "light", "tianditu", "gaode", "none"]
+    )
     p.add_argument("--survey", type=Path, help="draw a needs survey over the gaps")
-    p.add_argument("--survey-crs", default=None, help="coordinate system of --survey (default: --crs)")
+    p.add_argument(
+        "--survey-crs", default=None, help="coordinate system of --survey (default: --crs)"
+    )
     p.set_defaults(handler=cmd_map)
 
-    p = sub.add_parser("compare", help="apply a scenario and compare it with the baseline or another")
+    p = sub.add_parser(
+        "compare", help="apply a scenario and compare it with the baseline or another"
+    )
     add_source_args(p, online=False)
     p.add_argument("--scenario", type=Path, required=True, help="a scenario GeoJSON file")
-    p.add_argument("--against", type=Path, help="compare with this scenario instead of the baseline")
+    p.add_argument(
+        "--against", type=Path, help="compare with this scenario instead of the baseline"
+    )
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--speed-kmh", type=float, default=None)
     p.set_defaults(handler=cmd_compare, place=None)
@@ -86,12 +102,16 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             )
         )
     summary = json.loads(paths["summary"].read_text("utf-8"))
-    print(f"{summary['title_en']}: {summary['nodes']} nodes, {summary['edges']} edges, "
-          f"{summary['facilities']} facilities, {summary['homes']} homes "
-          f"(~{summary['residents']:.0f} residents), limit {summary['limit_m']:.0f} m")
+    print(
+        f"{summary['title_en']}: {summary['nodes']} nodes, {summary['edges']} edges, "
+        f"{summary['facilities']} facilities, {summary['homes']} homes "
+        f"(~{summary['residents']:.0f} residents), limit {summary['limit_m']:.0f} m"
+    )
     for c in summary["categories"]:
-        print(f"  {c['id']:<18} {c['tier_minutes']:>2} min/{c['tier_m']:>5.0f} m  "
-              f"served {c['share'] * 100:5.1f}%  not served {c['residents_not_served']:>9.0f}")
+        print(
+            f"  {c['id']:<18} {c['tier_minutes']:>2} min/{c['tier_m']:>5.0f} m  "
+            f"served {c['share'] * 100:5.1f}%  not served {c['residents_not_served']:>9.0f}"
+        )
     print(f"  life-circle completeness: {summary['completeness'] * 100:.1f}% of residents")
     print(f"  wrote {', '.join(p.name for p in paths.values())} to {args.out}")
     return EXIT_OK
@@ -103,10 +123,16 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
     app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(app),
-        f"--server.port={args.port}", f"--server.address={args.address}",
-        "--server.enableStaticServing=true", "--browser.gatherUsageStats=false",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        f"--server.port={args.port}",
+        f"--server.address={args.address}",
+        "--server.enableStaticServing=true",
+        "--browser.gatherUsageStats=false",
+    ]
     print(f"lifecircle dashboard: http://{args.address}:{args.port}  (Ctrl+C to stop)")
     return subprocess.call(cmd)
 
@@ -143,11 +169,16 @@ def cmd_map(args: argparse.Namespace) -> int:
         from dashboard.maps import needs_layers, shift_for
         from geo.survey import read_survey
 
-        survey = read_survey(args.survey, taxonomy=taxonomy, district=district,
-                             coord_system=args.survey_crs or args.crs)  # fmt: skip
+        survey = read_survey(
+            args.survey,
+            taxonomy=taxonomy,
+            district=district,
+            coord_system=args.survey_crs or args.crs,
+        )
         print(survey.report(), file=sys.stderr)
-        for group in needs_layers(survey.responses, taxonomy=taxonomy, lang=args.lang,
-                                  shift=shift_for(args.basemap)):  # fmt: skip
+        for group in needs_layers(
+            survey.responses, taxonomy=taxonomy, lang=args.lang, shift=shift_for(args.basemap)
+        ):
             group.add_to(fmap)
         folium.LayerControl(collapsed=False).add_to(fmap)
     out = Path(args.out)
@@ -197,24 +228,36 @@ def cmd_compare(args: argparse.Namespace) -> int:
     apply_ms = (time.perf_counter() - t0) * 1000
     comparison = compare(before, after)
     out: Path = args.out
+    categories: dict[str, Any] = dict(comparison.to_json()["categories"])  # type: ignore[call-overload]
     out.mkdir(parents=True, exist_ok=True)
     doc = comparison.to_json()
-    doc.update({
-        "scenario": scenario.id, "title": scenario.meta.title,
-        "against": "baseline" if args.against is None else str(args.against),
-        "limit_m": after.limit_m, "apply_ms": round(apply_ms, 2),
-        "interventions": len(scenario.interventions),
-    })  # fmt: skip
+    doc.update(
+        {
+            "scenario": scenario.id,
+            "title": scenario.meta.title,
+            "against": "baseline" if args.against is None else str(args.against),
+            "limit_m": after.limit_m,
+            "apply_ms": round(apply_ms, 2),
+            "interventions": len(scenario.interventions),
+        }
+    )
     _write_text_atomic(out / "comparison.json", json.dumps(doc, ensure_ascii=False, indent=2))
     write_csv(out / "nodes.csv", nodes_table(after))
     write_csv(out / "edges.csv", edges_table(after))
     write_csv(out / "facilities.csv", facilities_table(after))
-    print(f"{scenario.meta.title}: {len(scenario.interventions)} interventions "
-          f"(applied in {apply_ms:.0f} ms)")
-    for cid, row in doc["categories"].items():
+    print(
+        f"{scenario.meta.title}: {len(scenario.interventions)} interventions "
+        f"(applied in {apply_ms:.0f} ms)"
+    )
+    for cid, row in categories.items():
         if row["delta"]:
-            print(f"  {cid:<18} served {row['served_before']:>9.0f} -> {row['served_after']:>9.0f}"
-                  f"  ({row['delta']:+.0f}, {row['homes_newly_served']} homes newly served)")
-    print(f"  completeness {doc['completeness_before'] * 100:.1f}% -> {doc['completeness_after'] * 100:.1f}%")
+            print(
+                f"  {cid:<18} served {row['served_before']:>9.0f} -> {row['served_after']:>9.0f}"
+                f"  ({row['delta']:+.0f}, {row['homes_newly_served']} homes newly served)"
+            )
+    print(
+        f"  completeness {comparison.completeness_before * 100:.1f}% -> "
+        f"{comparison.completeness_after * 100:.1f}%"
+    )
     print(f"  wrote comparison.json, nodes.csv, edges.csv, facilities.csv to {out}")
     return EXIT_OK

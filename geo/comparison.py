@@ -63,7 +63,9 @@ def _metric(geom: BaseGeometry, network: WalkNetwork) -> BaseGeometry:
 
 
 def _edge_keys(edges: pd.DataFrame) -> pd.Index:
-    return pd.Index(list(zip(edges["u"].to_numpy(), edges["v"].to_numpy(), strict=True)))
+    pairs = list(zip(edges["u"].to_numpy(), edges["v"].to_numpy(), strict=True))
+    keys: pd.Index = pd.Index(pairs)
+    return keys
 
 
 def modify_network(network: WalkNetwork, scenario: Scenario) -> NetworkChange:
@@ -102,17 +104,33 @@ def modify_network(network: WalkNetwork, scenario: Scenario) -> NetworkChange:
             lon, lat = network.unproject(np.array([x]), np.array([y]))
             nid = next_id
             next_id -= 1
-            new_node_rows.append({"node_id": nid, "lon": float(lon[0]), "lat": float(lat[0]),
-                                  "x": float(x), "y": float(y)})  # fmt: skip
+            new_node_rows.append(
+                {
+                    "node_id": nid,
+                    "lon": float(lon[0]),
+                    "lat": float(lat[0]),
+                    "x": float(x),
+                    "y": float(y),
+                }
+            )
             ids.append(nid)
             xy.append((float(x), float(y)))
-        for (a, pa), (b, pb) in zip(zip(ids[:-1], xy[:-1], strict=True), zip(ids[1:], xy[1:], strict=True), strict=True):
+        for (a, pa), (b, pb) in zip(
+            zip(ids[:-1], xy[:-1], strict=True), zip(ids[1:], xy[1:], strict=True), strict=True
+        ):
             if a == b:
                 continue
             length = float(np.hypot(pa[0] - pb[0], pa[1] - pb[1]))
             u, v = (a, b) if a < b else (b, a)
-            new_edge_rows.append({"u": u, "v": v, "length_m": max(length, 0.01),
-                                  "highway": "scenario_link", "name": link.name})  # fmt: skip
+            new_edge_rows.append(
+                {
+                    "u": u,
+                    "v": v,
+                    "length_m": max(length, 0.01),
+                    "highway": "scenario_link",
+                    "name": link.name,
+                }
+            )
     if new_node_rows:
         extra = pd.DataFrame(new_node_rows).set_index("node_id")
         extra["component"] = 0
@@ -131,9 +149,12 @@ def modify_network(network: WalkNetwork, scenario: Scenario) -> NetworkChange:
         closed = int(drop.sum())
         edges = edges[~drop]
     if new_edge_rows:
-        lonlat = nodes[["lon", "lat"]]
+        lonlat = {
+            int(i): (float(x), float(y))
+            for i, x, y in zip(nodes.index, nodes["lon"], nodes["lat"], strict=True)
+        }
         geoms = [
-            shapely.LineString([lonlat.loc[r["u"]].to_numpy(), lonlat.loc[r["v"]].to_numpy()])
+            shapely.LineString([lonlat[int(str(r["u"]))], lonlat[int(str(r["v"]))]])
             for r in new_edge_rows
         ]
         add = gpd.GeoDataFrame(pd.DataFrame(new_edge_rows), geometry=geoms, crs="EPSG:4326")
@@ -151,7 +172,7 @@ def modify_network(network: WalkNetwork, scenario: Scenario) -> NetworkChange:
 def _closes_edges(item: Intervention) -> bool:
     if item.target:
         return "," in item.target
-    return item.geometry.geom_type == "LineString"
+    return bool(item.geometry.geom_type == "LineString")
 
 
 def _closed_edge_mask(
@@ -161,7 +182,9 @@ def _closed_edge_mask(
         try:
             a, b = (int(p) for p in closure.target.split(","))
         except ValueError as exc:
-            raise ScenarioError(f"closure target {closure.target!r} must be 'u,v' node ids") from exc
+            raise ScenarioError(
+                f"closure target {closure.target!r} must be 'u,v' node ids"
+            ) from exc
         pair = (a, b) if a < b else (b, a)
         return np.asarray(keys == pair, dtype=bool) if len(keys) else np.zeros(0, dtype=bool)
     line = _metric(closure.geometry, network)
@@ -194,16 +217,38 @@ def scenario_sources(
         for cat in cats:
             fid = f"{item.id}:{cat}" if len(cats) > 1 else item.id
             best = min(access, key=lambda a: a[1])
-            rows.append({
-                "facility_id": fid, "category": cat, "name": item.name, "lon": float(point.x),
-                "lat": float(point.y), "source": f"scenario:{item.kind}", "osm_id": "",
-                "node_pos": best[0], "node_id": int(network.node_ids[best[0]]), "snap_m": best[1],
-            })  # fmt: skip
+            rows.append(
+                {
+                    "facility_id": fid,
+                    "category": cat,
+                    "name": item.name,
+                    "lon": float(point.x),
+                    "lat": float(point.y),
+                    "source": f"scenario:{item.kind}",
+                    "osm_id": "",
+                    "node_pos": best[0],
+                    "node_id": int(network.node_ids[best[0]]),
+                    "snap_m": best[1],
+                }
+            )
             for p, off in access:
                 sources.append({"facility_id": fid, "category": cat, "node_pos": p, "snap_m": off})
-    cols = ["facility_id", "category", "name", "lon", "lat", "source", "osm_id", "node_pos", "node_id", "snap_m"]
+    cols = [
+        "facility_id",
+        "category",
+        "name",
+        "lon",
+        "lat",
+        "source",
+        "osm_id",
+        "node_pos",
+        "node_id",
+        "snap_m",
+    ]
     frame = pd.DataFrame(rows, columns=cols)
-    gdf = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326")
+    gdf = gpd.GeoDataFrame(
+        frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326"
+    )
     _ = start_index
     return gdf, pd.DataFrame(sources, columns=["facility_id", "category", "node_pos", "snap_m"])
 
@@ -227,14 +272,18 @@ def _space_access(polygon: BaseGeometry, network: WalkNetwork) -> list[tuple[int
     return [(int(pos[0]), edge)]
 
 
-def _closed_facilities(scenario: Scenario, facilities: gpd.GeoDataFrame, network: WalkNetwork) -> set[str]:
+def _closed_facilities(
+    scenario: Scenario, facilities: gpd.GeoDataFrame, network: WalkNetwork
+) -> set[str]:
     closed: set[str] = set()
     for item in scenario.interventions:
         if item.kind != "closure" or _closes_edges(item):
             continue
         if item.target:
             if item.target not in set(facilities["facility_id"].astype(str)):
-                raise ScenarioError(f"closure '{item.name or item.id}': no facility '{item.target}'")
+                raise ScenarioError(
+                    f"closure '{item.name or item.id}': no facility '{item.target}'"
+                )
             closed.add(item.target)
             continue
         point = _metric(item.geometry, network)
@@ -242,7 +291,8 @@ def _closed_facilities(scenario: Scenario, facilities: gpd.GeoDataFrame, network
         d = np.hypot(fx - point.x, fy - point.y)
         if len(d) == 0 or d.min() > CLOSURE_SNAP_M:
             raise ScenarioError(
-                f"closure '{item.name or item.id}': no facility within {CLOSURE_SNAP_M:.0f} m of the point"
+                f"closure '{item.name or item.id}': no facility within "
+                f"{CLOSURE_SNAP_M:.0f} m of the point"
             )
         closed.add(str(facilities["facility_id"].iloc[int(np.argmin(d))]))
     return closed
@@ -252,7 +302,7 @@ def apply_scenario(baseline: Analysis, scenario: Scenario) -> Analysis:
     """The analysis of ``baseline`` with ``scenario``'s interventions applied."""
     taxonomy = baseline.taxonomy
     for item in scenario.interventions:
-        for cid in ([item.category] if item.kind == "facility" else list(item.provides)):
+        for cid in [item.category] if item.kind == "facility" else list(item.provides):
             if cid is not None and cid not in taxonomy:
                 raise ScenarioError(f"unknown category '{cid}' in '{item.name or item.id}'")
     change = modify_network(baseline.district.network, scenario)
@@ -270,15 +320,19 @@ def apply_scenario(baseline: Analysis, scenario: Scenario) -> Analysis:
         engine = baseline.engine
     dist = np.full((len(baseline.categories), n_new), np.inf)
     dist[:, :n_old] = baseline.access.dist_m
-    closed_cats = set(baseline.facilities.loc[
-        baseline.facilities["facility_id"].astype(str).isin(closed_ids), "category"
-    ].astype(str))  # fmt: skip
+    closed_cats = set(
+        baseline.facilities.loc[
+            baseline.facilities["facility_id"].astype(str).isin(closed_ids), "category"
+        ].astype(str)
+    )
     full = set(baseline.categories) if change.closed_edges else closed_cats
     sources = _all_sources(kept, added_sources)
     for i, cid in enumerate(baseline.categories):
         if cid in full:
             group = sources[sources["category"] == cid]
-            dist[i] = engine.multi_source(group["node_pos"].to_numpy(np.int64), group["snap_m"].to_numpy(float))
+            dist[i] = engine.multi_source(
+                group["node_pos"].to_numpy(np.int64), group["snap_m"].to_numpy(float)
+            )
             continue
         if change.joined:
             seeds = np.array([p for _, p in change.joined], dtype=np.int64)
@@ -289,17 +343,33 @@ def apply_scenario(baseline: Analysis, scenario: Scenario) -> Analysis:
         new = added_sources[added_sources["category"] == cid]
         if len(new):
             dist[i] = np.minimum(
-                dist[i], engine.multi_source(new["node_pos"].to_numpy(np.int64), new["snap_m"].to_numpy(float))
+                dist[i],
+                engine.multi_source(
+                    new["node_pos"].to_numpy(np.int64), new["snap_m"].to_numpy(float)
+                ),
             )
-    access = AccessResult(categories=baseline.categories, dist_m=dist, limit_m=baseline.limit_m,
-                          node_ids=network.node_ids)  # fmt: skip
-    district = replace(baseline.district, network=network, facilities=facilities.drop(
-        columns=["node_pos", "node_id", "snap_m"], errors="ignore"))  # fmt: skip
+    access = AccessResult(
+        categories=baseline.categories,
+        dist_m=dist,
+        limit_m=baseline.limit_m,
+        node_ids=network.node_ids,
+    )
+    district = replace(
+        baseline.district,
+        network=network,
+        facilities=facilities.drop(columns=["node_pos", "node_id", "snap_m"], errors="ignore"),
+    )
     home_dist, served, coverage = _recount(access, baseline.homes, taxonomy)
     return replace(
-        baseline, district=district, engine=engine, facilities=facilities, access=access,
-        home_dist_m=home_dist, served=served, coverage=coverage,
-    )  # fmt: skip
+        baseline,
+        district=district,
+        engine=engine,
+        facilities=facilities,
+        access=access,
+        home_dist_m=home_dist,
+        served=served,
+        coverage=coverage,
+    )
 
 
 def _all_sources(kept: gpd.GeoDataFrame, added_sources: pd.DataFrame) -> pd.DataFrame:
@@ -315,8 +385,12 @@ def recompute_full(baseline: Analysis, scenario: Scenario) -> AccessResult:
     kept = baseline.facilities[~baseline.facilities["facility_id"].astype(str).isin(closed_ids)]
     _, added_sources = scenario_sources(scenario, network)
     engine = DistanceEngine.for_network(network, limit_m=baseline.limit_m)
-    return compute_access(engine, _all_sources(kept, added_sources), categories=baseline.categories,
-                          node_ids=network.node_ids)  # fmt: skip
+    return compute_access(
+        engine,
+        _all_sources(kept, added_sources),
+        categories=baseline.categories,
+        node_ids=network.node_ids,
+    )
 
 
 @dataclass(frozen=True)

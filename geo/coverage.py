@@ -26,10 +26,13 @@ def home_distances(access: AccessResult, homes: pd.DataFrame) -> FloatArray:
         return np.zeros((len(access.categories), 0))
     pos = homes["node_pos"].to_numpy(dtype=np.int64)
     snap = homes["snap_m"].to_numpy(dtype=float)
-    return access.dist_m[:, pos] + snap[None, :]
+    out: FloatArray = access.dist_m[:, pos] + snap[None, :]
+    return out
 
 
-def served_matrix(home_dist_m: FloatArray, taxonomy: Taxonomy, categories: tuple[str, ...]) -> BoolArray:
+def served_matrix(
+    home_dist_m: FloatArray, taxonomy: Taxonomy, categories: tuple[str, ...]
+) -> BoolArray:
     """(categories × homes): within each category's own tier distance."""
     tiers = np.array([taxonomy.get(c).distance_m for c in categories], dtype=float)
     return np.asarray(home_dist_m <= tiers[:, None])
@@ -46,7 +49,7 @@ class CoverageReport:
     completeness_residents: float
 
     def row(self, category_id: str) -> pd.Series:
-        return self.by_category.loc[category_id]
+        return pd.Series(self.by_category.loc[category_id])
 
 
 def compute_coverage(
@@ -74,7 +77,7 @@ def compute_coverage(
                 "name_en": cat.name_en,
                 "tier_minutes": cat.walk_minutes,
                 "tier_m": cat.distance_m,
-                "homes": int(len(pop)),
+                "homes": len(pop),
                 "homes_served": int(served[i].sum()),
                 "residents": total,
                 "served": served_pop,

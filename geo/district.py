@@ -104,7 +104,9 @@ class District:
         merged = pd.concat(
             [self.facilities, add[[*FACILITY_COLUMNS, "geometry"]]], ignore_index=True
         )
-        return replace(self, facilities=gpd.GeoDataFrame(merged, geometry="geometry", crs="EPSG:4326"))
+        return replace(
+            self, facilities=gpd.GeoDataFrame(merged, geometry="geometry", crs="EPSG:4326")
+        )
 
 
 # --- bundled districts ---------------------------------------------------------------------
@@ -174,10 +176,6 @@ def check_bbox(bbox: BBox) -> None:
 
 
 # --- building a district from raw OSM -------------------------------------------------------
-def _tags_of(row: pd.Series) -> dict[str, str]:
-    return {k: str(v) for k, v in row.items() if k != "geometry" and isinstance(v, str)}
-
-
 def extract_facilities(
     features: gpd.GeoDataFrame, *, taxonomy: Taxonomy, boundary: Polygon, crs: str
 ) -> gpd.GeoDataFrame:
@@ -198,7 +196,10 @@ def extract_facilities(
                     {
                         "facility_id": f"{element[0]}{osm_id}{suffix}",
                         "category": cat,
-                        "name": tags.get("name") or tags.get("name:zh") or tags.get("name:en") or "",
+                        "name": tags.get("name")
+                        or tags.get("name:zh")
+                        or tags.get("name:en")
+                        or "",
                         "lon": float(point.x),
                         "lat": float(point.y),
                         "source": "osm",
@@ -206,9 +207,7 @@ def extract_facilities(
                     }
                 )
     df = pd.DataFrame(rows, columns=FACILITY_COLUMNS)
-    return gpd.GeoDataFrame(
-        df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs="EPSG:4326"
-    )
+    return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs="EPSG:4326")
 
 
 def _number(value: Any) -> float:
@@ -223,7 +222,8 @@ def _number(value: Any) -> float:
 
 def _col(gdf: gpd.GeoDataFrame, name: str) -> pd.Series:
     if name in gdf.columns:
-        return gdf[name]
+        col: pd.Series = gdf[name]
+        return col
     return pd.Series([None] * len(gdf), index=gdf.index, dtype=object)
 
 
@@ -242,10 +242,7 @@ def _polygons(features: gpd.GeoDataFrame, boundary: Polygon) -> gpd.GeoDataFrame
 def extract_buildings(features: gpd.GeoDataFrame, *, boundary: Polygon) -> gpd.GeoDataFrame:
     """Building footprints with the tags the population proxy uses."""
     polys = _polygons(features, boundary)
-    if "building" in polys.columns:
-        polys = polys[polys["building"].notna()]
-    else:
-        polys = polys.iloc[0:0]
+    polys = polys[polys["building"].notna()] if "building" in polys.columns else polys.iloc[0:0]
     return gpd.GeoDataFrame(
         {
             "osm_id": _osm_ids(polys),
@@ -363,7 +360,9 @@ def resolve_source(source: str | Path) -> tuple[Path, BundledDistrict | None]:
     path = Path(text).expanduser()
     if not path.exists():
         names = ", ".join(bundled)
-        raise InputFileError(f"'{text}' is neither an existing file nor a bundled district ({names})")
+        raise InputFileError(
+            f"'{text}' is neither an existing file nor a bundled district ({names})"
+        )
     return path, None
 
 
@@ -439,7 +438,9 @@ def _write_cached(folder: Path, district: District) -> None:
         "areas": district.areas,
         "entrances": district.entrances,
     }
-    cache.write_entry(folder, frames, {"district": district.meta.to_json(), "crs": district.network.crs})
+    cache.write_entry(
+        folder, frames, {"district": district.meta.to_json(), "crs": district.network.crs}
+    )
 
 
 def _read_cached(folder: Path) -> District | None:

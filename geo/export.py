@@ -29,7 +29,11 @@ def nodes_table(analysis: Analysis) -> pd.DataFrame:
     nodes = analysis.district.network.nodes
     frame = analysis.access.to_frame()
     out = pd.DataFrame(
-        {"node_id": nodes.index.to_numpy(), "lon": nodes["lon"].to_numpy(), "lat": nodes["lat"].to_numpy()}
+        {
+            "node_id": nodes.index.to_numpy(),
+            "lon": nodes["lon"].to_numpy(),
+            "lat": nodes["lat"].to_numpy(),
+        }
     )
     for col in frame.columns:
         out[col] = frame[col].to_numpy()
@@ -39,7 +43,11 @@ def nodes_table(analysis: Analysis) -> pd.DataFrame:
 def edges_table(analysis: Analysis) -> pd.DataFrame:
     edges = analysis.district.network.edges
     return pd.DataFrame(
-        {"u": edges["u"].to_numpy(), "v": edges["v"].to_numpy(), "length_m": edges["length_m"].to_numpy()}
+        {
+            "u": edges["u"].to_numpy(),
+            "v": edges["v"].to_numpy(),
+            "length_m": edges["length_m"].to_numpy(),
+        }
     )
 
 
@@ -48,13 +56,15 @@ def facilities_table(analysis: Analysis) -> pd.DataFrame:
     return pd.DataFrame(analysis.facilities[cols])
 
 
-def summary_dict(analysis: Analysis, *, extra_timings: Mapping[str, float] | None = None) -> dict[str, Any]:
+def summary_dict(
+    analysis: Analysis, *, extra_timings: Mapping[str, float] | None = None
+) -> dict[str, Any]:
     d = analysis.district
     cov = analysis.coverage
     categories = []
     for cid in analysis.categories:
         c = analysis.taxonomy.get(cid)
-        row = cov.by_category.loc[cid]
+        row = {str(k): v for k, v in cov.by_category.loc[cid].to_dict().items()}
         categories.append(
             {
                 "id": cid,
@@ -68,7 +78,7 @@ def summary_dict(analysis: Analysis, *, extra_timings: Mapping[str, float] | Non
                 "share": round(float(row["share"]), 6),
                 "homes_served": int(row["homes_served"]),
                 "share_by_tier": {
-                    k: round(float(v), 6) for k, v in cov.by_tier.loc[cid].items()
+                    str(k): round(float(v), 6) for k, v in cov.by_tier.loc[cid].to_dict().items()
                 },
             }
         )
@@ -88,8 +98,8 @@ def summary_dict(analysis: Analysis, *, extra_timings: Mapping[str, float] | Non
         "walk_speed_kmh": analysis.speed_kmh,
         "nodes": d.network.n_nodes,
         "edges": d.network.n_edges,
-        "facilities": int(len(analysis.facilities)),
-        "homes": int(len(analysis.homes)),
+        "facilities": len(analysis.facilities),
+        "homes": len(analysis.homes),
         "residents": round(cov.residents_total, 2),
         "categories": categories,
         "completeness": round(cov.completeness, 6),
@@ -135,7 +145,9 @@ def geo_layers(analysis: Analysis) -> dict[str, gpd.GeoDataFrame]:
             edges_table(analysis), geometry=net.edges.geometry.to_numpy(), crs="EPSG:4326"
         ),
         "facilities": gpd.GeoDataFrame(
-            facilities_table(analysis), geometry=analysis.facilities.geometry.to_numpy(), crs="EPSG:4326"
+            facilities_table(analysis),
+            geometry=analysis.facilities.geometry.to_numpy(),
+            crs="EPSG:4326",
         ),
     }
     homes = analysis.homes.copy()
@@ -148,8 +160,15 @@ def geo_layers(analysis: Analysis) -> dict[str, gpd.GeoDataFrame]:
     for cid in analysis.categories:
         cat = analysis.taxonomy.get(cid)
         poly = served_area(net, analysis.access.of(cid), within_m=cat.distance_m)
-        area_rows.append({"category": cid, "name_zh": cat.name_zh, "name_en": cat.name_en,
-                          "within_m": cat.distance_m, "geometry": poly})  # fmt: skip
+        area_rows.append(
+            {
+                "category": cid,
+                "name_zh": cat.name_zh,
+                "name_en": cat.name_en,
+                "within_m": cat.distance_m,
+                "geometry": poly,
+            }
+        )
         sub = analysis.facilities[analysis.facilities["category"] == cid]
         if len(sub):
             catchment_frames.append(
@@ -158,7 +177,9 @@ def geo_layers(analysis: Analysis) -> dict[str, gpd.GeoDataFrame]:
     areas = gpd.GeoDataFrame(area_rows, geometry="geometry", crs=net.crs).to_crs("EPSG:4326")
     layers["service_areas"] = areas[~areas.geometry.is_empty]
     if catchment_frames:
-        layers["catchments"] = gpd.GeoDataFrame(pd.concat(catchment_frames, ignore_index=True), crs="EPSG:4326")
+        layers["catchments"] = gpd.GeoDataFrame(
+            pd.concat(catchment_frames, ignore_index=True), crs="EPSG:4326"
+        )
     entrances = compound_entrances(d.entrances, d.areas, crs=net.crs)
     layers["doorstep_circles"] = doorstep_circles(entrances, d.facilities, crs=net.crs)
     layers["gap_hexagons"] = gap_hexagons(
@@ -189,7 +210,9 @@ def write_geopackage(path: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> None
             tmp.unlink()
 
 
-def write_analysis(analysis: Analysis, out_dir: Path, *, geopackage: bool = True) -> dict[str, Path]:
+def write_analysis(
+    analysis: Analysis, out_dir: Path, *, geopackage: bool = True
+) -> dict[str, Path]:
     """Write nodes.csv, edges.csv, facilities.csv, summary.json and the GeoPackage."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)

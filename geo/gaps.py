@@ -15,7 +15,6 @@ import numpy.typing as npt
 import pandas as pd
 from shapely import Polygon
 
-
 BoolArray = npt.NDArray[np.bool_]
 DEFAULT_H3_RESOLUTION = 9
 
@@ -49,8 +48,15 @@ def gap_hexagons(
     """
     cats = list(categories)
     if len(homes) == 0:
-        cols = ["h3", "residents", *[f"unmet_{c}" for c in cats], "unmet_total",
-                "categories_missing", "worst_category", "rank"]  # fmt: skip
+        cols = [
+            "h3",
+            "residents",
+            *[f"unmet_{c}" for c in cats],
+            "unmet_total",
+            "categories_missing",
+            "worst_category",
+            "rank",
+        ]
         return gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs="EPSG:4326")
     cells = [
         h3.latlng_to_cell(float(lat), float(lon), resolution)

@@ -33,7 +33,7 @@ def utm_crs_for(lon: float, lat: float) -> str:
     """The EPSG code of the UTM zone that holds a WGS-84 point (e.g. ``EPSG:32651``)."""
     if not (-180.0 <= lon <= 180.0 and -80.0 <= lat <= 84.0):
         raise NetworkError(f"({lon}, {lat}) is outside the range UTM covers")
-    zone = min(int(math.floor((lon + 180.0) / 6.0)) + 1, 60)
+    zone = min(math.floor((lon + 180.0) / 6.0) + 1, 60)
     return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"
 
 
@@ -151,7 +151,8 @@ def label_components(n_nodes: int, u: IntArray, v: IntArray) -> IntArray:
     order = np.argsort(-sizes, kind="stable")
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
-    return rank[labels].astype(np.int64)
+    out: IntArray = rank[labels].astype(np.int64)
+    return out
 
 
 def build_walk_network(G: nx.MultiDiGraph, *, boundary: Polygon) -> WalkNetwork:
@@ -166,9 +167,7 @@ def build_walk_network(G: nx.MultiDiGraph, *, boundary: Polygon) -> WalkNetwork:
     lon = np.array([G.nodes[n]["x"] for n in ids], dtype=np.float64)
     lat = np.array([G.nodes[n]["y"] for n in ids], dtype=np.float64)
     inside = prepared.prep(boundary)
-    keep = np.fromiter(
-        (inside.contains(p) for p in points(lon, lat)), dtype=bool, count=len(ids)
-    )
+    keep = np.fromiter((inside.contains(p) for p in points(lon, lat)), dtype=bool, count=len(ids))
     if not keep.any():
         raise NetworkError("no street of the file lies inside the study area")
     keep_ids = set(ids[keep].tolist())
@@ -189,7 +188,9 @@ def build_walk_network(G: nx.MultiDiGraph, *, boundary: Polygon) -> WalkNetwork:
     if not mask.any():
         raise NetworkError("no street segment lies inside the study area")
     crs = utm_crs_for(float(np.median(lon[mask])), float(np.median(lat[mask])))
-    nodes = pd.DataFrame({"lon": lon[mask], "lat": lat[mask]}, index=pd.Index(ids[mask], name="node_id"))
+    nodes = pd.DataFrame(
+        {"lon": lon[mask], "lat": lat[mask]}, index=pd.Index(ids[mask], name="node_id")
+    )
     nodes = nodes.sort_index()
     to_metric = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     x, y = to_metric.transform(nodes["lon"].to_numpy(), nodes["lat"].to_numpy())
@@ -228,4 +229,3 @@ def _as_text(value: Any) -> str:
     if isinstance(value, float) and math.isnan(value):
         return ""
     return str(value)
-

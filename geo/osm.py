@@ -13,7 +13,7 @@ import hashlib
 import re
 import tempfile
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,12 +32,28 @@ SUPPORTED_SUFFIXES = (".osm", ".osm.bz2", ".osm.pbf", ".pbf", ".xml", ".osm.xml"
 # Which OSM ways a person may walk on. Documented in the README ("Walking network").
 WALK_HIGHWAYS = frozenset(
     {
-        "footway", "path", "pedestrian", "steps", "living_street", "residential",
-        "service", "unclassified", "track", "corridor", "elevator", "road",
-        "tertiary", "tertiary_link", "secondary", "secondary_link",
-        "primary", "primary_link", "trunk", "trunk_link",
+        "footway",
+        "path",
+        "pedestrian",
+        "steps",
+        "living_street",
+        "residential",
+        "service",
+        "unclassified",
+        "track",
+        "corridor",
+        "elevator",
+        "road",
+        "tertiary",
+        "tertiary_link",
+        "secondary",
+        "secondary_link",
+        "primary",
+        "primary_link",
+        "trunk",
+        "trunk_link",
     }
-)  # fmt: skip
+)
 # Cycleways and bridleways only where walking is explicitly allowed.
 WALK_IF_FOOT_ALLOWED = frozenset({"cycleway", "bridleway", "busway"})
 FOOT_ALLOWED = frozenset({"yes", "designated", "permissive", "official"})
@@ -241,7 +257,9 @@ def feature_query_tags(facility_tags: Mapping[str, bool | list[str]]) -> dict[st
             if old is True or value is True:
                 merged[key] = True
             else:
-                merged[key] = sorted(set(old or []) | set(value))
+                old_values = old if isinstance(old, list) else []
+                new_values = value if isinstance(value, list) else []
+                merged[key] = sorted(set(old_values) | set(new_values))
     return merged
 
 
@@ -266,7 +284,8 @@ def _write_walk_xml(src: Path, dst: Path) -> int:
         return 0
     writer = osmium.SimpleWriter(str(dst))
     try:
-        for obj in osmium.FileProcessor(str(src), osmium.osm.NODE | osmium.osm.WAY):
+        objects: Iterable[Any] = osmium.FileProcessor(str(src), osmium.osm.NODE | osmium.osm.WAY)
+        for obj in objects:
             if obj.is_node():
                 if obj.id in collector.node_ids:
                     writer.add_node(obj)
@@ -280,7 +299,8 @@ def _write_walk_xml(src: Path, dst: Path) -> int:
 def _write_full_xml(src: Path, dst: Path) -> None:
     writer = osmium.SimpleWriter(str(dst))
     try:
-        for obj in osmium.FileProcessor(str(src)):
+        objects: Iterable[Any] = osmium.FileProcessor(str(src))
+        for obj in objects:
             if obj.is_node():
                 writer.add_node(obj)
             elif obj.is_way():
@@ -293,7 +313,8 @@ def _write_full_xml(src: Path, dst: Path) -> None:
 
 def _newest_timestamp(src: Path) -> str | None:
     newest = None
-    for obj in osmium.FileProcessor(str(src)):
+    objects: Iterable[Any] = osmium.FileProcessor(str(src))
+    for obj in objects:
         ts = obj.timestamp
         if ts is not None and ts.year > 1970 and (newest is None or ts > newest):
             newest = ts

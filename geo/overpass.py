@@ -68,9 +68,24 @@ OFFLINE_HINT = "use a local .osm/.osm.pbf file or a bundled district"
 
 # osmnx keeps only these way tags on graph edges; is_walkable needs foot and motorroad.
 USEFUL_TAGS_WAY = [
-    "access", "area", "bridge", "est_width", "foot", "highway", "junction", "landuse",
-    "lanes", "maxspeed", "motorroad", "name", "oneway", "ref", "service", "tunnel", "width",
-]  # fmt: skip
+    "access",
+    "area",
+    "bridge",
+    "est_width",
+    "foot",
+    "highway",
+    "junction",
+    "landuse",
+    "lanes",
+    "maxspeed",
+    "motorroad",
+    "name",
+    "oneway",
+    "ref",
+    "service",
+    "tunnel",
+    "width",
+]
 _OVERPASS_SETTINGS = "[out:json][timeout:{timeout}]{maxsize}"  # osmnx's default
 
 _OSM_BASE = re.compile(rb'"timestamp_osm_base"\s*:\s*"([^"]+)"')

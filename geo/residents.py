@@ -29,20 +29,63 @@ from geo.network import WalkNetwork
 
 RESIDENTIAL_TYPES = frozenset(
     {
-        "residential", "apartments", "house", "detached", "semidetached_house", "terrace",
-        "dormitory", "bungalow", "cabin", "farm", "static_caravan", "houseboat",
+        "residential",
+        "apartments",
+        "house",
+        "detached",
+        "semidetached_house",
+        "terrace",
+        "dormitory",
+        "bungalow",
+        "cabin",
+        "farm",
+        "static_caravan",
+        "houseboat",
     }
-)  # fmt: skip
+)
 NOT_HOMES = frozenset(
     {
-        "garage", "garages", "shed", "roof", "parking", "carport", "kiosk", "school",
-        "kindergarten", "hospital", "commercial", "retail", "office", "industrial",
-        "warehouse", "service", "transformer_tower", "church", "temple", "mosque",
-        "public", "civic", "government", "train_station", "transportation", "hotel",
-        "supermarket", "university", "college", "sports_hall", "stadium", "museum",
-        "skyscraper", "tent", "construction", "toilets", "bridge", "ruins", "greenhouse",
+        "garage",
+        "garages",
+        "shed",
+        "roof",
+        "parking",
+        "carport",
+        "kiosk",
+        "school",
+        "kindergarten",
+        "hospital",
+        "commercial",
+        "retail",
+        "office",
+        "industrial",
+        "warehouse",
+        "service",
+        "transformer_tower",
+        "church",
+        "temple",
+        "mosque",
+        "public",
+        "civic",
+        "government",
+        "train_station",
+        "transportation",
+        "hotel",
+        "supermarket",
+        "university",
+        "college",
+        "sports_hall",
+        "stadium",
+        "museum",
+        "skyscraper",
+        "tent",
+        "construction",
+        "toilets",
+        "bridge",
+        "ruins",
+        "greenhouse",
     }
-)  # fmt: skip
+)
 
 _DEFAULT_LEVELS = MappingProxyType(
     {
@@ -129,8 +172,19 @@ def build_homes(
     """
     cfg = settings or PopulationSettings()
     homes = select_homes(buildings, areas)
-    columns = ["home_id", "building", "name", "levels", "footprint_m2", "population",
-               "lon", "lat", "node_pos", "node_id", "snap_m"]  # fmt: skip
+    columns = [
+        "home_id",
+        "building",
+        "name",
+        "levels",
+        "footprint_m2",
+        "population",
+        "lon",
+        "lat",
+        "node_pos",
+        "node_id",
+        "snap_m",
+    ]
     if homes.empty:
         return gpd.GeoDataFrame(
             {c: [] for c in columns}, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326"
@@ -193,9 +247,7 @@ def homes_from_population_file(
         if "population" not in cols:
             raise InputFileError(f"{path.name}: no population column (人口/population/pop)")
         pts = gdf.geometry.representative_point()
-        table = pd.DataFrame(
-            {"lon": pts.x, "lat": pts.y, "population": gdf[cols["population"]]}
-        )
+        table = pd.DataFrame({"lon": pts.x, "lat": pts.y, "population": gdf[cols["population"]]})
         if "name" in cols:
             table["name"] = gdf[cols["name"]].astype(str)
     else:
@@ -204,9 +256,7 @@ def homes_from_population_file(
         missing = [k for k in ("lon", "lat", "population") if k not in cols]
         if missing:
             raise InputFileError(f"{path.name}: missing column(s) {', '.join(missing)}")
-        table = pd.DataFrame(
-            {k: raw[cols[k]] for k in ("lon", "lat", "population")}
-        )
+        table = pd.DataFrame({k: raw[cols[k]] for k in ("lon", "lat", "population")})
         if "name" in cols:
             table["name"] = raw[cols["name"]].astype(str)
     for k in ("lon", "lat", "population"):

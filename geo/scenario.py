@@ -121,7 +121,9 @@ class Scenario:
         )
 
     def without(self, feature_id: str) -> Scenario:
-        return replace(self, interventions=tuple(i for i in self.interventions if i.id != feature_id))
+        return replace(
+            self, interventions=tuple(i for i in self.interventions if i.id != feature_id)
+        )
 
     def to_geojson(self) -> dict[str, Any]:
         return {
@@ -155,18 +157,24 @@ def slugify(text: str, *, fallback: str = "scenario") -> str:
 def _check_geometry(geom: BaseGeometry, kind: str, where: str) -> BaseGeometry:
     allowed = _GEOMETRY_FOR_KIND[kind]
     if geom.geom_type not in allowed:
-        raise ScenarioError(f"{where}: a {kind} must be a {' or '.join(allowed)}, not a {geom.geom_type}")
+        raise ScenarioError(
+            f"{where}: a {kind} must be a {' or '.join(allowed)}, not a {geom.geom_type}"
+        )
     if geom.is_empty:
         raise ScenarioError(f"{where}: the geometry is empty")
     coords = shapely.get_coordinates(geom)
     if not (
-        (coords[:, 0] >= -180).all() and (coords[:, 0] <= 180).all()
-        and (coords[:, 1] >= -90).all() and (coords[:, 1] <= 90).all()
-    ):  # fmt: skip
+        (coords[:, 0] >= -180).all()
+        and (coords[:, 0] <= 180).all()
+        and (coords[:, 1] >= -90).all()
+        and (coords[:, 1] <= 90).all()
+    ):
         raise ScenarioError(f"{where}: coordinates must be WGS-84 longitude, latitude in degrees")
     if kind == "space" and not geom.is_valid:
         repaired = shapely.make_valid(geom)
-        polys = [g for g in shapely.get_parts(repaired) if g.geom_type in ("Polygon", "MultiPolygon")]
+        polys = [
+            g for g in shapely.get_parts(repaired) if g.geom_type in ("Polygon", "MultiPolygon")
+        ]
         if not polys or shapely.union_all(polys).area <= 0:
             raise ScenarioError(
                 f"{where}: the polygon crosses itself and cannot be repaired; redraw it"
@@ -230,9 +238,14 @@ def parse_intervention(
         provides = tuple(dict.fromkeys(items))
     target = props.get("target")
     return Intervention(
-        id=fid, kind=kind, geometry=geom, name=name, category=category, provides=provides,
+        id=fid,
+        kind=kind,
+        geometry=geom,
+        name=name,
+        category=category,
+        provides=provides,
         target=str(target) if target not in (None, "") else None,
-    )  # fmt: skip
+    )
 
 
 def parse_scenario(
@@ -273,9 +286,13 @@ def parse_scenario(
     return Scenario(id=slugify(sid), meta=meta, interventions=tuple(items))
 
 
-def loads_scenario(text: str, *, taxonomy: Taxonomy | None = None, scenario_id: str | None = None) -> Scenario:
+def loads_scenario(
+    text: str, *, taxonomy: Taxonomy | None = None, scenario_id: str | None = None
+) -> Scenario:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ScenarioError(f"the scenario file is not valid JSON (line {exc.lineno}): {exc.msg}") from exc
+        raise ScenarioError(
+            f"the scenario file is not valid JSON (line {exc.lineno}): {exc.msg}"
+        ) from exc
     return parse_scenario(doc, taxonomy=taxonomy, scenario_id=scenario_id)

@@ -100,42 +100,99 @@ UnitKind = Literal["hexagon", "compound"]
 SURVEY_COLUMN_SYNONYMS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "respondent": (
-            "编号", "问卷编号", "答卷编号", "序号", "id", "respondent", "respondent_id",
+            "编号",
+            "问卷编号",
+            "答卷编号",
+            "序号",
+            "id",
+            "respondent",
+            "respondent_id",
             "response_id",
         ),
         "category": (
-            "需求类别", "需求类型", "类别", "需求", "category", "need", "needs",
+            "需求类别",
+            "需求类型",
+            "类别",
+            "需求",
+            "category",
+            "need",
+            "needs",
         ),
         "score": (
-            "优先级", "评分", "分数", "满意度", "score", "priority", "rating", "satisfaction",
+            "优先级",
+            "评分",
+            "分数",
+            "满意度",
+            "score",
+            "priority",
+            "rating",
+            "satisfaction",
         ),
         "comment": (
-            "意见", "意见建议", "建议", "留言", "备注", "comment", "comments", "remarks",
+            "意见",
+            "意见建议",
+            "建议",
+            "留言",
+            "备注",
+            "comment",
+            "comments",
+            "remarks",
             "remark",
         ),
         "group": ("年龄段", "年龄", "人群", "age_band", "age", "group"),
         "location_name": (
-            "小区", "小区名称", "居住小区", "地址", "location", "compound", "address",
-            "neighbourhood", "neighborhood",
+            "小区",
+            "小区名称",
+            "居住小区",
+            "地址",
+            "location",
+            "compound",
+            "address",
+            "neighbourhood",
+            "neighborhood",
         ),
         "lon": ("经度", "lon", "lng", "long", "longitude"),
         "lat": ("纬度", "lat", "latitude"),
     }
-)  # fmt: skip
+)
 """Accepted column headers for each survey field, matched ignoring case, spaces,
 punctuation and bracketed notes (so ``"优先级（1-5）"`` is a score column). A category
 column is required, and a location: longitude and latitude, or a compound name, or both."""
 
 RESPONSE_COLUMNS = (
-    "row", "respondent", "category", "score", "need", "comment", "group", "location_name",
-    "compound", "located_by", "lon", "lat", "extra", "geometry",
-)  # fmt: skip
+    "row",
+    "respondent",
+    "category",
+    "score",
+    "need",
+    "comment",
+    "group",
+    "location_name",
+    "compound",
+    "located_by",
+    "lon",
+    "lat",
+    "extra",
+    "geometry",
+)
 """Columns of :attr:`SurveyResult.responses`."""
 
 PRIORITY_COLUMNS = (
-    "rank", "unit", "category", "requests", "mean_need", "residents_not_served", "score",
-    "reasons", "lon", "lat", "residents", "mean_score", "need_share", "gap_share",
-)  # fmt: skip
+    "rank",
+    "unit",
+    "category",
+    "requests",
+    "mean_need",
+    "residents_not_served",
+    "score",
+    "reasons",
+    "lon",
+    "lat",
+    "residents",
+    "mean_score",
+    "need_share",
+    "gap_share",
+)
 """Columns of the table :func:`rank_priorities` returns."""
 
 UNVOICED_GAP_WEIGHT = 0.25
@@ -1014,9 +1071,19 @@ def rank_priorities(
             )
     table = pd.DataFrame.from_records(
         rows,
-        columns=["unit", "category", "requests", "mean_need", "residents_not_served", "demand",
-                 "lon", "lat", "residents", "mean_score"],
-    )  # fmt: skip
+        columns=[
+            "unit",
+            "category",
+            "requests",
+            "mean_need",
+            "residents_not_served",
+            "demand",
+            "lon",
+            "lat",
+            "residents",
+            "mean_score",
+        ],
+    )
     return _score_and_rank(table, analysis, responses.attrs, categories)
 
 
@@ -1186,9 +1253,16 @@ def _score_and_rank(
     ]
     table["requests"] = table["requests"].astype(np.int64)
     for name, decimals in (
-        ("mean_need", 3), ("residents_not_served", 1), ("score", 4), ("lon", 6), ("lat", 6),
-        ("residents", 1), ("mean_score", 2), ("need_share", 4), ("gap_share", 4),
-    ):  # fmt: skip
+        ("mean_need", 3),
+        ("residents_not_served", 1),
+        ("score", 4),
+        ("lon", 6),
+        ("lat", 6),
+        ("residents", 1),
+        ("mean_score", 2),
+        ("need_share", 4),
+        ("gap_share", 4),
+    ):
         table[name] = table[name].astype(np.float64).round(decimals)
     return table[list(PRIORITY_COLUMNS)]
 

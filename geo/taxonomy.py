@@ -146,9 +146,11 @@ class Taxonomy:
         for c in self.categories:
             for rule in c.rules:
                 exact = [cond for cond in rule.conditions if cond.values or cond.present]
-                chosen = exact[:1] if exact else [
-                    cond for cond in rule.conditions if not cond.negate
-                ][:1]
+                chosen = (
+                    exact[:1]
+                    if exact
+                    else [cond for cond in rule.conditions if not cond.negate][:1]
+                )
                 for cond in chosen:
                     if cond.values and query.get(cond.key) is not True:
                         old = query.get(cond.key)
@@ -313,17 +315,25 @@ def retier_by_speed(taxonomy: Taxonomy, *, speed_kmh: float) -> Taxonomy:
         raise TaxonomyError("walking speed must be positive")
     metres_per_minute = speed_kmh * 1000.0 / 60.0
     tiers = {
-        k: Tier(walk_minutes=v.walk_minutes, distance_m=round(v.walk_minutes * metres_per_minute, 1))
+        k: Tier(
+            walk_minutes=v.walk_minutes, distance_m=round(v.walk_minutes * metres_per_minute, 1)
+        )
         for k, v in taxonomy.tiers.items()
     }
     by_minutes = {v.walk_minutes: tiers[k] for k, v in taxonomy.tiers.items()}
     categories = tuple(
         Category(
-            id=c.id, name_zh=c.name_zh, name_en=c.name_en, tier=by_minutes[c.walk_minutes],
-            colour=c.colour, icon=c.icon, rules=c.rules, synonyms=c.synonyms,
+            id=c.id,
+            name_zh=c.name_zh,
+            name_en=c.name_en,
+            tier=by_minutes[c.walk_minutes],
+            colour=c.colour,
+            icon=c.icon,
+            rules=c.rules,
+            synonyms=c.synonyms,
         )
         for c in taxonomy.categories
-    )  # fmt: skip
+    )
     return Taxonomy(
         categories=categories,
         tiers=tiers,
@@ -332,9 +342,7 @@ def retier_by_speed(taxonomy: Taxonomy, *, speed_kmh: float) -> Taxonomy:
     )
 
 
-def classify_features(
-    tag_rows: Iterable[Mapping[str, Any]], taxonomy: Taxonomy
-) -> list[list[str]]:
+def classify_features(tag_rows: Iterable[Mapping[str, Any]], taxonomy: Taxonomy) -> list[list[str]]:
     """Classify many tag mappings at once (one list of category ids per row)."""
     return [taxonomy.classify(tags) for tags in tag_rows]
 
