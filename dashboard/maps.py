@@ -18,7 +18,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement, Template
+from branca.element import MacroElement
+from jinja2 import Template
 
 from dashboard.i18n import t
 from geo.analysis import Analysis
@@ -153,7 +154,8 @@ def base_layer(analysis: Analysis, *, lang: str, shift: Callable[[Any], Any]) ->
 
 
 def _edge_lines(analysis: Analysis) -> np.ndarray:
-    return analysis.district.network.edges.geometry.to_numpy()
+    lines: np.ndarray = analysis.district.network.edges.geometry.to_numpy()
+    return lines
 
 
 def edge_minutes(analysis: Analysis, category: str, *, speed_kmh: float) -> np.ndarray:
@@ -183,7 +185,7 @@ def streets_layer(
         n_cat = max(len(analysis.categories), 1)
         cls = np.minimum((counts * (len(COUNT_COLOURS) - 1)) // n_cat, len(COUNT_COLOURS) - 1)
         labels = [f"≥{int(np.ceil(i * n_cat / (len(COUNT_COLOURS) - 1)))}" for i in range(len(COUNT_COLOURS))]
-        palette = COUNT_COLOURS
+        palette: tuple[str, ...] = COUNT_COLOURS
     else:
         minutes = edge_minutes(analysis, category, speed_kmh=speed_kmh)
         cls = np.digitize(minutes, TIME_BINS_MIN, right=True)
@@ -341,7 +343,7 @@ class Legend(MacroElement):  # type: ignore[misc]
     _template = Template(LEGEND_TEMPLATE)
 
     def __init__(self, body_html: str) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._name = "Legend"
         self.body = body_html
 
