@@ -74,6 +74,12 @@ def register(sub: Any, add_source_args: Callable[..., None]) -> None:
 
     survey_cli.register(sub)
 
+    from bench.engine import add_arguments, run
+
+    p = sub.add_parser("bench", help="time the distance engine against networkx and pandana")
+    add_arguments(p)
+    p.set_defaults(handler=run)
+
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     from geo.analysis import analyse
