@@ -14,22 +14,17 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from geo.analysis import Analysis
 from geo.coords import CoordSystem, parse_coord_system
 from geo.errors import InputFileError, LifecircleError
-from geo.survey import (
-    DEFAULT_SCORE_RANGE,
-    ScoreKind,
-    SurveyResult,
-    clean_table,
-    priorities_to_csv,
-    rank_priorities,
-    read_survey,
-    rejected_table,
-    write_csv_for_excel,
-)
+
+if TYPE_CHECKING:  # the heavy modules load only when a command runs
+    from geo.analysis import Analysis
+    from geo.survey import SurveyResult
+
+ScoreKind = Literal["priority", "satisfaction"]
+DEFAULT_SCORE_RANGE: tuple[float, float] = (1.0, 5.0)
 
 __all__ = [
     "add_survey_outputs",
@@ -127,6 +122,8 @@ def cmd_survey_check(args: argparse.Namespace) -> int:
         raise InputFileError(f"File not found: {path}")
     coord_system = parse_coord_system(args.crs)
     score_range = parse_score_range(args.score_range)
+    from geo.survey import clean_table, read_survey, write_csv_for_excel
+
     score_kind: ScoreKind = "satisfaction" if args.score_kind == "satisfaction" else "priority"
     taxonomy = load_taxonomy(args.taxonomy)
     settings = Settings(use_cache=not args.no_cache)
@@ -166,6 +163,8 @@ def write_survey_outputs(
         "survey_rejected": out_dir / "survey_rejected.csv",
         "survey_report": out_dir / "survey_report.txt",
     }
+    from geo.survey import priorities_to_csv, rank_priorities, rejected_table, write_csv_for_excel
+
     priorities_to_csv(rank_priorities(analysis, survey.responses), paths["priorities"])
     write_csv_for_excel(rejected_table(survey.rejected), paths["survey_rejected"])
     try:
@@ -196,6 +195,8 @@ def add_survey_outputs(
         If the survey cannot be read or lacks required columns, or the folder cannot be
         written.
     """
+    from geo.survey import read_survey
+
     survey = read_survey(
         Path(survey_path),
         taxonomy=analysis.taxonomy,
