@@ -47,6 +47,10 @@ def current_lang() -> str:
     return str(st.session_state[state.LANG])
 
 
+# Sidebar widgets whose options are shown through t(): their text changes with the language.
+TRANSLATED_WIDGETS = (state.CATEGORY, state.TIER, state.STANDARD, state.BASEMAP, state.COLOUR_BY)
+
+
 def language_picker() -> str:
     lang = current_lang()
     choice = st.sidebar.segmented_control(
@@ -59,6 +63,12 @@ def language_picker() -> str:
     if choice and choice != lang:
         st.session_state[state.LANG] = choice
         st.query_params["lang"] = choice
+        # The browser keeps a select box's or radio's option *text*: re-set the values so
+        # that the next run sends them formatted in the new language (else the sidebar
+        # shows stale English options and radios with nothing selected).
+        for key in TRANSLATED_WIDGETS:
+            if key in st.session_state:
+                st.session_state[key] = st.session_state[key]
         st.rerun()
     if st.query_params.get("lang") != lang:
         st.query_params["lang"] = lang
@@ -106,11 +116,12 @@ def _render_sidebar() -> Context | None:
             format_func=lambda c: taxonomy.get(c).name(lang),
             key=state.CATEGORY,
         )
-        tier_options: list[int | None] = [None, *sorted(t_.walk_minutes for t_ in taxonomy.tiers.values())]
+        # 0 = each category's own tier (not None: a select box shows None as "no choice").
+        tier_options = [0, *sorted(t_.walk_minutes for t_ in taxonomy.tiers.values())]
         tier = st.selectbox(
             t("tier", lang),
             options=tier_options,
-            format_func=lambda m: t("own_tier", lang) if m is None else f"{m} {t('minutes', lang)}",
+            format_func=lambda m: t("own_tier", lang) if not m else f"{m} {t('minutes', lang)}",
             key=state.TIER,
         )
         speed = float(
@@ -152,7 +163,7 @@ def _render_sidebar() -> Context | None:
         analysis=analysis,
         analysis_key=key,
         category=str(category),
-        tier_minutes=tier,
+        tier_minutes=int(tier) if tier else None,
         speed_kmh=speed,
         basemap=str(basemap),
         colour_by=str(colour_by),

@@ -1,0 +1,307 @@
+"""Browser-test fixtures: a Streamlit server per module, offline Chromium, screenshots.
+
+Modelled on Streamlit's own ``e2e_playwright/conftest.py`` (and on
+``tests/dashboard/test_offline.py``): the server runs ``streamlit run --server.headless
+true`` on a free port and is ready once ``/_stcore/health`` answers ``ok``; every page is
+opened in a fresh browser context whose requests to any other host are aborted (as on an
+offline machine) and recorded, with JavaScript errors and console errors collected. Every
+test leaves a screenshot in ``tests/artifacts/`` (``e2e-<test>.png``, or
+``e2e-<test>-FAILED.png`` when it failed). No sleeps: only Playwright's waits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import socket
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from time import monotonic
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from dashboard.maps import BASEMAPS
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+APP_PATH = REPO_ROOT / "dashboard" / "app.py"
+ARTIFACTS_DIR = REPO_ROOT / "tests" / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+# On a deep link (/gaps) Streamlit's frontend first looks for the server under that path
+# (/gaps/_stcore/health), gets a 404 and falls back to the root: expected, not a bug.
+STREAMLIT_BASE_PATH_PROBE = re.compile(r"^/[^/]+/_stcore/(?:health|host-config)$")
+SERVER_START_TIMEOUT_S = 60
+VIEWPORT = {"width": 1400, "height": 1000}
+
+
+def _tile_host_patterns() -> list[re.Pattern[str]]:
+    """Hosts of every basemap's tile URL template (``{s}`` is a subdomain)."""
+    patterns = []
+    for basemap in BASEMAPS.values():
+        for template in basemap.tiles:
+            host = urlsplit(template.replace("{s}", "SUBDOMAIN")).hostname or ""
+            patterns.append(re.compile(re.escape(host).replace("subdomain", "[a-z0-9]+") + r"\Z"))
+    return patterns
+
+
+TILE_HOSTS = _tile_host_patterns()
+
+
+def is_tile_request(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return any(pattern.match(host) for pattern in TILE_HOSTS)
+
+
+@dataclass
+class BrowserLog:
+    """What a page did that a test checks afterwards."""
+
+    blocked: list[tuple[str, str]] = field(default_factory=list)  # (resource type, URL)
+    page_errors: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    bad_responses: list[tuple[int, str]] = field(default_factory=list)  # local 4xx/5xx
+
+    def blocked_other_than_tiles(self) -> list[tuple[str, str]]:
+        return [(kind, url) for kind, url in self.blocked if not is_tile_request(url)]
+
+    def blocked_assets(self) -> list[str]:
+        return [url for kind, url in self.blocked if kind in {"script", "stylesheet", "font"}]
+
+    def unexpected_console_errors(self) -> list[str]:
+        # A blocked request (a tile) logs "Failed to load resource: net::ERR_...".
+        return [e for e in self.console_errors if not e.startswith("Failed to load resource")]
+
+    def assert_clean(self) -> None:
+        """No JS error, nothing but map tiles asked from the internet, no local 404."""
+        assert self.page_errors == []
+        assert self.unexpected_console_errors() == []
+        assert self.blocked_assets() == []
+        assert self.blocked_other_than_tiles() == []
+        assert {kind for kind, _ in self.blocked} <= {"image"}
+        assert self.bad_responses == []
+
+
+@dataclass(frozen=True)
+class StreamlitServer:
+    base_url: str
+    log_path: Path
+    scenario_dir: Path
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}{path}"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_healthy(server: subprocess.Popen[bytes], url: str) -> None:
+    deadline = monotonic() + SERVER_START_TIMEOUT_S
+    while monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.read().decode().strip() == "ok":
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        try:  # wait a little for the next poll, noticing at once if the server died
+            server.wait(timeout=0.2)
+        except subprocess.TimeoutExpired:
+            continue
+        raise RuntimeError(f"streamlit exited with {server.returncode}")
+    raise TimeoutError(f"streamlit did not answer {url} within {SERVER_START_TIMEOUT_S} s")
+
+
+@contextlib.contextmanager
+def run_streamlit(workdir: Path, *, cache_dir: Path) -> Iterator[StreamlitServer]:
+    """``streamlit run dashboard/app.py`` from the repository root, on a free port.
+
+    The district cache is ``cache_dir``, the scenario folder one under ``workdir``: the
+    server never writes into the repository. The file watcher is off, so that other
+    people's edits in the working tree do not rerun the app under a test.
+    """
+    scenario_dir = workdir / "scenarios"
+    scenario_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    env = {
+        **os.environ,
+        "LIFECIRCLE_CACHE_DIR": str(cache_dir),
+        "LIFECIRCLE_SCENARIO_DIR": str(scenario_dir),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    env.pop("TIANDITU_KEY", None)
+    log_path = workdir / "streamlit.log"
+    with log_path.open("wb") as server_log:
+        server = subprocess.Popen(
+            [
+                sys.executable, "-m", "streamlit", "run", str(APP_PATH.relative_to(REPO_ROOT)),
+                "--server.headless", "true",
+                "--server.port", str(port),
+                "--server.address", "127.0.0.1",
+                "--server.enableStaticServing", "true",
+                "--server.fileWatcherType", "none",
+                "--browser.gatherUsageStats", "false",
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=server_log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_healthy(server, f"{base_url}/_stcore/health")
+        except (RuntimeError, TimeoutError) as exc:
+            raise RuntimeError(f"{exc}\n{log_path.read_text(errors='replace')}") from exc
+        yield StreamlitServer(base_url=base_url, log_path=log_path, scenario_dir=scenario_dir)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.fixture(scope="module")
+def streamlit_server(
+    tmp_path_factory: pytest.TempPathFactory, _cache_dir_in_tmp: Path
+) -> Iterator[StreamlitServer]:
+    """The module's server, warmed up by :func:`app_server` before tests use it."""
+    with run_streamlit(
+        tmp_path_factory.mktemp("e2e-server"), cache_dir=_cache_dir_in_tmp
+    ) as server:
+        yield server
+
+
+@pytest.fixture
+def fresh_streamlit_server(
+    tmp_path_factory: pytest.TempPathFactory, _cache_dir_in_tmp: Path
+) -> Iterator[StreamlitServer]:
+    """A server no session has visited yet, for tests of a first visit."""
+    with run_streamlit(tmp_path_factory.mktemp("e2e-fresh"), cache_dir=_cache_dir_in_tmp) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keep each phase's report on the item, for the screenshot-on-failure fixture."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def _artifact_name(node: pytest.Item) -> str:
+    return "e2e-" + re.sub(r"[^A-Za-z0-9_.-]+", "_", node.name).strip("_")
+
+
+@pytest.fixture
+def offline_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[tuple[Any, BrowserLog]]:
+    """A fresh page (own context, own Streamlit session) that cannot reach the internet."""
+    log = BrowserLog()
+    context = browser.new_context(viewport=VIEWPORT, locale="en-US")
+
+    def route(route: Any) -> None:
+        req = route.request
+        parts = urlsplit(req.url)
+        if parts.scheme in {"http", "https", "ws", "wss"} and parts.hostname not in LOCAL_HOSTS:
+            log.blocked.append((req.resource_type, req.url))
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    def on_response(response: Any) -> None:
+        parts = urlsplit(response.url)
+        if response.status < 400 or parts.hostname not in LOCAL_HOSTS:
+            return
+        if response.status == 404 and STREAMLIT_BASE_PATH_PROBE.search(parts.path):
+            return
+        log.bad_responses.append((response.status, response.url))
+
+    def on_console(message: Any) -> None:
+        if message.type == "error":
+            log.console_errors.append(message.text)
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("pageerror", lambda error: log.page_errors.append(str(error)))
+    page.on("console", on_console)
+    page.on("response", on_response)
+    try:
+        yield page, log
+    finally:
+        ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+        report = getattr(request.node, "report_call", None)
+        failed = report is None or report.failed
+        name = _artifact_name(request.node)
+        # The screenshot of this run only: no stale "-FAILED" picture next to a pass.
+        for stale in (f"{name}.png", f"{name}-FAILED.png"):
+            (ARTIFACTS_DIR / stale).unlink(missing_ok=True)
+        try:
+            page.screenshot(
+                path=str(ARTIFACTS_DIR / f"{name}{'-FAILED' if failed else ''}.png"),
+                animations="disabled",
+            )
+        finally:
+            context.close()
+
+
+FIRST_RUN_TIMEOUT_MS = 90_000  # a cold start loads and analyses the district
+
+
+@pytest.fixture(scope="module")
+def app_server(browser: Any, streamlit_server: StreamlitServer) -> StreamlitServer:
+    """The module's server after one visit of the map page.
+
+    The visit loads the district into the server's caches, and it makes the server run the
+    entrypoint once, which is what switches Streamlit from the ``pages/`` folder to
+    ``st.navigation`` (see ``test_browser.py::test_a_deep_link_works_as_the_first_visit``).
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        page = context.new_page()
+        page.goto(streamlit_server.url("/?lang=en"))
+        page.locator('iframe[title="streamlit_folium.st_folium"]').wait_for(
+            timeout=FIRST_RUN_TIMEOUT_MS
+        )
+    except PlaywrightTimeoutError as exc:
+        raise RuntimeError(f"the app did not start: {exc}\n{streamlit_server.log()}") from exc
+    finally:
+        context.close()
+    return streamlit_server
