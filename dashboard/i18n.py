@@ -25,6 +25,10 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
     "tier_option": {"zh": "{minutes}分钟（{metres}米）", "en": "{minutes} min ({metres} m)"},
     "own_tier": {"zh": "按类别标准", "en": "Category standard"},
     "speed": {"zh": "步行速度（公里/小时）", "en": "Walking speed (km/h)"},
+    "tier_help": {
+        "zh": "在所选层级距离（{metres}米）内的居民比例。",
+        "en": "Share of residents within the chosen tier's distance ({metres} m).",
+    },
     "standard": {"zh": "距离标准", "en": "Distance standard"},
     "standard_gb": {
         "zh": "GB 50180-2018（300/500/1000米）",

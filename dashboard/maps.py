@@ -278,13 +278,25 @@ def doorstep_layer(circles: gpd.GeoDataFrame, *, analysis: Analysis, lang: str, 
 
 
 def homes_layer(
-    analysis: Analysis, *, category: str, lang: str, shift: Callable[[Any], Any]
+    analysis: Analysis,
+    *,
+    category: str,
+    lang: str,
+    shift: Callable[[Any], Any],
+    within_m: float | None = None,
 ) -> folium.FeatureGroup:
-    """Home footprints: served (blue) or not served (red) by the chosen category."""
+    """Home footprints: served (blue) or not (red) by the category within ``within_m``.
+
+    ``within_m`` defaults to the category's own tier distance.
+    """
     fg = folium.FeatureGroup(name=t("layer_homes", lang), show=False)
     if len(analysis.homes) == 0:
         return fg
-    served = analysis.served[analysis.categories.index(category)]
+    row = analysis.categories.index(category)
+    if within_m is None:
+        served = analysis.served[row]
+    else:
+        served = analysis.home_dist_m[row] <= within_m
     geoms = analysis.homes.geometry.to_numpy()
     for mask, colour, key in ((served, SERVED_COLOUR, "served"), (~served, UNSERVED_COLOUR, "not_served")):
         if not mask.any():
@@ -446,6 +458,7 @@ def build_map(
     colour_by: str = "time",
     tianditu_key: str | None = None,
     layer_control: bool = True,
+    within_m: float | None = None,
 ) -> folium.Map:
     """The main map: base, streets, facilities, service areas, doorstep circles, homes, gaps.
 
@@ -457,7 +470,7 @@ def build_map(
     base_layer(analysis, lang=lang, shift=shift).add_to(m)
     service_area_layer(layers.service_areas, lang=lang, shift=shift).add_to(m)
     gap_layer(layers.hexagons, column=f"unmet_{category}", lang=lang, shift=shift, show=False).add_to(m)
-    homes_layer(analysis, category=category, lang=lang, shift=shift).add_to(m)
+    homes_layer(analysis, category=category, lang=lang, shift=shift, within_m=within_m).add_to(m)
     streets_layer(analysis, category=category, colour_by=colour_by, speed_kmh=speed_kmh, lang=lang,
                   shift=shift).add_to(m)  # fmt: skip
     doorstep_layer(layers.doorstep, analysis=analysis, lang=lang, shift=shift).add_to(m)

@@ -38,6 +38,16 @@ def served_matrix(
     return np.asarray(home_dist_m <= tiers[:, None])
 
 
+def residents_within(
+    home_dist_m: FloatArray, population: FloatArray, *, within_m: float
+) -> tuple[float, float, float]:
+    """Residents served and not served within ``within_m`` of one category, and the share."""
+    pop = np.asarray(population, dtype=float)
+    total = float(pop.sum())
+    served = float(pop[np.asarray(home_dist_m) <= within_m].sum())
+    return served, total - served, served / total if total > 0 else 0.0
+
+
 @dataclass(frozen=True)
 class CoverageReport:
     """Coverage tables for one analysis."""

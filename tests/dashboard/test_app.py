@@ -47,13 +47,13 @@ LAYER_KEYS = (
     "layer_gaps",
     "layer_isochrone",
 )
-PAGES = ("pages/map.py", "pages/gaps.py", "pages/scenarios.py", "pages/survey.py", "pages/data.py")
+PAGES = ("views/map.py", "views/gaps.py", "views/scenarios.py", "views/survey.py", "views/data.py")
 PAGE_TITLE_KEYS = {
-    "pages/map.py": "app_title",
-    "pages/gaps.py": "gaps_title",
-    "pages/scenarios.py": "page_scenarios",
-    "pages/survey.py": "survey_title",
-    "pages/data.py": "data_title",
+    "views/map.py": "app_title",
+    "views/gaps.py": "gaps_title",
+    "views/scenarios.py": "page_scenarios",
+    "views/survey.py": "survey_title",
+    "views/data.py": "data_title",
 }
 DISTRICT_TITLE = {"zh": "上海·陆家嘴", "en": "Shanghai · Lujiazui"}
 DISTRICT_CENTRE = {"lat": 31.235, "lng": 121.500}  # middle of Lujiazui's study area
@@ -392,7 +392,7 @@ def test_walking_speed_retiers_the_distances(
     assert number(at.metric[2].value) == pytest.approx(residents(baseline) * (1 - share), abs=1.0)
 
     # The gaps page lists the walked distances: 250/500/750 m at 3 km/h.
-    switch(at, "pages/gaps.py")
+    switch(at, "views/gaps.py")
     table = at.dataframe[0].value
     expected_m = [round(tier_minutes[c] * speed_kmh * 1000 / 60) for c in baseline.categories]
     assert column(table, "col_tier_m", "en").tolist() == expected_m
@@ -403,12 +403,6 @@ def test_walking_speed_retiers_the_distances(
     assert column(table, "col_share", "en").tolist() == pytest.approx(expected_share, abs=0.051)
 
 
-@pytest.mark.xfail(
-    reason="the sidebar's life-circle tier selector (key 'tier') is read into "
-    "Context.tier_minutes/tier_m but no page uses it: choosing a tier changes nothing",
-    strict=True,
-    raises=AssertionError,
-)
 def test_tier_selector_changes_the_share_served(
     app_test: Callable[..., AppTest], baseline: Analysis, taxonomy_yaml: dict[str, Any]
 ) -> None:
@@ -479,7 +473,7 @@ def test_gaps_page_tables(
     gb_tier_m: dict[str, float],
     taxonomy_yaml: dict[str, Any],
 ) -> None:
-    at = switch(app_test(lang=lang), "pages/gaps.py")
+    at = switch(app_test(lang=lang), "views/gaps.py")
 
     assert [s.value for s in at.subheader][:3] == [
         t("coverage_table", lang),
@@ -527,7 +521,7 @@ def test_gaps_page_tables(
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_data_page_shows_provenance(app_test: Callable[..., AppTest], lang: str) -> None:
-    at = switch(app_test(lang=lang), "pages/data.py")
+    at = switch(app_test(lang=lang), "views/data.py")
 
     text = [m.value for m in at.markdown]
     assert f"{t('data_date', lang)}: 2026-08-15" in text
@@ -544,7 +538,7 @@ def test_scenarios_page_creates_a_scenario(
     app_test: Callable[..., AppTest], scenario_dir: Path
 ) -> None:
     before = set(scenario_dir.glob("*.geojson"))
-    at = switch(app_test(lang="zh"), "pages/scenarios.py")
+    at = switch(app_test(lang="zh"), "views/scenarios.py")
     create = [b for b in at.button if b.label == t("scn_create", "zh")]
     assert len(create) == 1 and create[0].disabled  # no title yet
     if not before:

@@ -97,13 +97,6 @@ def expect_map_in_language(page: Any, lang: str) -> None:
 # ------------------------------------------------------------------------ first visit
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="dashboard/pages/ is named like Streamlit's v1 pages folder: until some session "
-    "has run app.py (and so st.navigation), Streamlit serves pages/*.py on their own, "
-    "so a first visit to /gaps shows a blank page and a v1 menu (app, data, gaps, ...)",
-)
 def test_a_deep_link_works_as_the_first_visit(
     fresh_streamlit_server: Any, offline_page: tuple[Any, Any]
 ) -> None:

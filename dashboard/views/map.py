@@ -11,6 +11,7 @@ from dashboard import loaders, maps, state
 from dashboard.i18n import t
 from dashboard.offline import make_offline, standalone_html
 from dashboard.sidebar import page_context
+from geo.coverage import residents_within
 from geo.errors import LifecircleError
 
 ctx = page_context()
@@ -21,11 +22,18 @@ cat = a.taxonomy.get(ctx.category)
 st.title(f"{t('app_title', lang)} · {a.district.meta.title(lang)}")
 st.caption(t("app_subtitle", lang))
 
-row = a.coverage.by_category.loc[ctx.category]
+cat_index = a.categories.index(ctx.category)
+_, not_served, share = residents_within(
+    a.home_dist_m[cat_index], a.homes["population"].to_numpy(), within_m=ctx.tier_m
+)
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(t("metric_residents", lang), f"{a.coverage.residents_total:,.0f}")
-c2.metric(f"{t('metric_served', lang)} · {cat.name(lang)}", f"{row['share'] * 100:.1f}%")
-c3.metric(t("metric_not_served", lang), f"{row['not_served']:,.0f}")
+c2.metric(
+    f"{t('metric_served', lang)} · {cat.name(lang)}",
+    f"{share * 100:.1f}%",
+    help=t("tier_help", lang, metres=f"{ctx.tier_m:.0f}"),
+)
+c3.metric(t("metric_not_served", lang), f"{not_served:,.0f}")
 c4.metric(
     t("metric_completeness", lang),
     f"{a.coverage.completeness * 100:.1f}%",
@@ -42,6 +50,7 @@ with st.spinner(t("computing", lang)):
         basemap=ctx.basemap,
         speed_kmh=ctx.speed_kmh,
         colour_by=ctx.colour_by,
+        within_m=ctx.tier_m,
         tianditu_key=ctx.tianditu_key,
         layer_control=False,  # st_folium adds it, listing the isochrone layer too
     )
