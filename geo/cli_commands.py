@@ -212,6 +212,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from geo.analysis import analyse
     from geo.cli import load_from_args, print_rejected
     from geo.comparison import apply_scenario, compare
+    from geo.errors import InputFileError
     from geo.export import (
         _write_text_atomic,
         edges_table,
@@ -235,7 +236,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     comparison = compare(before, after)
     out: Path = args.out
     categories: dict[str, Any] = dict(comparison.to_json()["categories"])  # type: ignore[call-overload]
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputFileError(f"cannot use {out} as the output folder: {exc.strerror}") from exc
     doc = comparison.to_json()
     doc.update(
         {

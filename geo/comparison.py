@@ -159,7 +159,13 @@ def modify_network(network: WalkNetwork, scenario: Scenario) -> NetworkChange:
         ]
         add = gpd.GeoDataFrame(pd.DataFrame(new_edge_rows), geometry=geoms, crs="EPSG:4326")
         edges = gpd.GeoDataFrame(pd.concat([edges, add], ignore_index=True), crs="EPSG:4326")
-    edges = edges.reset_index(drop=True)
+    # A link along an existing street: keep one edge per pair, the shorter.
+    edges = (
+        edges.sort_values("length_m", kind="stable")
+        .drop_duplicates(["u", "v"], keep="first")
+        .sort_index()
+        .reset_index(drop=True)
+    )
     pos_index = pd.Index(nodes.index)
     ui = pos_index.get_indexer(edges["u"].to_numpy())
     vi = pos_index.get_indexer(edges["v"].to_numpy())
@@ -265,11 +271,10 @@ def _space_access(polygon: BaseGeometry, network: WalkNetwork) -> list[tuple[int
         ok = d <= SPACE_ACCESS_M
         if ok.any():
             return [(int(p), float(v)) for p, v in zip(near[ok], d[ok], strict=True)]
-    centre = metric.representative_point()
-    pos, snap = network.snap_xy(np.array([centre.x]), np.array([centre.y]))
-    edge = float(shapely.distance(shapely.Point(xy[pos[0]]), metric))
-    _ = snap
-    return [(int(pos[0]), edge)]
+    # No node within reach: the node nearest to the space itself (not to its centre).
+    d_all = shapely.distance(shapely.points(xy), metric)
+    best = int(np.argmin(d_all))
+    return [(best, float(d_all[best]))]
 
 
 def _closed_facilities(

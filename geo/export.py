@@ -110,6 +110,10 @@ def summary_dict(
 
 def _write_text_atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # mkstemp makes owner-only files; give the result the usual umask-based mode.
+    umask = os.umask(0)
+    os.umask(umask)
+    Path(tmp).chmod(0o666 & ~umask)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)

@@ -84,7 +84,13 @@ class WalkNetwork:
         rows = np.concatenate([u, v])
         cols = np.concatenate([v, u])
         data = np.concatenate([w, w])
-        return sparse.csr_matrix((data, (rows, cols)), shape=(n, n))
+        # Two edges between the same nodes (a scenario link along a street) must keep the
+        # shorter length: SciPy would add them up.
+        order = np.lexsort((data, cols, rows))
+        rows, cols, data = rows[order], cols[order], data[order]
+        first = np.ones(len(rows), dtype=bool)
+        first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+        return sparse.csr_matrix((data[first], (rows[first], cols[first])), shape=(n, n))
 
     @cached_property
     def _tree(self) -> cKDTree:
