@@ -176,7 +176,10 @@ def inspect_osm_file(path: Path | str) -> OsmFileInfo:
         box = reader.header().box()
         reader.close()
     except (RuntimeError, ValueError) as exc:
-        raise InputFileError(f"{file.name} cannot be read as OSM data: {_first_line(exc)}") from exc
+        raise InputFileError(
+            f"{file.name} cannot be read as OSM data (damaged, truncated or another kind "
+            f"of file): {_first_line(exc)}"
+        ) from exc
     bounds: BBox | None = None
     if box.valid():
         bounds = (box.bottom_left.lon, box.bottom_left.lat, box.top_right.lon, box.top_right.lat)

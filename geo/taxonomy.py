@@ -263,7 +263,13 @@ def parse_taxonomy(doc: Any, *, source: str, digest: str = "") -> Taxonomy:
         except (KeyError, TypeError, ValueError) as exc:
             known = ", ".join(str(t) for t in tiers)
             raise TaxonomyError(f"{where}: tier {item['tier']!r} is not one of {known}") from exc
-        colour = str(item.get("colour", "#555555"))
+        raw_colour = item.get("colour", "#555555")
+        if raw_colour is None:
+            raise TaxonomyError(
+                f'{where}: colour is empty; quote it in YAML, e.g. colour: "#1a2b3c" '
+                "(an unquoted # starts a comment)"
+            )
+        colour = str(raw_colour)
         if not _HEX_COLOUR.match(colour):
             raise TaxonomyError(f"{where}: colour {colour!r} must look like #1a2b3c")
         synonyms = item.get("synonyms", []) or []
