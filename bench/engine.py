@@ -1208,16 +1208,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--seed", type=int, default=DEFAULT_SEED, help="seed of the generated network"
     )
+    from bench.browser import add_arguments as add_browser_arguments
+
+    add_browser_arguments(parser, prefix="browser-")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the benchmark and print the report; 1 if the engine's answers are wrong."""
     config = config_from_args(args)
     report = build_report(config)
+    browser_failed = False
+    if getattr(args, "browser", False):
+        from bench.browser import BrowserBenchError, run_browser_bench
+
+        try:
+            report["browser"] = run_browser_bench(repeats=args.browser_repeats)
+        except BrowserBenchError as exc:
+            print(f"bench: browser: {exc}", file=sys.stderr)
+            browser_failed = True
     if args.json:
         print(json.dumps(report, ensure_ascii=False, allow_nan=False))
     else:
         print(format_table(report))
+        if "browser" in report:
+            from bench.browser import format_table as format_browser_table
+
+            print()
+            print(format_browser_table(report["browser"]))
     if not _is_correct(report):
         c = report["correct"]
         print(
@@ -1230,7 +1247,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_WRONG
     if report["correct"]["pandana_agrees"] is False:
         print("bench: warning: pandana's distances differ from the engine's", file=sys.stderr)
-    return EXIT_OK
+    return EXIT_WRONG if browser_failed else EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -137,6 +137,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         f"--server.port={args.port}",
         f"--server.address={args.address}",
         "--server.enableStaticServing=true",
+        "--runner.postScriptGC=false",
         "--browser.gatherUsageStats=false",
     ]
     print(f"lifecircle dashboard: http://{args.address}:{args.port}  (Ctrl+C to stop)")
