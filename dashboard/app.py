@@ -16,11 +16,37 @@ st.set_page_config(page_title="lifecircle · 15分钟社区生活圈", page_icon
 loaders.vendor_assets()
 lang = current_lang()
 pages = [
-    st.Page(HERE / "views" / "map.py", title=t("page_map", lang), icon=":material/map:", url_path="map", default=True),
-    st.Page(HERE / "views" / "gaps.py", title=t("page_gaps", lang), icon=":material/bar_chart:", url_path="gaps"),
-    st.Page(HERE / "views" / "scenarios.py", title=t("page_scenarios", lang), icon=":material/edit_location_alt:", url_path="scenarios"),
-    st.Page(HERE / "views" / "survey.py", title=t("page_survey", lang), icon=":material/forum:", url_path="survey"),
-    st.Page(HERE / "views" / "data.py", title=t("page_data", lang), icon=":material/database:", url_path="data"),
+    st.Page(
+        HERE / "views" / "map.py",
+        title=t("page_map", lang),
+        icon=":material/map:",
+        url_path="map",
+        default=True,
+    ),
+    st.Page(
+        HERE / "views" / "gaps.py",
+        title=t("page_gaps", lang),
+        icon=":material/bar_chart:",
+        url_path="gaps",
+    ),
+    st.Page(
+        HERE / "views" / "scenarios.py",
+        title=t("page_scenarios", lang),
+        icon=":material/edit_location_alt:",
+        url_path="scenarios",
+    ),
+    st.Page(
+        HERE / "views" / "survey.py",
+        title=t("page_survey", lang),
+        icon=":material/forum:",
+        url_path="survey",
+    ),
+    st.Page(
+        HERE / "views" / "data.py",
+        title=t("page_data", lang),
+        icon=":material/database:",
+        url_path="data",
+    ),
 ]
 nav = st.navigation(pages)
 # The sidebar lives in the entrypoint so that its widgets keep their values across pages.

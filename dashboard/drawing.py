@@ -73,5 +73,12 @@ def make_intervention(
         props["provides"] = list(provides)
     if target:
         props["target"] = target
-    feature = {"type": "Feature", "id": new_feature_id(), "properties": props, "geometry": mapping(geom)}
-    return parse_intervention(feature, taxonomy=taxonomy, where=f"the drawn {geom.geom_type.lower()}")
+    feature = {
+        "type": "Feature",
+        "id": new_feature_id(),
+        "properties": props,
+        "geometry": mapping(geom),
+    }
+    return parse_intervention(
+        feature, taxonomy=taxonomy, where=f"the drawn {geom.geom_type.lower()}"
+    )

@@ -105,16 +105,23 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
     "source_bundled": {"zh": "内置示例片区", "en": "Bundled sample"},
     "source_upload": {"zh": "上传OSM文件", "en": "Upload an OSM file"},
     "source_overpass": {"zh": "在线下载（Overpass）", "en": "Download (Overpass)"},
-    "upload_osm": {"zh": "OSM文件（.osm/.osm.bz2/.osm.pbf）", "en": "OSM file (.osm/.osm.bz2/.osm.pbf)"},
+    "upload_osm": {
+        "zh": "OSM文件（.osm/.osm.bz2/.osm.pbf）",
+        "en": "OSM file (.osm/.osm.bz2/.osm.pbf)",
+    },
     "place_name": {"zh": "地名", "en": "Place name"},
     "bbox": {"zh": "范围（西,南,东,北）", "en": "Bounding box (W,S,E,N)"},
     "download": {"zh": "下载", "en": "Download"},
     "use_this": {"zh": "使用此数据", "en": "Use this data"},
     "offline_msg": {
         "zh": "无法连接Overpass（可能没有网络）。请使用本地OSM文件或内置片区。",
-        "en": "Overpass cannot be reached (no internet?). Use a local OSM file or a bundled district.",
+        "en": "Overpass cannot be reached (no internet?). "
+        "Use a local OSM file or a bundled district.",
     },
-    "inventory": {"zh": "设施清单（CSV/XLSX/GeoJSON）", "en": "Facility inventory (CSV/XLSX/GeoJSON)"},
+    "inventory": {
+        "zh": "设施清单（CSV/XLSX/GeoJSON）",
+        "en": "Facility inventory (CSV/XLSX/GeoJSON)",
+    },
     "inventory_crs": {"zh": "坐标系", "en": "Coordinate system"},
     "crs_wgs84": {"zh": "WGS-84（GPS/OSM）", "en": "WGS-84 (GPS/OSM)"},
     "crs_gcj02": {"zh": "GCJ-02（高德/腾讯）", "en": "GCJ-02 (AMap/Tencent)"},
@@ -155,7 +162,10 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
     "score_priority": {"zh": "优先级（越高越急）", "en": "Priority (higher = more urgent)"},
     "score_satisfaction": {"zh": "满意度（越低越需要）", "en": "Satisfaction (lower = more need)"},
     "survey_accepted": {"zh": "接受 {n} 行", "en": "{n} rows accepted"},
-    "survey_rejected": {"zh": "拒绝 {n} 行（逐行原因如下）", "en": "{n} rows rejected (reasons below)"},
+    "survey_rejected": {
+        "zh": "拒绝 {n} 行（逐行原因如下）",
+        "en": "{n} rows rejected (reasons below)",
+    },
     "metric_rows_accepted": {"zh": "有效回答（行）", "en": "Rows accepted"},
     "metric_rows_rejected": {"zh": "被拒绝（行）", "en": "Rows rejected"},
     "col_row": {"zh": "行号", "en": "Row"},
@@ -167,13 +177,19 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
     "col_score": {"zh": "优先得分", "en": "Score"},
     "col_reasons": {"zh": "理由", "en": "Reasons"},
     "col_unit": {"zh": "单元", "en": "Unit"},
-    "priority_title": {"zh": "优先行动清单（需求 × 缺口）", "en": "Act here first (stated need × gap)"},
+    "priority_title": {
+        "zh": "优先行动清单（需求 × 缺口）",
+        "en": "Act here first (stated need × gap)",
+    },
     "priority_by": {"zh": "单元", "en": "Unit"},
     "by_hexagon": {"zh": "六边形", "en": "Hexagon"},
     "by_compound": {"zh": "小区", "en": "Compound"},
     "layer_needs_hex": {"zh": "居民需求（六边形）", "en": "Stated needs (hexagons)"},
     "layer_needs_points": {"zh": "居民需求（意见）", "en": "Stated needs (comments)"},
-    "needs_filter": {"zh": "地图只显示所选类别的需求", "en": "Map only the chosen category's needs"},
+    "needs_filter": {
+        "zh": "地图只显示所选类别的需求",
+        "en": "Map only the chosen category's needs",
+    },
     "scn_new_title": {"zh": "新情景名称", "en": "New scenario title"},
     "scn_author": {"zh": "作者", "en": "Author"},
     "scn_create": {"zh": "新建情景", "en": "Create scenario"},
@@ -183,7 +199,8 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
     "scn_homes": {"zh": "栋住宅", "en": "homes"},
     "scn_timing": {"zh": "重新计算用时 {ms} 毫秒", "en": "Recomputed in {ms} ms"},
     "scn_draw_hint": {
-        "zh": "用左侧工具在地图上画点（服务点）、线（步行通道/关闭路段）或多边形（公共空间），再在下方填写类别。",
+        "zh": "用左侧工具在地图上画点（服务点）、线（步行通道/关闭路段）"
+        "或多边形（公共空间），再在下方填写类别。",
         "en": "Draw a point (service node), a line (walking link or closure) or a polygon "
         "(public space) with the tools on the map, then fill in the form below.",
     },

@@ -18,10 +18,10 @@ from dashboard.maps import MapLayers, compute_map_layers
 from dashboard.offline import prepare_served_assets
 from geo.analysis import Analysis, analyse
 from geo.comparison import Comparison, apply_scenario, compare
-from geo.scenario import Scenario
-from geo.scenario_store import ScenarioStore
 from geo.district import District, load_district
 from geo.gaps import gap_hexagons
+from geo.scenario import Scenario
+from geo.scenario_store import ScenarioStore
 from geo.settings import Settings
 from geo.taxonomy import Taxonomy, load_taxonomy, retier_by_speed
 
@@ -192,7 +192,9 @@ def _scenario_key(scenario: Scenario) -> str:
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _scenario_analysis(key: str, scenario_key: str, _scenario: Scenario, _base: Analysis) -> Analysis:
+def _scenario_analysis(
+    key: str, scenario_key: str, _scenario: Scenario, _base: Analysis
+) -> Analysis:
     return apply_scenario(_base, _scenario)
 
 
@@ -202,11 +204,15 @@ def scenario_analysis(analysis_key: str, scenario: Scenario, base: Analysis) -> 
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _scenario_comparison(key: str, scenario_key: str, _base: Analysis, _after: Analysis) -> Comparison:
+def _scenario_comparison(
+    key: str, scenario_key: str, _base: Analysis, _after: Analysis
+) -> Comparison:
     return compare(_base, _after)
 
 
-def scenario_comparison(analysis_key: str, scenario: Scenario, base: Analysis, after: Analysis) -> Comparison:
+def scenario_comparison(
+    analysis_key: str, scenario: Scenario, base: Analysis, after: Analysis
+) -> Comparison:
     return _scenario_comparison(analysis_key, _scenario_key(scenario), base, after)
 
 
@@ -246,12 +252,19 @@ SAMPLE_SURVEY = Path(__file__).resolve().parent.parent / "data" / "sample_survey
 def survey(key: str, path: str, coord_system: str, score_kind: str, _district: District) -> object:
     from geo.survey import read_survey
 
-    return read_survey(Path(path), taxonomy=base_taxonomy(), district=_district,
-                       coord_system=coord_system, score_kind=score_kind)  # type: ignore[arg-type]
+    return read_survey(
+        Path(path),
+        taxonomy=base_taxonomy(),
+        district=_district,
+        coord_system=coord_system,
+        score_kind=score_kind,
+    )  # type: ignore[arg-type]
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def priorities(key: str, by: str, _analysis: Analysis, _responses: gpd.GeoDataFrame) -> pd.DataFrame:
+def priorities(
+    key: str, by: str, _analysis: Analysis, _responses: gpd.GeoDataFrame
+) -> pd.DataFrame:
     from geo.survey import rank_priorities
 
     return rank_priorities(_analysis, _responses, by=by)  # type: ignore[arg-type]

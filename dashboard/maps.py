@@ -47,7 +47,10 @@ class Basemap:
     subdomains: str = "abc"
 
 
-OSM_ATTR = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors, ODbL 1.0'
+OSM_ATTR = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+    "contributors, ODbL 1.0"
+)
 
 BASEMAPS: dict[str, Basemap] = {
     "osm": Basemap("osm", ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",), OSM_ATTR),
@@ -71,7 +74,9 @@ BASEMAPS: dict[str, Basemap] = {
     ),
     "gaode": Basemap(
         "gaode",
-        ("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",),
+        (
+            "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+        ),
         "&copy; 高德地图 AMap",
         gcj02=True,
         subdomains="1234",
@@ -123,6 +128,8 @@ def _geojson(
         "fillOpacity": fill_opacity if fill else 0.0,
         "fill": fill,
     }
+    # 1e-6 degrees (~0.1 m) is finer than any street: a third smaller map payload.
+    geom = shapely.transform(geom, lambda coords: np.round(coords, 6))
     return folium.GeoJson(
         shapely.to_geojson(geom),
         name=name,
@@ -136,7 +143,9 @@ def _simplify(geom: Any, tolerance_deg: float = 0.000005) -> Any:
     return shapely.simplify(geom, tolerance_deg, preserve_topology=True)
 
 
-def base_layer(analysis: Analysis, *, lang: str, shift: Callable[[Any], Any]) -> folium.FeatureGroup:
+def base_layer(
+    analysis: Analysis, *, lang: str, shift: Callable[[Any], Any]
+) -> folium.FeatureGroup:
     """The district's own water, green areas and buildings: a map without tiles."""
     fg = folium.FeatureGroup(name=t("layer_base", lang), show=True, control=True)
     d = analysis.district
@@ -146,10 +155,12 @@ def base_layer(analysis: Analysis, *, lang: str, shift: Callable[[Any], Any]) ->
             geom = shift(_simplify(shapely.union_all(sub.geometry.to_numpy())))
             _geojson(geom, kind, colour=colour, weight=0.5, fill=True, fill_opacity=0.5).add_to(fg)
     if len(d.buildings):
-        geom = shift(_simplify(shapely.multipolygons(
-            shapely.get_parts(d.buildings.geometry.to_numpy())
-        )))  # fmt: skip
-        _geojson(geom, "buildings", colour="#bdbdbd", weight=0.3, fill=True, fill_opacity=0.6).add_to(fg)
+        geom = shift(
+            _simplify(shapely.multipolygons(shapely.get_parts(d.buildings.geometry.to_numpy())))
+        )
+        _geojson(
+            geom, "buildings", colour="#bdbdbd", weight=0.3, fill=True, fill_opacity=0.6
+        ).add_to(fg)
     return fg
 
 
@@ -184,7 +195,10 @@ def streets_layer(
         counts = np.maximum(reached[u], reached[v])
         n_cat = max(len(analysis.categories), 1)
         cls = np.minimum((counts * (len(COUNT_COLOURS) - 1)) // n_cat, len(COUNT_COLOURS) - 1)
-        labels = [f"≥{int(np.ceil(i * n_cat / (len(COUNT_COLOURS) - 1)))}" for i in range(len(COUNT_COLOURS))]
+        labels = [
+            f"≥{int(np.ceil(i * n_cat / (len(COUNT_COLOURS) - 1)))}"
+            for i in range(len(COUNT_COLOURS))
+        ]
         palette: tuple[str, ...] = COUNT_COLOURS
     else:
         minutes = edge_minutes(analysis, category, speed_kmh=speed_kmh)
@@ -196,7 +210,9 @@ def streets_layer(
         if len(sel) == 0:
             continue
         geom = shift(shapely.multilinestrings(sel))
-        _geojson(geom, labels[i], colour=colour, weight=3.0, tooltip=safe_text(labels[i])).add_to(fg)
+        _geojson(geom, labels[i], colour=colour, weight=3.0, tooltip=safe_text(labels[i])).add_to(
+            fg
+        )
     return fg
 
 
@@ -253,7 +269,9 @@ def service_area_layer(
     return fg
 
 
-def doorstep_layer(circles: gpd.GeoDataFrame, *, analysis: Analysis, lang: str, shift: Callable[[Any], Any]) -> folium.FeatureGroup:
+def doorstep_layer(
+    circles: gpd.GeoDataFrame, *, analysis: Analysis, lang: str, shift: Callable[[Any], Any]
+) -> folium.FeatureGroup:
     """50 m circles around compound entrances, with the services inside."""
     fg = folium.FeatureGroup(name=t("layer_doorstep", lang), show=False)
     for row in circles.itertuples(index=False):
@@ -293,19 +311,26 @@ def homes_layer(
     if len(analysis.homes) == 0:
         return fg
     row = analysis.categories.index(category)
-    if within_m is None:
-        served = analysis.served[row]
-    else:
-        served = analysis.home_dist_m[row] <= within_m
+    served = analysis.served[row] if within_m is None else analysis.home_dist_m[row] <= within_m
     geoms = analysis.homes.geometry.to_numpy()
-    for mask, colour, key in ((served, SERVED_COLOUR, "served"), (~served, UNSERVED_COLOUR, "not_served")):
+    for mask, colour, key in (
+        (served, SERVED_COLOUR, "served"),
+        (~served, UNSERVED_COLOUR, "not_served"),
+    ):
         if not mask.any():
             continue
         parts = shapely.get_parts(geoms[mask])
         polys = parts[shapely.get_type_id(parts) == 3]
         geom = shapely.multipolygons(polys) if len(polys) else shapely.multipoints(parts)
-        _geojson(shift(_simplify(geom)), key, colour=colour, weight=1, fill=True, fill_opacity=0.6,
-                 tooltip=safe_text(t(key, lang))).add_to(fg)  # fmt: skip
+        _geojson(
+            shift(_simplify(geom)),
+            key,
+            colour=colour,
+            weight=1,
+            fill=True,
+            fill_opacity=0.6,
+            tooltip=safe_text(t(key, lang)),
+        ).add_to(fg)
     return fg
 
 
@@ -331,8 +356,15 @@ def gap_layer(
             f"#{int(row.rank)} · {safe_text(t('col_unmet', lang))}: {value:.0f}"
             f"<br>{safe_text(t('col_residents', lang))}: {float(row.residents):.0f}"
         )
-        _geojson(shift(row.geometry), "gap", colour="#b10026", weight=0.8, fill=True,
-                 fill_opacity=alpha, tooltip=tip).add_to(fg)  # fmt: skip
+        _geojson(
+            shift(row.geometry),
+            "gap",
+            colour="#b10026",
+            weight=0.8,
+            fill=True,
+            fill_opacity=alpha,
+            tooltip=tip,
+        ).add_to(fg)
     return fg
 
 
@@ -372,8 +404,11 @@ def legend_html(*, title: str, items: Sequence[tuple[str, str]]) -> str:
 def street_legend(analysis: Analysis, *, category: str, colour_by: str, lang: str) -> str:
     if colour_by == "count":
         n = len(analysis.categories)
-        items = [(COUNT_COLOURS[0], f"0–{n // 3}"), (COUNT_COLOURS[3], f"~{n // 2}"),
-                 (COUNT_COLOURS[-1], f"{n}")]  # fmt: skip
+        items = [
+            (COUNT_COLOURS[0], f"0–{n // 3}"),
+            (COUNT_COLOURS[3], f"~{n // 2}"),
+            (COUNT_COLOURS[-1], f"{n}"),
+        ]
         return legend_html(title=t("colour_count", lang), items=items)
     cat = analysis.taxonomy.get(category)
     items = [
@@ -387,7 +422,9 @@ def street_legend(analysis: Analysis, *, category: str, colour_by: str, lang: st
     return legend_html(title=f"{t('colour_time', lang)}: {cat.name(lang)}", items=items)
 
 
-def new_map(analysis: Analysis, *, basemap: str, lang: str, tianditu_key: str | None = None) -> folium.Map:
+def new_map(
+    analysis: Analysis, *, basemap: str, lang: str, tianditu_key: str | None = None
+) -> folium.Map:
     """An empty map centred on the district, with the chosen basemap."""
     west, south, east, north = analysis.district.meta.bbox
     m = folium.Map(
@@ -469,10 +506,18 @@ def build_map(
     m = new_map(analysis, basemap=basemap, lang=lang, tianditu_key=tianditu_key)
     base_layer(analysis, lang=lang, shift=shift).add_to(m)
     service_area_layer(layers.service_areas, lang=lang, shift=shift).add_to(m)
-    gap_layer(layers.hexagons, column=f"unmet_{category}", lang=lang, shift=shift, show=False).add_to(m)
+    gap_layer(
+        layers.hexagons, column=f"unmet_{category}", lang=lang, shift=shift, show=False
+    ).add_to(m)
     homes_layer(analysis, category=category, lang=lang, shift=shift, within_m=within_m).add_to(m)
-    streets_layer(analysis, category=category, colour_by=colour_by, speed_kmh=speed_kmh, lang=lang,
-                  shift=shift).add_to(m)  # fmt: skip
+    streets_layer(
+        analysis,
+        category=category,
+        colour_by=colour_by,
+        speed_kmh=speed_kmh,
+        lang=lang,
+        shift=shift,
+    ).add_to(m)
     doorstep_layer(layers.doorstep, analysis=analysis, lang=lang, shift=shift).add_to(m)
     facilities_layer(analysis, category=category, lang=lang, shift=shift).add_to(m)
     if layer_control:
@@ -494,10 +539,14 @@ def reach_table(
     rows = fac[ok].assign(distance_m=d[ok]).sort_values("distance_m")
     return pd.DataFrame(
         {
-            t("col_category", lang): [analysis.taxonomy.get(c).name(lang) for c in rows["category"]],
+            t("col_category", lang): [
+                analysis.taxonomy.get(c).name(lang) for c in rows["category"]
+            ],
             t("col_name", lang): rows["name"].astype(str).to_numpy(),
             t("col_distance", lang): rows["distance_m"].round(0).astype(int).to_numpy(),
-            t("col_minutes", lang): (rows["distance_m"] / (speed_kmh * 1000 / 60)).round(1).to_numpy(),
+            t("col_minutes", lang): (rows["distance_m"] / (speed_kmh * 1000 / 60))
+            .round(1)
+            .to_numpy(),
         }
     )
 
@@ -516,40 +565,79 @@ def scenario_layer(
         if item.kind == "facility" and item.category in taxonomy:
             what += " · " + taxonomy.get(item.category).name(lang)
         elif item.kind == "space":
-            what += " · " + ", ".join(taxonomy.get(c).name(lang) for c in item.provides if c in taxonomy)
+            what += " · " + ", ".join(
+                taxonomy.get(c).name(lang) for c in item.provides if c in taxonomy
+            )
         tip = safe_text(f"{what}: {item.name}" if item.name else what)
         geom = shift(item.geometry)
         if geom.geom_type == "Point":
-            folium.CircleMarker((geom.y, geom.x), radius=8, color=colour, fill=True, fill_opacity=0.9,
-                                weight=3, tooltip=tip).add_to(fg)  # fmt: skip
+            folium.CircleMarker(
+                (geom.y, geom.x),
+                radius=8,
+                color=colour,
+                fill=True,
+                fill_opacity=0.9,
+                weight=3,
+                tooltip=tip,
+            ).add_to(fg)
             if item.kind == "facility":
                 circle = gpd.GeoSeries([item.geometry], crs="EPSG:4326")
                 utm = circle.estimate_utm_crs()
                 ring = circle.to_crs(utm).buffer(50, quad_segs=16).to_crs("EPSG:4326").iloc[0]
-                _geojson(shift(ring), "doorstep", colour=colour, weight=1, fill=True, fill_opacity=0.1,
-                         tooltip=safe_text(t("layer_doorstep", lang))).add_to(fg)  # fmt: skip
+                _geojson(
+                    shift(ring),
+                    "doorstep",
+                    colour=colour,
+                    weight=1,
+                    fill=True,
+                    fill_opacity=0.1,
+                    tooltip=safe_text(t("layer_doorstep", lang)),
+                ).add_to(fg)
         else:
-            _geojson(geom, item.kind, colour=colour, weight=5 if item.kind == "link" else 2,
-                     fill=item.kind == "space", fill_opacity=0.4, tooltip=tip).add_to(fg)  # fmt: skip
+            _geojson(
+                geom,
+                item.kind,
+                colour=colour,
+                weight=5 if item.kind == "link" else 2,
+                fill=item.kind == "space",
+                fill_opacity=0.4,
+                tooltip=tip,
+            ).add_to(fg)
     return fg
 
 
-def difference_layer(comparison: Any, *, lang: str, shift: Callable[[Any], Any]) -> folium.FeatureGroup:
+def difference_layer(
+    comparison: Any, *, lang: str, shift: Callable[[Any], Any]
+) -> folium.FeatureGroup:
     """Newly served homes and hexagons whose unmet population fell."""
     fg = folium.FeatureGroup(name=t("scn_difference", lang), show=True)
     hexes = comparison.hexagon_delta
     better = hexes[hexes["unmet_delta"] < 0] if len(hexes) else hexes
     for row in better.itertuples(index=False):
         tip = safe_text(f"{t('col_unmet', lang)}: {row.unmet_before:.0f} → {row.unmet_after:.0f}")
-        _geojson(shift(row.geometry), "better", colour="#1a9850", weight=1, fill=True, fill_opacity=0.25,
-                 tooltip=tip).add_to(fg)  # fmt: skip
+        _geojson(
+            shift(row.geometry),
+            "better",
+            colour="#1a9850",
+            weight=1,
+            fill=True,
+            fill_opacity=0.25,
+            tooltip=tip,
+        ).add_to(fg)
     homes = comparison.newly_served_homes
     if len(homes):
         parts = shapely.get_parts(homes.geometry.to_numpy())
         polys = parts[shapely.get_type_id(parts) == 3]
         if len(polys):
-            _geojson(shift(shapely.multipolygons(polys)), "newly served", colour="#00c853", weight=2,
-                     fill=True, fill_opacity=0.8, tooltip=safe_text(t("scn_newly_served", lang))).add_to(fg)  # fmt: skip
+            _geojson(
+                shift(shapely.multipolygons(polys)),
+                "newly served",
+                colour="#00c853",
+                weight=2,
+                fill=True,
+                fill_opacity=0.8,
+                tooltip=safe_text(t("scn_newly_served", lang)),
+            ).add_to(fg)
     return fg
 
 
@@ -573,14 +661,23 @@ def needs_layers(
     data = responses if category is None else responses[responses["category"] == category]
     if data.empty:
         return hex_fg, pts_fg
-    cells = [h3.latlng_to_cell(float(la), float(lo), resolution) for lo, la in zip(data["lon"], data["lat"], strict=True)]
+    cells = [
+        h3.latlng_to_cell(float(la), float(lo), resolution)
+        for lo, la in zip(data["lon"], data["lat"], strict=True)
+    ]
     counts = pd.Series(cells).value_counts()
     top = float(counts.max())
     for cell, n in counts.items():
         poly = shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(str(cell))])
-        _geojson(shift(poly), "needs", colour="#54278f", weight=0.8, fill=True,
-                 fill_opacity=0.15 + 0.55 * float(n) / top,
-                 tooltip=f"{safe_text(t('col_requests', lang))}: {int(n)}").add_to(hex_fg)  # fmt: skip
+        _geojson(
+            shift(poly),
+            "needs",
+            colour="#54278f",
+            weight=0.8,
+            fill=True,
+            fill_opacity=0.15 + 0.55 * float(n) / top,
+            tooltip=f"{safe_text(t('col_requests', lang))}: {int(n)}",
+        ).add_to(hex_fg)
     for row in data.itertuples(index=False):
         cat = taxonomy.get(str(row.category)) if row.category in taxonomy else None
         head = cat.name(lang) if cat is not None else str(row.category)

@@ -151,13 +151,13 @@ def _render_sidebar() -> Context | None:
     key = loaders.analysis_key(source.key, inv_key, str(standard), speed)
     try:
         with st.spinner(t("computing", lang)):
-            analysis = loaders.analysis(source.key, inv_key, str(standard), speed, source, inventory)
+            analysis = loaders.analysis(
+                source.key, inv_key, str(standard), speed, source, inventory
+            )
     except LifecircleError as exc:
         st.error(f"{t('error', lang)}: {exc}")
         return None
-    st.sidebar.caption(
-        f"{analysis.district.meta.title(lang)} · {t('osm_attribution', lang)}"
-    )
+    st.sidebar.caption(f"{analysis.district.meta.title(lang)} · {t('osm_attribution', lang)}")
     return Context(
         lang=lang,
         analysis=analysis,

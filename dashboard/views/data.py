@@ -21,16 +21,19 @@ st.subheader(t("data_source", lang))
 kind = st.radio(
     t("data_source", lang),
     options=["bundled", "file", "overpass"],
-    format_func=lambda k: t({"bundled": "source_bundled", "file": "source_upload",
-                             "overpass": "source_overpass"}[k], lang),  # fmt: skip
+    format_func=lambda k: t(
+        {"bundled": "source_bundled", "file": "source_upload", "overpass": "source_overpass"}[k],
+        lang,
+    ),
     horizontal=True,
     label_visibility="collapsed",
 )
 bundled = bundled_districts()
 if kind == "bundled":
     name = st.selectbox(
-        t("district", lang), options=list(bundled), format_func=lambda n: bundled[n].title_zh
-        if lang == "zh" else bundled[n].title_en
+        t("district", lang),
+        options=list(bundled),
+        format_func=lambda n: bundled[n].title_zh if lang == "zh" else bundled[n].title_en,
     )
     if st.button(t("use_this", lang), key="use_bundled"):
         st.session_state[state.SOURCE] = DataSource(kind="bundled", value=name, label=name)
@@ -57,8 +60,12 @@ else:
             bbox = parse_bbox(bbox_text) if bbox_text.strip() else None
             if bbox is None and not place.strip():
                 raise LifecircleError(t("place_name", lang) + " / " + t("bbox", lang) + "?")
-            source = DataSource(kind="overpass", value=place.strip() or bbox_text, label=place or bbox_text,
-                                bbox=bbox)  # fmt: skip
+            source = DataSource(
+                kind="overpass",
+                value=place.strip() or bbox_text,
+                label=place or bbox_text,
+                bbox=bbox,
+            )
             with st.spinner(t("loading", lang)):
                 loaders.district(source.key, source)
             st.session_state[state.SOURCE] = source
@@ -69,16 +76,20 @@ else:
             st.error(f"{t('error', lang)}: {exc}")
 
 st.subheader(t("inventory", lang))
-inv_file = st.file_uploader(t("inventory", lang), type=["csv", "xlsx", "geojson", "json"],
-                            label_visibility="collapsed")  # fmt: skip
+inv_file = st.file_uploader(
+    t("inventory", lang), type=["csv", "xlsx", "geojson", "json"], label_visibility="collapsed"
+)
 crs = st.selectbox(
-    t("inventory_crs", lang), options=["wgs84", "gcj02", "bd09"],
+    t("inventory_crs", lang),
+    options=["wgs84", "gcj02", "bd09"],
     format_func=lambda c: t(f"crs_{c}", lang),
 )
 cols = st.columns(2)
 if inv_file is not None and cols[0].button(t("use_this", lang), key="use_inventory"):
     path = loaders.save_upload(inv_file.getvalue(), inv_file.name, "inventories")
-    st.session_state[state.INVENTORY] = UploadedInventory(path=str(path), coord_system=crs, name=inv_file.name)
+    st.session_state[state.INVENTORY] = UploadedInventory(
+        path=str(path), coord_system=crs, name=inv_file.name
+    )
 if st.session_state.get(state.INVENTORY) is not None and cols[1].button(t("clear_inventory", lang)):
     st.session_state[state.INVENTORY] = None
 
@@ -100,7 +111,15 @@ meta = a.district.meta
 net = a.district.network
 st.subheader(t("provenance", lang))
 st.markdown(f"**{meta.title(lang)}** — `{Path(meta.source).name}`")
-st.write(t("network_summary", lang, nodes=net.n_nodes, edges=net.n_edges, pieces=len(net.component_sizes())))
+st.write(
+    t(
+        "network_summary",
+        lang,
+        nodes=net.n_nodes,
+        edges=net.n_edges,
+        pieces=len(net.component_sizes()),
+    )
+)
 st.write(f"{t('data_date', lang)}: {meta.data_date or '—'}")
 st.write(f"{t('provenance', lang)}: {meta.provenance}")
 st.write(f"{t('attribution', lang)}: {meta.attribution}")

@@ -22,9 +22,15 @@ st.title(f"{t('gaps_title', lang)} · {a.district.meta.title(lang)}")
 
 c1, c2, c3 = st.columns(3)
 c1.metric(t("metric_residents", lang), f"{cov.residents_total:,.0f}")
-c2.metric(t("metric_completeness", lang), f"{cov.completeness * 100:.1f}%", help=t("completeness_help", lang))
-c3.metric(t("metric_not_served", lang) + f" · {a.taxonomy.get(ctx.category).name(lang)}",
-          f"{cov.by_category.loc[ctx.category, 'not_served']:,.0f}")  # fmt: skip
+c2.metric(
+    t("metric_completeness", lang),
+    f"{cov.completeness * 100:.1f}%",
+    help=t("completeness_help", lang),
+)
+c3.metric(
+    t("metric_not_served", lang) + f" · {a.taxonomy.get(ctx.category).name(lang)}",
+    f"{cov.by_category.loc[ctx.category, 'not_served']:,.0f}",
+)
 
 st.subheader(t("coverage_table", lang))
 table = loaders.coverage_frame(a, lang)
@@ -33,7 +39,9 @@ st.dataframe(table, hide_index=True, width="stretch")
 st.subheader(t("coverage_chart", lang))
 by_tier = cov.by_tier.copy()
 by_tier.index = [a.taxonomy.get(c).name(lang) for c in by_tier.index]
-by_tier.columns = [c.replace("share_", "").replace("min", f" {t('minutes', lang)}") for c in by_tier.columns]
+by_tier.columns = [
+    c.replace("share_", "").replace("min", f" {t('minutes', lang)}") for c in by_tier.columns
+]
 st.bar_chart(by_tier * 100, stack=False, horizontal=True, height=420)
 
 st.subheader(t("worst_cells", lang))
@@ -41,8 +49,11 @@ hexes = loaders.hexagons(ctx.analysis_key, a)
 measure = st.selectbox(
     t("gap_measure", lang),
     options=["unmet_total", *[f"unmet_{c}" for c in a.categories]],
-    format_func=lambda m: t("gap_total", lang) if m == "unmet_total"
-    else a.taxonomy.get(m.removeprefix("unmet_")).name(lang),
+    format_func=lambda m: (
+        t("gap_total", lang)
+        if m == "unmet_total"
+        else a.taxonomy.get(m.removeprefix("unmet_")).name(lang)
+    ),
 )
 ranked = hexes.sort_values(measure, ascending=False).reset_index(drop=True)
 ranked = ranked[ranked[measure] > 0]
@@ -68,7 +79,9 @@ with left:
     ranked_gdf = ranked.assign(rank=range(1, len(ranked) + 1))
     maps.gap_layer(ranked_gdf, column=measure, lang=lang, shift=shift).add_to(gmap)
     make_offline(gmap, mode="served")
-    st_folium(gmap, key=state.GAP_MAP_KEY, height=460, use_container_width=True, returned_objects=[])
+    st_folium(
+        gmap, key=state.GAP_MAP_KEY, height=460, use_container_width=True, returned_objects=[]
+    )
 
 st.subheader(t("exports", lang))
 
@@ -95,12 +108,26 @@ def _gpkg() -> bytes:
 
 name = a.district.meta.name
 b1, b2, b3, b4 = st.columns(4)
-b1.download_button(t("export_csv", lang), data=lambda: table.to_csv(index=False).encode("utf-8-sig"),
-                   file_name=f"lifecircle-{name}-coverage.csv", mime="text/csv", on_click="ignore")
-b2.download_button(t("export_xlsx", lang), data=_xlsx, file_name=f"lifecircle-{name}-coverage.xlsx",
-                   on_click="ignore")
-b3.download_button(t("export_geojson", lang), data=lambda: ranked.to_json().encode("utf-8"),
-                   file_name=f"lifecircle-{name}-gaps.geojson", mime="application/geo+json",
-                   on_click="ignore")
-b4.download_button(t("export_gpkg", lang), data=_gpkg, file_name=f"lifecircle-{name}.gpkg",
-                   on_click="ignore")  # fmt: skip
+b1.download_button(
+    t("export_csv", lang),
+    data=lambda: table.to_csv(index=False).encode("utf-8-sig"),
+    file_name=f"lifecircle-{name}-coverage.csv",
+    mime="text/csv",
+    on_click="ignore",
+)
+b2.download_button(
+    t("export_xlsx", lang),
+    data=_xlsx,
+    file_name=f"lifecircle-{name}-coverage.xlsx",
+    on_click="ignore",
+)
+b3.download_button(
+    t("export_geojson", lang),
+    data=lambda: ranked.to_json().encode("utf-8"),
+    file_name=f"lifecircle-{name}-gaps.geojson",
+    mime="application/geo+json",
+    on_click="ignore",
+)
+b4.download_button(
+    t("export_gpkg", lang), data=_gpkg, file_name=f"lifecircle-{name}.gpkg", on_click="ignore"
+)

@@ -74,12 +74,19 @@ if clicked:
         )
         shift = maps.shift_for(ctx.basemap)
         for geom in iso.geometry:
-            maps._geojson(shift(geom), "isochrone", colour="#3f007d", weight=2, fill=True,
-                          fill_opacity=0.12).add_to(iso_group)  # fmt: skip
+            maps._geojson(
+                shift(geom), "isochrone", colour="#3f007d", weight=2, fill=True, fill_opacity=0.12
+            ).add_to(iso_group)
         point = shift(shapely.Point(float(clicked["lng"]), float(clicked["lat"])))
-        folium.CircleMarker((point.y, point.x), radius=6, color="#3f007d", fill=True).add_to(iso_group)
+        folium.CircleMarker((point.y, point.x), radius=6, color="#3f007d", fill=True).add_to(
+            iso_group
+        )
         reach = maps.reach_table(
-            a, lon=float(clicked["lng"]), lat=float(clicked["lat"]), speed_kmh=ctx.speed_kmh, lang=lang
+            a,
+            lon=float(clicked["lng"]),
+            lat=float(clicked["lat"]),
+            speed_kmh=ctx.speed_kmh,
+            lang=lang,
         )
     except LifecircleError as exc:
         st.warning(str(exc))

@@ -39,7 +39,9 @@ with right:
     new_title = st.text_input(t("scn_new_title", lang), key="scn_new_title")
     author = st.text_input(t("scn_author", lang), key="scn_author")
     if st.button(t("scn_create", lang), disabled=not new_title.strip()):
-        created = store.create(new_title.strip(), author=author.strip(), district=base.district.meta.name)
+        created = store.create(
+            new_title.strip(), author=author.strip(), district=base.district.meta.name
+        )
         st.session_state["scn_pick"] = created.id
         st.rerun()
 with left:
@@ -84,7 +86,11 @@ m1.metric(
     f"{row['share_after'] * 100:.1f}%",
     f"{(row['share_after'] - row['share_before']) * 100:+.1f} pt",
 )
-m2.metric(t("scn_newly_served", lang), f"{row['delta']:,.0f}", f"{int(row['homes_newly_served'])} {t('scn_homes', lang)}")
+m2.metric(
+    t("scn_newly_served", lang),
+    f"{row['delta']:,.0f}",
+    f"{int(row['homes_newly_served'])} {t('scn_homes', lang)}",
+)
 m3.metric(
     t("metric_completeness", lang),
     f"{comparison.completeness_after * 100:.1f}%",
@@ -96,27 +102,39 @@ st.caption(t("scn_timing", lang, ms=f"{elapsed_ms:.0f}"))
 shift = maps.shift_for(ctx.basemap)
 fmap = maps.new_map(after, basemap=ctx.basemap, lang=lang, tianditu_key=ctx.tianditu_key)
 maps.base_layer(after, lang=lang, shift=shift).add_to(fmap)
-maps.streets_layer(after, category=ctx.category, colour_by="time", speed_kmh=ctx.speed_kmh, lang=lang,
-                   shift=shift).add_to(fmap)  # fmt: skip
+maps.streets_layer(
+    after, category=ctx.category, colour_by="time", speed_kmh=ctx.speed_kmh, lang=lang, shift=shift
+).add_to(fmap)
 maps.difference_layer(comparison, lang=lang, shift=shift).add_to(fmap)
 maps.scenario_layer(working, taxonomy=tax, lang=lang, shift=shift).add_to(fmap)
 maps.facilities_layer(after, category=ctx.category, lang=lang, shift=shift).add_to(fmap)
 Draw(
     export=False,
-    draw_options={"polyline": {}, "polygon": {}, "marker": {}, "circle": False, "rectangle": False,
-                  "circlemarker": False},  # fmt: skip
+    draw_options={
+        "polyline": {},
+        "polygon": {},
+        "marker": {},
+        "circle": False,
+        "rectangle": False,
+        "circlemarker": False,
+    },
     edit_options={"edit": False, "remove": False},
 ).add_to(fmap)
 folium.LayerControl(collapsed=True).add_to(fmap)
 make_offline(fmap, mode="served")
 st.caption(t("scn_draw_hint", lang))
 drawn = st_folium(
-    fmap, key=f"scn_map::{picked}", height=560, use_container_width=True,
+    fmap,
+    key=f"scn_map::{picked}",
+    height=560,
+    use_container_width=True,
     returned_objects=["last_active_drawing"],
-)  # fmt: skip
+)
 
 # --- the form for the last drawing ------------------------------------------------------------
-geom = drawn_geometry((drawn or {}).get("last_active_drawing"), gcj02=maps.BASEMAPS[ctx.basemap].gcj02)
+geom = drawn_geometry(
+    (drawn or {}).get("last_active_drawing"), gcj02=maps.BASEMAPS[ctx.basemap].gcj02
+)
 if geom is not None:
 
     def _add_drawn() -> None:
@@ -125,10 +143,13 @@ if geom is not None:
         kind = str(ss["scn_form_kind"])
         try:
             item = make_intervention(
-                geom, kind=kind, name=str(ss.get("scn_form_name") or ""), taxonomy=tax,
+                geom,
+                kind=kind,
+                name=str(ss.get("scn_form_name") or ""),
+                taxonomy=tax,
                 category=str(ss["scn_form_category"]) if kind == "facility" else None,
                 provides=tuple(ss.get("scn_form_provides") or ()) if kind == "space" else (),
-            )  # fmt: skip
+            )
             started_edit = time.perf_counter()
             edited = working.with_intervention(item)
             edited_after = loaders.scenario_analysis(ctx.analysis_key, edited, base)
@@ -142,13 +163,26 @@ if geom is not None:
     with st.form("scn_add", clear_on_submit=True):
         st.write(t("scn_drawn", lang, kind=geom.geom_type))
         kinds = kinds_for(geom)
-        st.selectbox(t("scn_kind", lang), options=kinds, format_func=lambda k: t(f"kind_{k}", lang),
-                     key="scn_form_kind")  # fmt: skip
+        st.selectbox(
+            t("scn_kind", lang),
+            options=kinds,
+            format_func=lambda k: t(f"kind_{k}", lang),
+            key="scn_form_kind",
+        )
         st.text_input(t("col_name", lang), max_chars=120, key="scn_form_name")
-        st.selectbox(t("category", lang), options=tax.ids, format_func=lambda c: tax.get(c).name(lang),
-                     key="scn_form_category")  # fmt: skip
-        st.multiselect(t("scn_provides", lang), options=tax.ids, default=["park"],
-                       format_func=lambda c: tax.get(c).name(lang), key="scn_form_provides")  # fmt: skip
+        st.selectbox(
+            t("category", lang),
+            options=tax.ids,
+            format_func=lambda c: tax.get(c).name(lang),
+            key="scn_form_category",
+        )
+        st.multiselect(
+            t("scn_provides", lang),
+            options=tax.ids,
+            default=["park"],
+            format_func=lambda c: tax.get(c).name(lang),
+            key="scn_form_provides",
+        )
         st.form_submit_button(t("scn_add", lang), type="primary", on_click=_add_drawn)
 
 # --- list, undo, save -------------------------------------------------------------------------
@@ -158,7 +192,9 @@ if working.interventions:
             t("scn_kind", lang): [t(f"kind_{i.kind}", lang) for i in working.interventions],
             t("col_name", lang): [i.name for i in working.interventions],
             t("category", lang): [
-                tax.get(i.category).name(lang) if i.category else ", ".join(tax.get(c).name(lang) for c in i.provides)
+                tax.get(i.category).name(lang)
+                if i.category
+                else ", ".join(tax.get(c).name(lang) for c in i.provides)
                 for i in working.interventions
             ],
             "id": [i.id for i in working.interventions],
@@ -174,7 +210,10 @@ if b2.button(t("scn_save", lang), type="primary"):
         result = store.save(working, base_revision=base_revision)
         saved = store.load(picked)
         st.session_state[work_key] = (saved, saved.meta.revision)
-        st.success(t("scn_saved", lang, rev=result.revision) + (f" · {t('scn_merged', lang)}" if result.merged else ""))
+        st.success(
+            t("scn_saved", lang, rev=result.revision)
+            + (f" · {t('scn_merged', lang)}" if result.merged else "")
+        )
     except ConflictError as conflict:
         st.session_state["scn_conflict"] = conflict
     except LifecircleError as exc:
@@ -190,10 +229,18 @@ if isinstance(conflict, ConflictError) and conflict.mine.id == picked:
     choices = {}
     for fid in conflict.conflicts:
         mine_item, theirs_item = conflict.mine.get(fid), conflict.theirs.get(fid)
-        st.write(f"**{fid}** — {t('scn_mine', lang)}: `{mine_item.name if mine_item else '∅'}` · "
-                 f"{t('scn_theirs', lang)}: `{theirs_item.name if theirs_item else '∅'}`")
-        choices[fid] = st.radio(fid, options=["mine", "theirs"], horizontal=True, key=f"pick::{fid}",
-                                format_func=lambda c: t(f"scn_{c}", lang), label_visibility="collapsed")
+        st.write(
+            f"**{fid}** — {t('scn_mine', lang)}: `{mine_item.name if mine_item else '∅'}` · "
+            f"{t('scn_theirs', lang)}: `{theirs_item.name if theirs_item else '∅'}`"
+        )
+        choices[fid] = st.radio(
+            fid,
+            options=["mine", "theirs"],
+            horizontal=True,
+            key=f"pick::{fid}",
+            format_func=lambda c: t(f"scn_{c}", lang),
+            label_visibility="collapsed",
+        )
     if st.button(t("scn_resolve", lang)):
         chosen = resolve(conflict, take=choices)
         result = store.save(chosen, base_revision=conflict.theirs.meta.revision)
@@ -224,7 +271,9 @@ options = ["__baseline__", *ids]
 c1, c2 = st.columns(2)
 fmt = lambda i: t("scn_baseline", lang) if i == "__baseline__" else titles.get(i, i)  # noqa: E731
 a_id = c1.selectbox("A", options=options, format_func=fmt, key="cmp_a")
-b_id = c2.selectbox("B", options=options, index=min(1, len(options) - 1), format_func=fmt, key="cmp_b")
+b_id = c2.selectbox(
+    "B", options=options, index=min(1, len(options) - 1), format_func=fmt, key="cmp_b"
+)
 
 
 def _analysis_of(sid: str) -> object:

@@ -24,10 +24,18 @@ st.title(f"{t('survey_title', lang)} · {a.district.meta.title(lang)}")
 
 c1, c2, c3 = st.columns([3, 2, 2])
 upload = c1.file_uploader(t("survey_file", lang), type=["csv", "xlsx", "geojson", "json"])
-crs = c2.selectbox(t("inventory_crs", lang), options=["gcj02", "wgs84", "bd09"],
-                   format_func=lambda c: t(f"crs_{c}", lang), key="survey_crs")  # fmt: skip
-score_kind = c3.radio(t("survey_score_kind", lang), options=["priority", "satisfaction"],
-                      format_func=lambda k: t(f"score_{k}", lang), key="survey_score_kind")  # fmt: skip
+crs = c2.selectbox(
+    t("inventory_crs", lang),
+    options=["gcj02", "wgs84", "bd09"],
+    format_func=lambda c: t(f"crs_{c}", lang),
+    key="survey_crs",
+)
+score_kind = c3.radio(
+    t("survey_score_kind", lang),
+    options=["priority", "satisfaction"],
+    format_func=lambda k: t(f"score_{k}", lang),
+    key="survey_score_kind",
+)
 if upload is not None:
     path = loaders.save_upload(upload.getvalue(), upload.name, "surveys")
     label = upload.name
@@ -38,8 +46,13 @@ else:
 
 try:
     with st.spinner(t("computing", lang)):
-        result = loaders.survey(f"{ctx.analysis_key}|{path}|{crs}|{score_kind}", str(path), crs,
-                                str(score_kind), a.district)  # fmt: skip
+        result = loaders.survey(
+            f"{ctx.analysis_key}|{path}|{crs}|{score_kind}",
+            str(path),
+            crs,
+            str(score_kind),
+            a.district,
+        )
 except LifecircleError as exc:
     st.error(f"{t('error', lang)}: {exc}")
     st.stop()
@@ -80,9 +93,16 @@ make_offline(fmap, mode="served")
 st_folium(fmap, key="survey_map", height=520, use_container_width=True, returned_objects=[])
 
 st.subheader(t("priority_title", lang))
-by = st.radio(t("priority_by", lang), options=["hexagon", "compound"], horizontal=True,
-              format_func=lambda b: t(f"by_{b}", lang), key="priority_by")  # fmt: skip
-ranked = loaders.priorities(f"{ctx.analysis_key}|{path}|{crs}|{score_kind}|{by}", str(by), a, responses)
+by = st.radio(
+    t("priority_by", lang),
+    options=["hexagon", "compound"],
+    horizontal=True,
+    format_func=lambda b: t(f"by_{b}", lang),
+    key="priority_by",
+)
+ranked = loaders.priorities(
+    f"{ctx.analysis_key}|{path}|{crs}|{score_kind}|{by}", str(by), a, responses
+)
 view = pd.DataFrame(
     {
         t("col_rank", lang): ranked["rank"].to_numpy(),
@@ -108,8 +128,16 @@ def _xlsx() -> bytes:
 
 
 d1, d2 = st.columns(2)
-d1.download_button(t("export_csv", lang), data=lambda: ranked.to_csv(index=False).encode("utf-8-sig"),
-                   file_name=f"lifecircle-{a.district.meta.name}-priorities.csv", mime="text/csv",
-                   on_click="ignore")  # fmt: skip
-d2.download_button(t("export_xlsx", lang), data=_xlsx, file_name=f"lifecircle-{a.district.meta.name}-priorities.xlsx",
-                   on_click="ignore")  # fmt: skip
+d1.download_button(
+    t("export_csv", lang),
+    data=lambda: ranked.to_csv(index=False).encode("utf-8-sig"),
+    file_name=f"lifecircle-{a.district.meta.name}-priorities.csv",
+    mime="text/csv",
+    on_click="ignore",
+)
+d2.download_button(
+    t("export_xlsx", lang),
+    data=_xlsx,
+    file_name=f"lifecircle-{a.district.meta.name}-priorities.xlsx",
+    on_click="ignore",
+)
