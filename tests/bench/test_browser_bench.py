@@ -43,7 +43,9 @@ def _finite(value: Any) -> bool:
 @pytest.fixture(scope="module")
 def result() -> dict[str, Any]:
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
+        pytest.fail(
+            f"{CHROMIUM} is not installed: apt-get install chromium fonts-noto-cjk (see .ci/run)"
+        )
     pytest.importorskip("playwright.sync_api")
     return run_browser_bench(repeats=1)
 

@@ -279,7 +279,9 @@ class BrowserLog:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
+        pytest.fail(
+            f"{CHROMIUM} is not installed: apt-get install chromium fonts-noto-cjk (see .ci/run)"
+        )
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
