@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import loaders, maps, state
+from dashboard.downloads import xlsx_bytes
 from dashboard.i18n import t
 from dashboard.offline import make_offline
 from dashboard.sidebar import page_context
@@ -86,14 +85,6 @@ with left:
 st.subheader(t("exports", lang))
 
 
-def _xlsx() -> bytes:
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        table.to_excel(writer, sheet_name="coverage", index=False)
-        worst.to_excel(writer, sheet_name="gaps", index=False)
-    return buf.getvalue()
-
-
 def _gpkg() -> bytes:
     import tempfile
     from pathlib import Path
@@ -117,7 +108,7 @@ b1.download_button(
 )
 b2.download_button(
     t("export_xlsx", lang),
-    data=_xlsx,
+    data=lambda: xlsx_bytes({"coverage": table, "gaps": worst}),
     file_name=f"lifecircle-{name}-coverage.xlsx",
     on_click="ignore",
 )

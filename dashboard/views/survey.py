@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import io
-
 import folium
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import loaders, maps
+from dashboard.downloads import table_buttons
 from dashboard.i18n import t
 from dashboard.offline import make_offline
 from dashboard.sidebar import page_context
@@ -120,24 +119,9 @@ view = pd.DataFrame(
 st.dataframe(view.head(30), hide_index=True, width="stretch")
 
 
-def _xlsx() -> bytes:
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        ranked.to_excel(writer, sheet_name="priorities", index=False)
-    return buf.getvalue()
-
-
-d1, d2 = st.columns(2)
-d1.download_button(
-    t("export_csv", lang),
-    data=lambda: ranked.to_csv(index=False).encode("utf-8-sig"),
-    file_name=f"lifecircle-{a.district.meta.name}-priorities.csv",
-    mime="text/csv",
-    on_click="ignore",
-)
-d2.download_button(
-    t("export_xlsx", lang),
-    data=_xlsx,
-    file_name=f"lifecircle-{a.district.meta.name}-priorities.xlsx",
-    on_click="ignore",
+table_buttons(
+    ranked,
+    {"priorities": ranked},
+    stem=f"lifecircle-{a.district.meta.name}-priorities",
+    lang=lang,
 )
