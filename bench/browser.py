@@ -179,8 +179,8 @@ class Labels:
 
 
 def load_labels(lang: str = LANG) -> Labels:
-    from dashboard.i18n import t
-    from geo.taxonomy import load_taxonomy
+    from geo.standards.taxonomy import load_taxonomy
+    from lifecircle.i18n import t
 
     timing = t("scn_timing", lang, ms="\0")
     head, _, tail = timing.partition("\0")
@@ -748,8 +748,9 @@ class Baseline:
         What the Scenarios page computes after an edit (``apply_scenario`` then
         ``compare``), timed here on the same analysis and the same point.
         """
-        from geo.comparison import apply_scenario, compare
-        from geo.scenario import Scenario, ScenarioMeta, parse_intervention
+        from geo.scenarios.apply import apply_scenario
+        from geo.scenarios.compare import compare
+        from geo.scenarios.model import Scenario, ScenarioMeta, parse_intervention
 
         feature = {
             "type": "Feature",
@@ -773,10 +774,10 @@ class Baseline:
 
 
 def load_baseline(cache_dir: Path) -> Baseline:
-    from geo.analysis import analyse
-    from geo.district import load_district
+    from geo.access.analysis import analyse
+    from geo.district.loader import load_district
     from geo.settings import Settings
-    from geo.taxonomy import load_taxonomy
+    from geo.standards.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy()
     district = load_district(DISTRICT, taxonomy=taxonomy, settings=Settings(cache_dir=cache_dir))

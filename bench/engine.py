@@ -65,8 +65,8 @@ if TYPE_CHECKING:
     import networkx as nx
     import numpy.typing as npt
 
-    from geo.access import DistanceEngine
-    from geo.network import WalkNetwork
+    from geo.access.engine import DistanceEngine
+    from geo.district.network import WalkNetwork
 
     FloatArray = npt.NDArray[np.float64]
     IntArray = npt.NDArray[np.int64]
@@ -210,7 +210,7 @@ def make_grid_network(
     from scipy import sparse
     from scipy.sparse import csgraph
 
-    from geo.network import WalkNetwork, label_components
+    from geo.district.network import WalkNetwork, label_components
 
     side = max(2, round(math.sqrt(n_nodes)))
     n = side * side
@@ -295,7 +295,7 @@ def scale_facility_sets(
 
 def district_facility_sets(network: WalkNetwork, facilities: gpd.GeoDataFrame) -> list[FacilitySet]:
     """The district's facilities per category, snapped as the analysis snaps them."""
-    from geo.access import snap_facilities
+    from geo.access.snapping import snap_facilities
 
     snapped = snap_facilities(network, facilities)
     if snapped.empty:
@@ -631,7 +631,7 @@ def time_incremental(
 
 def _service_areas_module() -> Any | None:
     try:
-        return importlib.import_module("geo.service_areas")
+        return importlib.import_module("geo.access.service_areas")
     except ImportError:
         return None
 
@@ -695,7 +695,7 @@ def measure_pandana(
     ``runs`` are the engine's timed passes with and without offsets when the caller has
     them already. Keys are prefixed ``pandana_`` (plus ``vs_pandana*``).
     """
-    from geo.access import DistanceEngine
+    from geo.access.engine import DistanceEngine
 
     if _pandana_module() is None:
         return {"pandana_ms": None, "vs_pandana": None, "pandana_note": "pandana is not installed"}
@@ -757,7 +757,7 @@ def measure_network(
     The generated city asks pandana apart (on a smaller city, see
     :func:`measure_generated`): its contraction hierarchy takes minutes on 100,000 nodes.
     """
-    from geo.access import DistanceEngine
+    from geo.access.engine import DistanceEngine
 
     out: dict[str, Any] = {
         "nodes": network.n_nodes,
@@ -841,10 +841,11 @@ def measure_network(
 
 def measure_bundled(config: BenchConfig, *, rng: np.random.Generator) -> dict[str, Any]:
     """Lujiazui: cold and warm loads in a fresh cache, then the per-network figures."""
-    from geo.analysis import add_facility, analyse
-    from geo.district import DEFAULT_DISTRICT, load_district
+    from geo.access.analysis import add_facility, analyse
+    from geo.district.loader import load_district
+    from geo.district.model import DEFAULT_DISTRICT
     from geo.settings import Settings
-    from geo.taxonomy import load_taxonomy
+    from geo.standards.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy()
     load_started = time.perf_counter()

@@ -7,8 +7,8 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import loaders
-from dashboard.i18n import t
 from dashboard.sidebar import current_lang, render_sidebar
+from lifecircle.i18n import t
 
 HERE = Path(__file__).resolve().parent
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import pandas as pd
 import streamlit as st
 
-from dashboard.i18n import t
+from lifecircle.i18n import t
 
 
 def xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:

@@ -15,9 +15,9 @@ import shapely
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-from geo.coords import gcj02_to_wgs84
-from geo.scenario import Intervention, ScenarioError, new_feature_id, parse_intervention
-from geo.taxonomy import Taxonomy
+from geo.inputs.coords import gcj02_to_wgs84
+from geo.scenarios.model import Intervention, ScenarioError, new_feature_id, parse_intervention
+from geo.standards.taxonomy import Taxonomy
 
 KINDS_BY_GEOMETRY: Mapping[str, tuple[str, ...]] = {
     "Point": ("facility", "closure"),

@@ -14,16 +14,18 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from dashboard.maps import MapLayers, compute_map_layers
-from dashboard.offline import prepare_served_assets
-from geo.analysis import Analysis, analyse
-from geo.comparison import Comparison, apply_scenario, compare
-from geo.district import District, load_district
-from geo.gaps import gap_hexagons
-from geo.scenario import Scenario
-from geo.scenario_store import ScenarioStore
+from geo.access.analysis import Analysis, analyse
+from geo.access.gaps import gap_hexagons
+from geo.district.loader import load_district
+from geo.district.model import District
+from geo.scenarios.apply import apply_scenario
+from geo.scenarios.compare import Comparison, compare
+from geo.scenarios.model import Scenario
+from geo.scenarios.store import ScenarioStore
 from geo.settings import Settings
-from geo.taxonomy import Taxonomy, load_taxonomy, retier_by_speed
+from geo.standards.taxonomy import Taxonomy, load_taxonomy, retier_by_speed
+from lifecircle.maps import MapLayers, compute_map_layers
+from lifecircle.maps.offline import prepare_served_assets
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -83,7 +85,7 @@ def taxonomy_for(standard: str, speed_kmh: float) -> Taxonomy:
 def district(source_key: str, _source: DataSource) -> District:
     taxonomy = base_taxonomy()
     if _source.kind == "overpass":
-        from geo.overpass import load_overpass_district
+        from geo.district.loader import load_overpass_district
 
         if _source.bbox is not None:
             return load_overpass_district(bbox=_source.bbox, taxonomy=taxonomy, settings=settings())
@@ -99,8 +101,8 @@ def district_with_inventory(
     base = district(source_key, _source)
     if _inventory is None:
         return base, ()
-    from geo.coords import parse_coord_system
-    from geo.inventory import read_facility_inventory
+    from geo.inputs.coords import parse_coord_system
+    from geo.inputs.inventory import read_facility_inventory
 
     result = read_facility_inventory(
         Path(_inventory.path),
@@ -120,7 +122,7 @@ def analysis(
     _inventory: UploadedInventory | None,
 ) -> Analysis:
     d, _ = district_with_inventory(source_key, inventory_key, _source, _inventory)
-    from geo.service_areas import reach_index
+    from geo.access.service_areas import reach_index
 
     reach_index(d.network)  # built once here, so the first click's isochrone is fast
     return analyse(d, taxonomy_for(standard, speed_kmh), speed_kmh=speed_kmh)
@@ -158,7 +160,7 @@ def save_upload(data: bytes, filename: str, folder_name: str) -> Path:
 
 def coverage_frame(a: Analysis, lang: str) -> pd.DataFrame:
     """The coverage table with translated headers."""
-    from dashboard.i18n import t
+    from lifecircle.i18n import t
 
     cov = a.coverage.by_category
     counts = a.facilities["category"].value_counts()
@@ -218,7 +220,7 @@ def scenario_comparison(
 
 def side_by_side(a: object, b: object, lang: str) -> pd.DataFrame:
     """Residents served per category in two analyses (baseline or scenarios)."""
-    from dashboard.i18n import t
+    from lifecircle.i18n import t
 
     assert isinstance(a, Analysis) and isinstance(b, Analysis)
     ca, cb = a.coverage.by_category, b.coverage.by_category
@@ -250,7 +252,7 @@ SAMPLE_SURVEY = Path(__file__).resolve().parent.parent / "data" / "sample_survey
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def survey(key: str, path: str, coord_system: str, score_kind: str, _district: District) -> object:
-    from geo.survey import read_survey
+    from geo.surveys.survey import read_survey
 
     return read_survey(
         Path(path),
@@ -265,6 +267,6 @@ def survey(key: str, path: str, coord_system: str, score_kind: str, _district: D
 def priorities(
     key: str, by: str, _analysis: Analysis, _responses: gpd.GeoDataFrame
 ) -> pd.DataFrame:
-    from geo.survey import rank_priorities
+    from geo.surveys.survey import rank_priorities
 
     return rank_priorities(_analysis, _responses, by=by)  # type: ignore[arg-type]

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import streamlit as st
 
 from dashboard import loaders, state
-from dashboard.i18n import LANGS, pick_lang, t
 from dashboard.loaders import DEFAULT_SOURCE, DataSource, UploadedInventory
-from geo.analysis import Analysis
+from geo.access.analysis import Analysis
 from geo.errors import LifecircleError
 from geo.settings import DEFAULT_WALK_SPEED_KMH
+from lifecircle.i18n import LANGS, pick_lang, t
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.analysis import Analysis
-from geo.doorstep import compound_entrances, doorstep_circles
+from geo.access.analysis import Analysis
+from geo.access.doorstep import compound_entrances, doorstep_circles
+from geo.access.gaps import gap_hexagons
 from geo.errors import InputFileError
-from geo.gaps import gap_hexagons
 
 GEOPACKAGE_NAME = "lifecircle.gpkg"
 
@@ -108,7 +108,7 @@ def summary_dict(
     }
 
 
-def _write_text_atomic(path: Path, text: str) -> None:
+def write_text_atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     # mkstemp makes owner-only files; give the result the usual umask-based mode.
     umask = os.umask(0)
@@ -131,12 +131,12 @@ def write_csv(path: Path, frame: pd.DataFrame) -> None:
     for col in out.columns:
         if out[col].dtype.kind == "f":
             out[col] = out[col].round(7 if col in ("lon", "lat") else 3)
-    _write_text_atomic(path, out.to_csv(index=False, lineterminator="\n"))
+    write_text_atomic(path, out.to_csv(index=False, lineterminator="\n"))
 
 
 def geo_layers(analysis: Analysis) -> dict[str, gpd.GeoDataFrame]:
     """Every layer of the GeoPackage, WGS-84."""
-    from geo.service_areas import catchments, served_area
+    from geo.access.service_areas import catchments, served_area
 
     d = analysis.district
     net = d.network
@@ -240,5 +240,5 @@ def write_analysis(
         write_geopackage(paths["geopackage"], geo_layers(analysis))
         extra["layers"] = time.perf_counter() - t0
     summary = summary_dict(analysis, extra_timings=extra)
-    _write_text_atomic(paths["summary"], json.dumps(summary, ensure_ascii=False, indent=2))
+    write_text_atomic(paths["summary"], json.dumps(summary, ensure_ascii=False, indent=2))
     return paths

@@ -7,6 +7,9 @@ import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+"""The bundled districts, taxonomy and standards (``data/`` in the source tree)."""
+
 DEFAULT_WALK_SPEED_KMH = 4.0
 """GB 50180-2018 puts the 15-minute circle at 800–1000 m, i.e. about 4 km/h."""
 

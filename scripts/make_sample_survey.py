@@ -36,12 +36,13 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from geo.coords import CoordSystem, from_wgs84  # noqa: E402
-from geo.district import District, load_district  # noqa: E402
-from geo.residents import select_homes  # noqa: E402
+from geo.access.homes import select_homes  # noqa: E402
+from geo.district.loader import load_district  # noqa: E402
+from geo.district.model import District  # noqa: E402
+from geo.inputs.coords import CoordSystem, from_wgs84  # noqa: E402
 from geo.settings import Settings  # noqa: E402
-from geo.survey import build_compounds, read_survey  # noqa: E402
-from geo.taxonomy import load_taxonomy  # noqa: E402
+from geo.standards.taxonomy import load_taxonomy  # noqa: E402
+from geo.surveys.survey import build_compounds, read_survey  # noqa: E402
 
 SEED = 20240615
 N_GOOD = 191

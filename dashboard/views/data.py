@@ -8,11 +8,12 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import loaders, state
-from dashboard.i18n import t
 from dashboard.loaders import DataSource, UploadedInventory
 from dashboard.sidebar import current_lang, page_context
-from geo.district import bundled_districts, parse_bbox
+from geo.district.loader import bundled_districts
 from geo.errors import LifecircleError, OfflineError
+from geo.osm.bbox import parse_bbox
+from lifecircle.i18n import t
 
 lang = current_lang()
 st.title(t("data_title", lang))

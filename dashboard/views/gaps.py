@@ -6,11 +6,12 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard import loaders, maps, state
+from dashboard import loaders, state
 from dashboard.downloads import xlsx_bytes
-from dashboard.i18n import t
-from dashboard.offline import make_offline
 from dashboard.sidebar import page_context
+from lifecircle import maps
+from lifecircle.i18n import t
+from lifecircle.maps.offline import make_offline
 
 ctx = page_context()
 if ctx is None:

@@ -7,12 +7,13 @@ import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard import loaders, maps, state
-from dashboard.i18n import t
-from dashboard.offline import make_offline, standalone_html
+from dashboard import loaders, state
 from dashboard.sidebar import page_context
-from geo.coverage import residents_within
+from geo.access.coverage import residents_within
 from geo.errors import LifecircleError
+from lifecircle import maps
+from lifecircle.i18n import t
+from lifecircle.maps.offline import make_offline, standalone_html
 
 ctx = page_context()
 if ctx is None:
@@ -61,7 +62,7 @@ clicked = (st.session_state.get(state.MAP_KEY) or {}).get("last_clicked")
 iso_group = folium.FeatureGroup(name=t("layer_isochrone", lang))
 reach = None
 if clicked:
-    from geo.service_areas import isochrone
+    from geo.access.service_areas import isochrone
 
     try:
         iso = isochrone(

@@ -10,14 +10,15 @@ import streamlit as st
 from folium.plugins import Draw
 from streamlit_folium import st_folium
 
-from dashboard import loaders, maps
+from dashboard import loaders
 from dashboard.drawing import drawn_geometry, kinds_for, make_intervention
-from dashboard.i18n import t
-from dashboard.offline import make_offline
 from dashboard.sidebar import page_context
 from geo.errors import LifecircleError
-from geo.scenario import Scenario
-from geo.scenario_store import ConflictError, resolve
+from geo.scenarios.model import Scenario
+from geo.scenarios.store import ConflictError, resolve
+from lifecircle import maps
+from lifecircle.i18n import t
+from lifecircle.maps.offline import make_offline
 
 LAST_EDIT_MS = "scn_last_edit_ms"
 EDIT_ERROR = "scn_edit_error"

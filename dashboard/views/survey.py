@@ -7,12 +7,13 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard import loaders, maps
+from dashboard import loaders
 from dashboard.downloads import table_buttons
-from dashboard.i18n import t
-from dashboard.offline import make_offline
 from dashboard.sidebar import page_context
 from geo.errors import LifecircleError
+from lifecircle import maps
+from lifecircle.i18n import t
+from lifecircle.maps.offline import make_offline
 
 ctx = page_context()
 if ctx is None:

@@ -38,7 +38,7 @@ PER_NETWORK = (
 TARGETS = ("vs_networkx", "vs_pandana", "incremental_ms", "isochrone_ms", "cached_load_s")
 
 HAS_PANDANA = importlib.util.find_spec("pandana") is not None
-HAS_ISOCHRONE = importlib.util.find_spec("geo.service_areas") is not None
+HAS_ISOCHRONE = importlib.util.find_spec("geo.access.service_areas") is not None
 
 
 def _positive(value: Any) -> bool:

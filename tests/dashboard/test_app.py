@@ -4,7 +4,7 @@ What the pages show is checked against expectations computed here, not against t
 dashboard's own helpers: the share of residents served is recounted from the homes'
 population and their walking distances (``Analysis.home_dist_m``) against tier distances
 read straight from ``data/taxonomy.yaml`` (or walked minutes × speed); every label is
-compared with ``dashboard.i18n.STRINGS``; the map component's arguments (the Leaflet script
+compared with ``lifecircle.i18n.STRINGS``; the map component's arguments (the Leaflet script
 streamlit-folium sends to the browser) are parsed and searched for layer names, remote
 links and Leaflet calls.
 """
@@ -27,11 +27,11 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
-from dashboard import maps
-from dashboard.i18n import LANGS, STRINGS, t
-from geo.analysis import Analysis, analyse
-from geo.district import District
-from geo.taxonomy import Taxonomy
+from geo.access.analysis import Analysis, analyse
+from geo.district.model import District
+from geo.standards.taxonomy import Taxonomy
+from lifecircle import maps
+from lifecircle.i18n import LANGS, STRINGS, t
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD_DIR = REPO_ROOT / "dashboard"

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from dashboard.maps import BASEMAPS
+from lifecircle.maps import BASEMAPS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 APP_PATH = REPO_ROOT / "dashboard" / "app.py"

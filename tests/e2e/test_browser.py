@@ -3,7 +3,7 @@
 One Streamlit server for the module (``tests/e2e/conftest.py``), one fresh browser context
 (so one Streamlit session) per test. Every request to another host is aborted and recorded;
 each test checks that the only such requests were map tiles and that no JavaScript error
-was thrown. Labels are compared with ``dashboard.i18n.STRINGS``, never with copies.
+was thrown. Labels are compared with ``lifecircle.i18n.STRINGS``, never with copies.
 Screenshots of every test: ``tests/artifacts/e2e-<test>.png``.
 """
 
@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from dashboard.i18n import t
-from geo.taxonomy import load_taxonomy
+from geo.standards.taxonomy import load_taxonomy
+from lifecircle.i18n import t
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")

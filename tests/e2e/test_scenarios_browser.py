@@ -18,12 +18,13 @@ from typing import Any
 
 import pytest
 
-from dashboard.i18n import t
-from geo.analysis import Analysis, analyse
-from geo.comparison import apply_scenario, compare
-from geo.district import District
-from geo.scenario import Scenario, ScenarioMeta, loads_scenario, parse_intervention
-from geo.taxonomy import Taxonomy
+from geo.access.analysis import Analysis, analyse
+from geo.district.model import District
+from geo.scenarios.apply import apply_scenario
+from geo.scenarios.compare import compare
+from geo.scenarios.model import Scenario, ScenarioMeta, loads_scenario, parse_intervention
+from geo.standards.taxonomy import Taxonomy
+from lifecircle.i18n import t
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")

@@ -13,7 +13,7 @@ The payloads go through the real readers (``geo.survey.read_survey``,
 ``geo.inventory.read_facility_inventory`` + ``District.with_facilities``,
 ``geo.district.extract_facilities``, ``geo.scenario.parse_scenario``) and the real map
 builders (``maps.build_map``, ``maps.needs_layers``, ``maps.scenario_layer``), are
-rendered with ``dashboard.offline.standalone_html`` and opened in offline Chromium, where
+rendered with ``lifecircle.maps.offline.standalone_html`` and opened in offline Chromium, where
 every marker carrying a payload is hovered and clicked with the mouse and then every
 tooltip and popup of every layer (hidden layers included) is forced open. Nothing may
 run, and every payload must be readable as text (escaped, not dropped). The last test
@@ -41,17 +41,18 @@ import pandas as pd
 import pytest
 import shapely
 
-from dashboard import maps
-from dashboard.i18n import t
-from dashboard.offline import standalone_html
-from geo.analysis import Analysis, analyse
-from geo.coords import CoordSystem
-from geo.district import District, extract_facilities
-from geo.doorstep import compound_entrances
-from geo.inventory import read_facility_inventory
-from geo.scenario import Scenario, parse_scenario
-from geo.survey import SurveyResult, read_survey
-from geo.taxonomy import Taxonomy
+from geo.access.analysis import Analysis, analyse
+from geo.access.doorstep import compound_entrances
+from geo.district.model import District
+from geo.inputs.coords import CoordSystem
+from geo.inputs.inventory import read_facility_inventory
+from geo.osm.features import extract_facilities
+from geo.scenarios.model import Scenario, parse_scenario
+from geo.standards.taxonomy import Taxonomy
+from geo.surveys.survey import SurveyResult, read_survey
+from lifecircle import maps
+from lifecircle.i18n import t
+from lifecircle.maps.offline import standalone_html
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS_DIR = REPO_ROOT / "tests" / "artifacts"

@@ -1,0 +1,1 @@
+"""Walking access: distances, homes, coverage, service areas, doorstep circles, gaps."""

@@ -1,0 +1,156 @@
+"""One analysis of a district: distances, homes, coverage and gaps, ready to show or export."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from geo.access.coverage import CoverageReport, compute_coverage, home_distances, served_matrix
+from geo.access.engine import AccessResult, DistanceEngine, compute_access
+from geo.access.homes import PopulationSettings, build_homes
+from geo.access.snapping import snap_facilities
+from geo.district.model import District
+from geo.errors import NetworkError
+from geo.settings import DEFAULT_WALK_SPEED_KMH
+from geo.standards.taxonomy import Taxonomy
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """The results of analysing one district with one taxonomy."""
+
+    district: District
+    taxonomy: Taxonomy
+    engine: DistanceEngine
+    facilities: gpd.GeoDataFrame  # snapped: node_pos, node_id, snap_m
+    access: AccessResult
+    homes: gpd.GeoDataFrame
+    home_dist_m: FloatArray
+    served: BoolArray
+    coverage: CoverageReport
+    speed_kmh: float = DEFAULT_WALK_SPEED_KMH
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def limit_m(self) -> float:
+        return self.access.limit_m
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return self.access.categories
+
+    def reached_count(self) -> npt.NDArray[np.int64]:
+        """Per node, how many categories are reached within their own tier."""
+        tiers = np.array([self.taxonomy.get(c).distance_m for c in self.categories])
+        return np.asarray((self.access.dist_m <= tiers[:, None]).sum(axis=0), dtype=np.int64)
+
+
+def recount(
+    access: AccessResult, homes: gpd.GeoDataFrame, taxonomy: Taxonomy
+) -> tuple[FloatArray, BoolArray, CoverageReport]:
+    home_dist = home_distances(access, homes)
+    served = served_matrix(home_dist, taxonomy, access.categories)
+    coverage = compute_coverage(
+        home_dist,
+        homes["population"].to_numpy(dtype=float),
+        taxonomy=taxonomy,
+        categories=access.categories,
+    )
+    return home_dist, served, coverage
+
+
+def analyse(
+    district: District,
+    taxonomy: Taxonomy,
+    *,
+    speed_kmh: float = DEFAULT_WALK_SPEED_KMH,
+    population: PopulationSettings | None = None,
+    homes: gpd.GeoDataFrame | None = None,
+) -> Analysis:
+    """Distances from every node to every category, then who is served."""
+    if not (speed_kmh > 0 and np.isfinite(speed_kmh)):
+        raise NetworkError(f"walking speed must be a positive number of km/h, not {speed_kmh}")
+    t0 = time.perf_counter()
+    engine = DistanceEngine.for_network(district.network, limit_m=taxonomy.limit_m)
+    snapped = snap_facilities(district.network, district.facilities)
+    facilities = gpd.GeoDataFrame(
+        snapped, geometry=district.facilities.geometry.to_numpy(), crs="EPSG:4326"
+    )
+    t1 = time.perf_counter()
+    access = compute_access(
+        engine, snapped, categories=tuple(taxonomy.ids), node_ids=district.network.node_ids
+    )
+    t2 = time.perf_counter()
+    if homes is None:
+        homes = build_homes(
+            district.buildings, district.areas, district.network, settings=population
+        )
+    home_dist, served, coverage = recount(access, homes, taxonomy)
+    t3 = time.perf_counter()
+    timings = dict(district.timings_s)
+    timings.update(
+        {"network": timings.get("network", 0.0) + (t1 - t0), "access": t2 - t1, "coverage": t3 - t2}
+    )
+    return Analysis(
+        district=district,
+        taxonomy=taxonomy,
+        engine=engine,
+        facilities=facilities,
+        access=access,
+        homes=homes,
+        home_dist_m=home_dist,
+        served=served,
+        coverage=coverage,
+        speed_kmh=speed_kmh,
+        timings_s=timings,
+    )
+
+
+def add_facility(
+    analysis: Analysis,
+    *,
+    category: str,
+    lon: float,
+    lat: float,
+    name: str = "",
+    source: str = "scenario",
+) -> Analysis:
+    """Incremental update: the analysis after one more facility (no full recompute)."""
+    analysis.taxonomy.get(category)  # raises a clear TaxonomyError for unknown ids
+    network = analysis.district.network
+    pos, snap = network.snap_lonlat(np.array([lon]), np.array([lat]))
+    dist = analysis.engine.add_source(analysis.access.of(category), int(pos[0]), float(snap[0]))
+    access = analysis.access.with_category(category, dist)
+    row = {
+        "facility_id": f"s{len(analysis.facilities) + 1}",
+        "category": category,
+        "name": name,
+        "lon": float(lon),
+        "lat": float(lat),
+        "source": source,
+        "osm_id": "",
+        "node_pos": int(pos[0]),
+        "node_id": int(network.node_ids[pos[0]]),
+        "snap_m": float(snap[0]),
+    }
+    added = gpd.GeoDataFrame([row], geometry=gpd.points_from_xy([lon], [lat]), crs="EPSG:4326")
+    facilities = gpd.GeoDataFrame(
+        pd.concat([analysis.facilities, added], ignore_index=True), crs="EPSG:4326"
+    )
+    home_dist, served, coverage = recount(access, analysis.homes, analysis.taxonomy)
+    return replace(
+        analysis,
+        access=access,
+        facilities=facilities,
+        home_dist_m=home_dist,
+        served=served,
+        coverage=coverage,
+    )

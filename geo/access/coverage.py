@@ -1,0 +1,117 @@
+"""Who is served: per category and tier, the residents within walking reach.
+
+A home's distance to a category is its node's distance plus the home's own snap distance
+(the walk from the door to the street). A home is served by a category when that
+distance is within the category's tier distance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from geo.access.engine import AccessResult
+from geo.standards.taxonomy import Taxonomy
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+def home_distances(access: AccessResult, homes: pd.DataFrame) -> FloatArray:
+    """(categories × homes) distances in metres; ``inf`` beyond the limit."""
+    if len(homes) == 0:
+        return np.zeros((len(access.categories), 0))
+    pos = homes["node_pos"].to_numpy(dtype=np.int64)
+    snap = homes["snap_m"].to_numpy(dtype=float)
+    out: FloatArray = access.dist_m[:, pos] + snap[None, :]
+    return out
+
+
+def served_matrix(
+    home_dist_m: FloatArray, taxonomy: Taxonomy, categories: tuple[str, ...]
+) -> BoolArray:
+    """(categories × homes): within each category's own tier distance."""
+    tiers = np.array([taxonomy.get(c).distance_m for c in categories], dtype=float)
+    return np.asarray(home_dist_m <= tiers[:, None])
+
+
+def residents_within(
+    home_dist_m: FloatArray, population: FloatArray, *, within_m: float
+) -> tuple[float, float, float]:
+    """Residents served and not served within ``within_m`` of one category, and the share."""
+    pop = np.asarray(population, dtype=float)
+    total = float(pop.sum())
+    served = float(pop[np.asarray(home_dist_m) <= within_m].sum())
+    return served, total - served, served / total if total > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class CoverageReport:
+    """Coverage tables for one analysis."""
+
+    by_category: pd.DataFrame
+    by_tier: pd.DataFrame
+    residents_total: float
+    completeness: float
+    completeness_residents: float
+
+    def row(self, category_id: str) -> pd.Series:
+        return pd.Series(self.by_category.loc[category_id])
+
+
+def compute_coverage(
+    home_dist_m: FloatArray,
+    population: FloatArray,
+    *,
+    taxonomy: Taxonomy,
+    categories: tuple[str, ...],
+) -> CoverageReport:
+    """Per category: residents served and not served at its own tier; per tier: shares.
+
+    ``completeness`` is the share of residents who reach every category within its tier.
+    """
+    pop = np.asarray(population, dtype=float)
+    total = float(pop.sum())
+    served = served_matrix(home_dist_m, taxonomy, categories)
+    rows = []
+    for i, cid in enumerate(categories):
+        cat = taxonomy.get(cid)
+        served_pop = float(pop[served[i]].sum())
+        rows.append(
+            {
+                "category": cid,
+                "name_zh": cat.name_zh,
+                "name_en": cat.name_en,
+                "tier_minutes": cat.walk_minutes,
+                "tier_m": cat.distance_m,
+                "homes": len(pop),
+                "homes_served": int(served[i].sum()),
+                "residents": total,
+                "served": served_pop,
+                "not_served": total - served_pop,
+                "share": served_pop / total if total > 0 else 0.0,
+            }
+        )
+    by_category = pd.DataFrame(rows).set_index("category")
+    tier_rows = []
+    tiers = sorted(taxonomy.tiers.values(), key=lambda t: t.distance_m)
+    for i, cid in enumerate(categories):
+        row: dict[str, object] = {"category": cid}
+        for tier in tiers:
+            within = home_dist_m[i] <= tier.distance_m
+            share = float(pop[within].sum()) / total if total > 0 else 0.0
+            row[f"share_{tier.walk_minutes}min"] = share
+        tier_rows.append(row)
+    by_tier = pd.DataFrame(tier_rows).set_index("category")
+    all_served = served.all(axis=0) if len(categories) else np.zeros(len(pop), dtype=bool)
+    complete_pop = float(pop[all_served].sum())
+    return CoverageReport(
+        by_category=by_category,
+        by_tier=by_tier,
+        residents_total=total,
+        completeness=complete_pop / total if total > 0 else 0.0,
+        completeness_residents=complete_pop,
+    )

@@ -1,0 +1,258 @@
+"""Walking distances from every network node to the nearest facility of each category.
+
+A facility snaps to its nearest network node; the straight-line snap distance is added.
+A node's distance to a category is the minimum, over that category's facilities, of the
+network distance from the node to the facility's node plus the facility's ``snap_m``.
+
+The engine runs SciPy's compiled Dijkstra once per category from a virtual source joined
+to every facility node by an edge of length ``snap_m``, bounded at ``limit_m``; beyond
+that a node's distance is ``inf`` ("not within reach"). Adding one facility is an
+incremental update: one bounded single-source search, then an element-wise minimum.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import sparse
+from scipy.sparse import csgraph
+
+from geo.access.snapping import snap_facilities
+from geo.district.network import WalkNetwork
+from geo.errors import NetworkError
+from geo.standards.taxonomy import Taxonomy
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+class DistanceEngine:
+    """Bounded multi-source shortest paths on one network (a symmetric CSR matrix)."""
+
+    def __init__(self, csr: sparse.csr_matrix, *, limit_m: float) -> None:
+        if csr.shape[0] == 0:
+            raise NetworkError("the walking network is empty: no distances to compute")
+        if not np.isfinite(limit_m) or limit_m <= 0:
+            raise NetworkError(f"the distance limit must be a positive number, not {limit_m}")
+        self.limit_m = float(limit_m)
+        self.n_nodes = int(csr.shape[0])
+        m = csr.tocsr().astype(np.float64)
+        m.sort_indices()
+        # The virtual source is an extra last row appended per query: the network's own
+        # arrays are never copied more than that.
+        self._indptr = m.indptr.astype(np.int32)
+        self._indices = m.indices.astype(np.int32)
+        self._data = m.data
+        self._csr = sparse.csr_matrix(
+            (self._data, self._indices, self._indptr), shape=(self.n_nodes, self.n_nodes)
+        )
+
+    @classmethod
+    def for_network(cls, network: WalkNetwork, *, limit_m: float) -> DistanceEngine:
+        return cls(network.csr, limit_m=limit_m)
+
+    def _with_source(self, node_pos: IntArray, offset_m: FloatArray) -> sparse.csr_matrix:
+        n = self.n_nodes
+        k = len(node_pos)
+        indptr = np.concatenate([self._indptr, [self._indptr[-1] + k]]).astype(np.int32)
+        indices = np.concatenate([self._indices, node_pos.astype(np.int32)])
+        data = np.concatenate([self._data, offset_m.astype(np.float64)])
+        return sparse.csr_matrix((data, indices, indptr), shape=(n + 1, n + 1))
+
+    def multi_source(
+        self,
+        node_pos: IntArray,
+        offset_m: FloatArray | None = None,
+        *,
+        limit_m: float | None = None,
+    ) -> FloatArray:
+        """Distance (m) from every node to the nearest source; ``inf`` beyond the limit."""
+        node_pos = np.asarray(node_pos, dtype=np.int64)
+        limit = self.limit_m if limit_m is None else float(limit_m)
+        if len(node_pos) == 0:
+            return np.full(self.n_nodes, np.inf)
+        offsets = np.zeros(len(node_pos)) if offset_m is None else np.asarray(offset_m, float)
+        if np.any(offsets < 0) or not np.all(np.isfinite(offsets)):
+            raise NetworkError("snap distances must be finite and not negative")
+        graph = self._with_source(node_pos, offsets)
+        dist = csgraph.dijkstra(graph, directed=True, indices=self.n_nodes, limit=limit)
+        return np.asarray(dist[: self.n_nodes], dtype=np.float64)
+
+    def multi_source_groups(
+        self, groups: Sequence[tuple[IntArray, FloatArray]], *, limit_m: float | None = None
+    ) -> FloatArray:
+        """Distances for several independent source groups (one row each) in one call.
+
+        Each group gets its own virtual source row; the rows have no incoming edges, so
+        the searches do not mix. One SciPy call for all groups saves the per-call set-up
+        (matrix checks, array allocation) that a loop over categories pays each time.
+        """
+        k = len(groups)
+        n = self.n_nodes
+        if k == 0:
+            return np.zeros((0, n))
+        limit = self.limit_m if limit_m is None else float(limit_m)
+        sizes = np.array([len(g[0]) for g in groups], dtype=np.int64)
+        nodes = (
+            np.concatenate([np.asarray(g[0], dtype=np.int64) for g in groups])
+            if sizes.sum()
+            else np.zeros(0, np.int64)
+        )
+        offsets = (
+            np.concatenate([np.asarray(g[1], dtype=np.float64) for g in groups])
+            if sizes.sum()
+            else np.zeros(0)
+        )
+        if np.any(offsets < 0) or not np.all(np.isfinite(offsets)):
+            raise NetworkError("snap distances must be finite and not negative")
+        indptr = np.concatenate([self._indptr, self._indptr[-1] + np.cumsum(sizes)]).astype(
+            np.int32
+        )
+        indices = np.concatenate([self._indices, nodes.astype(np.int32)])
+        data = np.concatenate([self._data, offsets])
+        graph = sparse.csr_matrix((data, indices, indptr), shape=(n + k, n + k))
+        rows = np.flatnonzero(sizes > 0)
+        out = np.full((k, n), np.inf)
+        if len(rows):
+            dist = csgraph.dijkstra(graph, directed=True, indices=n + rows, limit=limit)
+            out[rows] = np.asarray(dist, dtype=np.float64)[:, :n]
+        return out
+
+    def nearest_source(
+        self,
+        node_pos: IntArray,
+        offset_m: FloatArray | None = None,
+        *,
+        limit_m: float | None = None,
+    ) -> tuple[FloatArray, IntArray]:
+        """Distances plus, per node, the index (into ``node_pos``) of its nearest source.
+
+        Unreached nodes get ``-1``. Ties go to whichever source Dijkstra settles first.
+        """
+        node_pos = np.asarray(node_pos, dtype=np.int64)
+        n = self.n_nodes
+        if len(node_pos) == 0:
+            return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
+        offsets = np.zeros(len(node_pos)) if offset_m is None else np.asarray(offset_m, float)
+        limit = self.limit_m if limit_m is None else float(limit_m)
+        graph = self._with_source(node_pos, offsets)
+        dist, pred = csgraph.dijkstra(
+            graph, directed=True, indices=n, limit=limit, return_predecessors=True
+        )
+        dist = np.asarray(dist[:n], dtype=np.float64)
+        pred = np.asarray(pred[:n], dtype=np.int64)
+        # Which source edge each first-hop node came in by: several sources may share a
+        # node; the one with the smallest offset wins there.
+        first = np.full(n, -1, dtype=np.int64)
+        order = np.lexsort((offsets, node_pos))
+        seen_nodes, first_idx = np.unique(node_pos[order], return_index=True)
+        first[seen_nodes] = order[first_idx]
+        # Pointer jumping: follow predecessors up to the first-hop node (pred == n).
+        root = np.where(pred == n, np.arange(n), pred)
+        root[pred < 0] = -1
+        for _ in range(64):
+            valid = root >= 0
+            nxt = root.copy()
+            nxt[valid] = np.where(pred[root[valid]] == n, root[valid], root[root[valid]])
+            if np.array_equal(nxt, root):
+                break
+            root = nxt
+        label = np.full(n, -1, dtype=np.int64)
+        ok = root >= 0
+        label[ok] = first[root[ok]]
+        return dist, label
+
+    def single_source(self, node_pos: int, *, limit_m: float | None = None) -> FloatArray:
+        """Network distance (m) from one node to all nodes, bounded."""
+        limit = self.limit_m if limit_m is None else float(limit_m)
+        dist = csgraph.dijkstra(self._csr, directed=True, indices=int(node_pos), limit=limit)
+        return np.asarray(dist, dtype=np.float64)
+
+    def add_source(self, dist_m: FloatArray, node_pos: int, offset_m: float = 0.0) -> FloatArray:
+        """Incremental update: distances after one more facility at ``node_pos``."""
+        reach = self.limit_m - offset_m
+        if reach < 0:
+            return dist_m.copy()
+        new = self.single_source(node_pos, limit_m=reach) + offset_m
+        return np.minimum(dist_m, new)
+
+
+@dataclass(frozen=True, eq=False)
+class AccessResult:
+    """Per category, the walking distance (m) from every node to its nearest facility.
+
+    ``dist_m[i, j]`` is category ``categories[i]`` at node position ``j``; ``inf`` means
+    nothing within ``limit_m``.
+    """
+
+    categories: tuple[str, ...]
+    dist_m: FloatArray
+    limit_m: float
+    node_ids: IntArray
+
+    def of(self, category_id: str) -> FloatArray:
+        try:
+            row: FloatArray = self.dist_m[self.categories.index(category_id)]
+            return row
+        except ValueError as exc:
+            raise KeyError(f"no distances for category '{category_id}'") from exc
+
+    def walk_minutes(self, *, speed_kmh: float) -> FloatArray:
+        """Walking time in minutes at ``speed_kmh`` (inf stays inf)."""
+        if speed_kmh <= 0:
+            raise ValueError("walking speed must be positive")
+        return self.dist_m / (speed_kmh * 1000.0 / 60.0)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per node, one ``<category>_m`` column per category (NaN = beyond limit)."""
+        data = np.where(np.isfinite(self.dist_m), self.dist_m, np.nan)
+        frame = pd.DataFrame(data.T, columns=[f"{c}_m" for c in self.categories])
+        frame.index = pd.Index(self.node_ids, name="node_id")
+        return frame
+
+    def with_category(self, category_id: str, dist_m: FloatArray) -> AccessResult:
+        new = self.dist_m.copy()
+        new[self.categories.index(category_id)] = dist_m
+        return replace(self, dist_m=new)
+
+
+def compute_access(
+    engine: DistanceEngine,
+    snapped: pd.DataFrame,
+    *,
+    categories: Sequence[str],
+    node_ids: IntArray,
+) -> AccessResult:
+    """Distances for every category (facilities already snapped, see :func:`snap_facilities`)."""
+    groups: Mapping[str, pd.DataFrame] = (
+        {str(k): g for k, g in snapped.groupby("category")} if len(snapped) else {}
+    )
+    empty = (np.zeros(0, dtype=np.int64), np.zeros(0))
+    sources = [
+        (
+            groups[cid]["node_pos"].to_numpy(dtype=np.int64),
+            groups[cid]["snap_m"].to_numpy(dtype=float),
+        )
+        if cid in groups
+        else empty
+        for cid in categories
+    ]
+    dist = engine.multi_source_groups(sources)
+    return AccessResult(
+        categories=tuple(categories), dist_m=dist, limit_m=engine.limit_m, node_ids=node_ids
+    )
+
+
+def access_for_district(
+    network: WalkNetwork, facilities: gpd.GeoDataFrame, taxonomy: Taxonomy
+) -> tuple[DistanceEngine, pd.DataFrame, AccessResult]:
+    """Engine, snapped facilities and distances for a district, bounded at the largest tier."""
+    engine = DistanceEngine.for_network(network, limit_m=taxonomy.limit_m)
+    snapped = snap_facilities(network, facilities)
+    result = compute_access(engine, snapped, categories=taxonomy.ids, node_ids=network.node_ids)
+    return engine, snapped, result

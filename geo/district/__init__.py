@@ -1,0 +1,1 @@
+"""A study area: walking network, facilities, buildings and land use, through the cache."""

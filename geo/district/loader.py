@@ -1,0 +1,315 @@
+"""Loading a district: a bundled district name or a local OSM file, through the cache.
+
+``load_district`` is the one entry point. Online sources go through
+:mod:`geo.osm.overpass` and end in the same :class:`~geo.district.model.District`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import osmnx as ox
+import yaml
+from shapely import Polygon, box
+
+from geo.district import cache
+from geo.district.model import OSM_ATTRIBUTION, District, DistrictMeta
+from geo.district.network import WalkNetwork, build_walk_network
+from geo.errors import InputFileError, NetworkError, OsmDataError
+from geo.osm.bbox import BBox, check_bbox
+from geo.osm.features import extract_areas, extract_buildings, extract_entrances, extract_facilities
+from geo.osm.files import file_sha256
+from geo.osm.overpass import Area, _check_area, bounds_of, fetch_raw_osm
+from geo.osm.reader import RawOsm, feature_query_tags, read_osm_file
+from geo.osm.walking import WALK_OVERPASS_FILTER
+from geo.settings import DATA_DIR, Settings
+from geo.standards.taxonomy import Taxonomy
+
+DISTRICTS_FILE = DATA_DIR / "districts.yaml"
+
+
+# --- bundled districts ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class BundledDistrict:
+    name: str
+    path: Path
+    title_zh: str
+    title_en: str
+    bbox: BBox
+    data_date: str
+    provenance: str
+    attribution: str
+
+
+@functools.lru_cache(maxsize=1)
+def bundled_districts() -> dict[str, BundledDistrict]:
+    """The sample districts shipped in ``data/``."""
+    doc = yaml.safe_load(DISTRICTS_FILE.read_text(encoding="utf-8"))
+    out = {}
+    for name, spec in doc.items():
+        out[name] = BundledDistrict(
+            name=name,
+            path=DATA_DIR / spec["file"],
+            title_zh=spec["name_zh"],
+            title_en=spec["name_en"],
+            bbox=tuple(float(v) for v in spec["bbox"]),  # type: ignore[arg-type]
+            data_date=str(spec["data_date"]),
+            provenance=" ".join(str(spec["provenance"]).split()),
+            attribution=spec["attribution"],
+        )
+    return out
+
+
+def build_district(
+    raw: RawOsm, *, meta: DistrictMeta, taxonomy: Taxonomy, boundary: Polygon
+) -> District:
+    """Clip raw OSM to ``boundary`` and derive the network, facilities and layers."""
+    network = build_walk_network(raw.G, boundary=boundary)
+    features = raw.features
+    if not features.empty and features.crs is None:
+        features = features.set_crs("EPSG:4326")
+    return District(
+        meta=replace(meta, crs=network.crs),
+        network=network,
+        facilities=extract_facilities(
+            features, taxonomy=taxonomy, boundary=boundary, crs=network.crs
+        ),
+        buildings=extract_buildings(features, boundary=boundary),
+        areas=extract_areas(features, boundary=boundary),
+        entrances=extract_entrances(features, boundary=boundary),
+    )
+
+
+# --- loading ---------------------------------------------------------------------------------
+CACHE_FORMAT = "district-v1"
+
+
+def resolve_source(source: str | Path) -> tuple[Path, BundledDistrict | None]:
+    """A bundled district name or a file path."""
+    text = str(source)
+    bundled = bundled_districts()
+    if text in bundled:
+        return bundled[text].path, bundled[text]
+    path = Path(text).expanduser()
+    if not path.exists():
+        names = ", ".join(bundled)
+        raise InputFileError(
+            f"'{text}' is neither an existing file nor a bundled district ({names})"
+        )
+    return path, None
+
+
+def load_district(
+    source: str | Path,
+    *,
+    taxonomy: Taxonomy,
+    settings: Settings,
+    bbox: BBox | None = None,
+) -> District:
+    """Load a bundled district or a local OSM file, through the cache.
+
+    The study area is ``bbox`` if given, else the bundled district's, else the file's
+    ``<bounds>``, else the extent of its walkable nodes.
+    """
+    started = time.perf_counter()
+    path, bundled = resolve_source(source)
+    if bbox is None and bundled is not None:
+        bbox = bundled.bbox
+    if bbox is not None:
+        check_bbox(bbox)
+    sha256 = file_sha256(path)
+    key = cache.make_key(
+        CACHE_FORMAT, sha256, taxonomy.digest, repr(bbox), str(bundled.name if bundled else "")
+    )
+    folder = settings.cache_dir / "districts" / key
+    if settings.use_cache:
+        cached = _read_cached(folder)
+        if cached is not None:
+            return replace(cached, timings_s={"load": time.perf_counter() - started, "cached": 1.0})
+
+    info, raw = read_osm_file(path, feature_tags=taxonomy.osm_query_tags())
+    parsed = time.perf_counter()
+    if bbox is None and info.bounds is not None:
+        bbox = info.bounds
+        check_bbox(bbox)
+    if bbox is None:
+        xs = [d["x"] for _, d in raw.G.nodes(data=True)]
+        ys = [d["y"] for _, d in raw.G.nodes(data=True)]
+        bbox = (min(xs), min(ys), max(xs), max(ys))
+    meta = DistrictMeta(
+        name=bundled.name if bundled else path.name.split(".")[0],
+        title_zh=bundled.title_zh if bundled else path.name,
+        title_en=bundled.title_en if bundled else path.name,
+        source=str(path),
+        source_kind="bundled" if bundled else "file",
+        sha256=info.sha256,
+        data_date=raw.data_date or (bundled.data_date if bundled else None),
+        provenance=bundled.provenance if bundled else f"local file {path.name}",
+        attribution=OSM_ATTRIBUTION,
+        bbox=bbox,
+        crs="",
+        taxonomy_digest=taxonomy.digest,
+        cache_key=key,
+        walkable_ways=raw.walkable_ways,
+    )
+    district = build_district(raw, meta=meta, taxonomy=taxonomy, boundary=box(*bbox))
+    if district.network.n_edges == 0:
+        raise OsmDataError(f"{path.name}: no walkable street lies inside the study area {bbox}")
+    built = time.perf_counter()
+    if settings.use_cache:
+        _write_cached(folder, district)
+    timings = {"load": parsed - started, "network": built - parsed, "cached": 0.0}
+    return replace(district, timings_s=timings)
+
+
+def _write_cached(folder: Path, district: District) -> None:
+    frames = {
+        "nodes": district.network.nodes,
+        "edges": district.network.edges,
+        "facilities": district.facilities,
+        "buildings": district.buildings,
+        "areas": district.areas,
+        "entrances": district.entrances,
+    }
+    cache.write_entry(
+        folder, frames, {"district": district.meta.to_json(), "crs": district.network.crs}
+    )
+
+
+def _read_cached(folder: Path) -> District | None:
+    entry = cache.read_entry(folder)
+    if entry is None:
+        return None
+    frames, meta = entry
+    try:
+        network = WalkNetwork(crs=str(meta["crs"]), nodes=frames["nodes"], edges=frames["edges"])
+        return District(
+            meta=DistrictMeta.from_json(meta["district"]),
+            network=network,
+            facilities=frames["facilities"],
+            buildings=frames["buildings"],
+            areas=frames["areas"],
+            entrances=frames["entrances"],
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+# --- a district from Overpass --------------------------------------------------------------
+def describe_query(
+    *,
+    place: str | None,
+    bbox: BBox | None,
+    polygon: Area | None,
+    taxonomy: Taxonomy,
+    settings: Settings,
+) -> tuple[str, str]:
+    """A short label of the download and the canonical text of the full query."""
+    kind = _check_area(place, bbox, polygon)
+    area_text = ""
+    if place is not None:
+        area_text = place.strip()
+    elif bbox is not None:
+        area_text = ",".join(f"{v:.7g}" for v in bbox)
+    elif polygon is not None:
+        area_text = polygon.wkt
+    label = f"overpass:{kind}={area_text if kind != 'polygon' else _short_hash(area_text)}"
+    doc = {
+        "area": {kind: area_text},
+        "way_filter": WALK_OVERPASS_FILTER,
+        "feature_tags": feature_query_tags(taxonomy.osm_query_tags()),
+        "overpass_url": settings.overpass_url,
+        "nominatim_url": settings.nominatim_url if place is not None else None,
+    }
+    return label, json.dumps(doc, sort_keys=True, ensure_ascii=False)
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def _taxonomy_key(taxonomy: Taxonomy) -> str:
+    # A taxonomy built in memory may have no digest: key it by its categories' rules.
+    return taxonomy.digest or f"categories:{_short_hash(repr(taxonomy.categories))}"
+
+
+def load_overpass_district(
+    *,
+    place: str | None = None,
+    bbox: BBox | None = None,
+    polygon: Area | None = None,
+    taxonomy: Taxonomy,
+    settings: Settings,
+) -> District:
+    """Download a district from Overpass, through the district cache.
+
+    The cache entry is keyed by the query (area, walking filter, feature tags, server)
+    and the taxonomy, so a second call with the same query does not go online.
+    """
+    started = time.perf_counter()
+    label, query = describe_query(
+        place=place, bbox=bbox, polygon=polygon, taxonomy=taxonomy, settings=settings
+    )
+    sha256 = hashlib.sha256(query.encode("utf-8")).hexdigest()
+    key = cache.make_key(CACHE_FORMAT, "overpass", sha256, _taxonomy_key(taxonomy))
+    folder = settings.cache_dir / "districts" / key
+    if settings.use_cache:
+        cached = _read_cached(folder)
+        if cached is not None:
+            return replace(cached, timings_s={"load": time.perf_counter() - started, "cached": 1.0})
+
+    raw, area = fetch_raw_osm(
+        place=place,
+        bbox=bbox,
+        polygon=polygon,
+        feature_tags=taxonomy.osm_query_tags(),
+        settings=settings,
+    )
+    fetched = time.perf_counter()
+    today = dt.date.today().isoformat()
+    area_bbox = raw.bounds if raw.bounds is not None else bounds_of(area)
+    title = place.strip() if place is not None else f"Overpass {label.split(':', 1)[1]}"
+    as_of = (
+        f"osm_base {raw.data_date}"
+        if raw.data_date
+        else "osm_base unknown: answers from the download cache, dated by download day"
+    )
+    meta = DistrictMeta(
+        name=place.strip() if place is not None else label,
+        title_zh=title,
+        title_en=title,
+        source=label,
+        source_kind="overpass",
+        sha256=sha256,
+        data_date=raw.data_date or today,
+        provenance=(
+            f"Overpass API {settings.overpass_url} query way{WALK_OVERPASS_FILTER} plus "
+            f"{len(feature_query_tags(taxonomy.osm_query_tags()))} feature keys within "
+            f"{label.split(':', 1)[1]} ({as_of}), downloaded {today} with osmnx "
+            f"{ox.__version__}"
+        ),
+        attribution=OSM_ATTRIBUTION,
+        bbox=area_bbox,
+        crs="",
+        taxonomy_digest=taxonomy.digest,
+        cache_key=key,
+        walkable_ways=raw.walkable_ways,
+    )
+    try:
+        district = build_district(raw, meta=meta, taxonomy=taxonomy, boundary=area)
+    except NetworkError as exc:
+        raise OsmDataError(f"{label}: {exc}") from exc
+    if district.network.n_edges == 0:
+        raise OsmDataError(f"{label}: no walkable street lies inside the study area")
+    built = time.perf_counter()
+    if settings.use_cache:
+        _write_cached(folder, district)
+    return replace(
+        district, timings_s={"load": fetched - started, "network": built - fetched, "cached": 0.0}
+    )

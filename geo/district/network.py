@@ -1,0 +1,239 @@
+"""The walking network: an undirected graph in a metric CRS, held as arrays.
+
+Nodes keep their OSM ids. Edges are undirected, one per pair of nodes (the shortest, when
+OSM has several), with lengths in metres. The analysis works on the arrays (a SciPy
+sparse matrix); :meth:`WalkNetwork.to_networkx` gives a plain networkx graph for checks.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyproj
+from scipy import sparse
+from scipy.sparse import csgraph
+from scipy.spatial import cKDTree
+from shapely import LineString, Polygon, points, prepared
+
+from geo.errors import NetworkError
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+def utm_crs_for(lon: float, lat: float) -> str:
+    """The EPSG code of the UTM zone that holds a WGS-84 point (e.g. ``EPSG:32651``)."""
+    if not (-180.0 <= lon <= 180.0 and -80.0 <= lat <= 84.0):
+        raise NetworkError(f"({lon}, {lat}) is outside the range UTM covers")
+    zone = min(math.floor((lon + 180.0) / 6.0) + 1, 60)
+    return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"
+
+
+@dataclass(frozen=True, eq=False)
+class WalkNetwork:
+    """An undirected walking network.
+
+    ``nodes`` is indexed by OSM node id with columns ``lon, lat`` (WGS-84), ``x, y``
+    (metres in ``crs``) and ``component`` (connected piece, 0 = the largest).
+    ``edges`` has ``u, v`` (node ids, ``u < v``), ``length_m``, ``highway``, ``name``
+    and a WGS-84 line geometry.
+    """
+
+    crs: str
+    nodes: pd.DataFrame
+    edges: gpd.GeoDataFrame
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.nodes)
+
+    @property
+    def n_edges(self) -> int:
+        return len(self.edges)
+
+    @cached_property
+    def node_ids(self) -> IntArray:
+        ids: IntArray = self.nodes.index.to_numpy(dtype=np.int64)
+        return ids
+
+    @cached_property
+    def xy(self) -> FloatArray:
+        xy: FloatArray = self.nodes[["x", "y"]].to_numpy(dtype=np.float64)
+        return xy
+
+    @cached_property
+    def edge_index(self) -> tuple[IntArray, IntArray]:
+        """Edge end points as positions in ``nodes`` (not OSM ids)."""
+        pos = pd.Index(self.nodes.index)
+        u = pos.get_indexer(self.edges["u"].to_numpy())
+        v = pos.get_indexer(self.edges["v"].to_numpy())
+        return u.astype(np.int64), v.astype(np.int64)
+
+    @cached_property
+    def csr(self) -> sparse.csr_matrix:
+        """Symmetric adjacency matrix with lengths in metres as weights."""
+        u, v = self.edge_index
+        w = self.edges["length_m"].to_numpy(dtype=np.float64)
+        n = self.n_nodes
+        rows = np.concatenate([u, v])
+        cols = np.concatenate([v, u])
+        data = np.concatenate([w, w])
+        # Two edges between the same nodes (a scenario link along a street) must keep the
+        # shorter length: SciPy would add them up.
+        order = np.lexsort((data, cols, rows))
+        rows, cols, data = rows[order], cols[order], data[order]
+        first = np.ones(len(rows), dtype=bool)
+        first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+        return sparse.csr_matrix((data[first], (rows[first], cols[first])), shape=(n, n))
+
+    @cached_property
+    def _tree(self) -> cKDTree:
+        if self.n_nodes == 0:
+            raise NetworkError("the walking network is empty: nothing to snap to")
+        return cKDTree(self.xy)
+
+    def snap_xy(self, x: FloatArray, y: FloatArray) -> tuple[IntArray, FloatArray]:
+        """Nearest node position and straight-line distance (m) for projected points."""
+        xy = np.column_stack([np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)])
+        if len(xy) == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        dist, idx = self._tree.query(xy)
+        return np.asarray(idx, dtype=np.int64), np.asarray(dist, dtype=np.float64)
+
+    def snap_lonlat(self, lon: FloatArray, lat: FloatArray) -> tuple[IntArray, FloatArray]:
+        """Nearest node position and distance (m) for WGS-84 points."""
+        x, y = self.project(lon, lat)
+        return self.snap_xy(x, y)
+
+    @cached_property
+    def _to_metric(self) -> pyproj.Transformer:
+        return pyproj.Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
+
+    @cached_property
+    def _to_wgs84(self) -> pyproj.Transformer:
+        return pyproj.Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True)
+
+    def project(self, lon: Any, lat: Any) -> tuple[FloatArray, FloatArray]:
+        x, y = self._to_metric.transform(np.asarray(lon, float), np.asarray(lat, float))
+        return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+
+    def unproject(self, x: Any, y: Any) -> tuple[FloatArray, FloatArray]:
+        lon, lat = self._to_wgs84.transform(np.asarray(x, float), np.asarray(y, float))
+        return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+
+    def component_sizes(self) -> list[int]:
+        """Node counts of the connected pieces, largest first."""
+        return [int(c) for c in self.nodes["component"].value_counts().sort_values(ascending=False)]
+
+    def to_networkx(self) -> nx.Graph:
+        """A plain undirected networkx graph (node = OSM id, weight ``length``)."""
+        G = nx.Graph()
+        G.add_nodes_from(self.nodes.index.tolist())
+        G.add_weighted_edges_from(
+            zip(
+                self.edges["u"].tolist(),
+                self.edges["v"].tolist(),
+                self.edges["length_m"].tolist(),
+                strict=True,
+            ),
+            weight="length",
+        )
+        return G
+
+
+def label_components(n_nodes: int, u: IntArray, v: IntArray) -> IntArray:
+    """Component label per node, renumbered so that 0 is the largest piece."""
+    if n_nodes == 0:
+        return np.zeros(0, dtype=np.int64)
+    adj = sparse.coo_matrix((np.ones(len(u)), (u, v)), shape=(n_nodes, n_nodes))
+    _, labels = csgraph.connected_components(adj, directed=False)
+    sizes = np.bincount(labels)
+    order = np.argsort(-sizes, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    out: IntArray = rank[labels].astype(np.int64)
+    return out
+
+
+def build_walk_network(G: nx.MultiDiGraph, *, boundary: Polygon) -> WalkNetwork:
+    """Clip an osmnx walking graph to ``boundary`` and turn it into a :class:`WalkNetwork`.
+
+    Every OSM vertex stays a node (no simplification), so facilities and homes snap to a
+    point on the street rather than to the nearest junction.
+    """
+    if len(G) == 0:
+        raise NetworkError("the walking network is empty")
+    ids = np.fromiter(G.nodes, dtype=np.int64, count=len(G))
+    lon = np.array([G.nodes[n]["x"] for n in ids], dtype=np.float64)
+    lat = np.array([G.nodes[n]["y"] for n in ids], dtype=np.float64)
+    inside = prepared.prep(boundary)
+    keep = np.fromiter((inside.contains(p) for p in points(lon, lat)), dtype=bool, count=len(ids))
+    if not keep.any():
+        raise NetworkError("no street of the file lies inside the study area")
+    keep_ids = set(ids[keep].tolist())
+
+    best: dict[tuple[int, int], tuple[float, str, str]] = {}
+    for a, b, data in G.edges(data=True):
+        if a == b or a not in keep_ids or b not in keep_ids:
+            continue
+        key = (a, b) if a < b else (b, a)
+        length = float(data.get("length", 0.0))
+        old = best.get(key)
+        if old is None or length < old[0]:
+            best[key] = (length, _as_text(data.get("highway")), _as_text(data.get("name")))
+
+    # Nodes that lost all their edges to the clip are dropped; isolated pieces stay.
+    used = {n for pair in best for n in pair}
+    mask = np.array([n in used for n in ids], dtype=bool) & keep
+    if not mask.any():
+        raise NetworkError("no street segment lies inside the study area")
+    crs = utm_crs_for(float(np.median(lon[mask])), float(np.median(lat[mask])))
+    nodes = pd.DataFrame(
+        {"lon": lon[mask], "lat": lat[mask]}, index=pd.Index(ids[mask], name="node_id")
+    )
+    nodes = nodes.sort_index()
+    to_metric = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    x, y = to_metric.transform(nodes["lon"].to_numpy(), nodes["lat"].to_numpy())
+    nodes["x"] = x
+    nodes["y"] = y
+
+    keys = sorted(best)
+    u_ids = np.array([k[0] for k in keys], dtype=np.int64)
+    v_ids = np.array([k[1] for k in keys], dtype=np.int64)
+    pos = pd.Index(nodes.index)
+    ui, vi = pos.get_indexer(u_ids), pos.get_indexer(v_ids)
+    nodes["component"] = label_components(len(nodes), ui, vi)
+    lonv, latv = nodes["lon"].to_numpy(), nodes["lat"].to_numpy()
+    geometry = [
+        LineString([(lonv[a], latv[a]), (lonv[b], latv[b])]) for a, b in zip(ui, vi, strict=True)
+    ]
+    edges = gpd.GeoDataFrame(
+        {
+            "u": u_ids,
+            "v": v_ids,
+            "length_m": np.array([best[k][0] for k in keys], dtype=np.float64),
+            "highway": [best[k][1] for k in keys],
+            "name": [best[k][2] for k in keys],
+        },
+        geometry=geometry,
+        crs="EPSG:4326",
+    )
+    return WalkNetwork(crs=crs, nodes=nodes, edges=edges)
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    return str(value)

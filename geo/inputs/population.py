@@ -1,0 +1,87 @@
+"""A user's population file instead of the building proxy: points or a grid of polygons.
+
+Each row becomes one "home" at its point (a grid cell's representative point) with its
+population, joined to the network like any home.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.district.network import WalkNetwork
+from geo.errors import InputFileError
+
+POPULATION_COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "population": ("population", "pop", "人口", "人数", "常住人口", "居民数", "residents"),
+    "lon": ("lon", "lng", "long", "longitude", "经度", "x"),
+    "lat": ("lat", "latitude", "纬度", "y"),
+    "name": ("name", "名称", "小区", "小区名称", "compound"),
+}
+
+
+def homes_from_population_file(
+    path: Path, network: WalkNetwork, *, coord_system: str = "wgs84"
+) -> gpd.GeoDataFrame:
+    """Homes from a user's population file: points (CSV/XLSX/GeoJSON) or a grid of polygons.
+
+    Each row becomes one "home" at its point (a grid cell's centroid) with its population.
+    """
+    from geo.inputs.coords import parse_coord_system, to_wgs84
+    from geo.inputs.inventory import match_columns, read_table
+
+    system = parse_coord_system(coord_system)
+    suffix = path.suffix.lower()
+    if suffix in {".geojson", ".json", ".gpkg"}:
+        try:
+            gdf = gpd.read_file(path)
+        except Exception as exc:  # pyogrio raises many types for unreadable files
+            raise InputFileError(f"{path.name} cannot be read as GeoJSON: {exc}") from exc
+        if gdf.crs is not None and gdf.crs.to_epsg() not in (4326, None):
+            gdf = gdf.to_crs("EPSG:4326")
+        cols = match_columns(list(gdf.columns), POPULATION_COLUMN_SYNONYMS)
+        if "population" not in cols:
+            raise InputFileError(f"{path.name}: no population column (人口/population/pop)")
+        pts = gdf.geometry.representative_point()
+        table = pd.DataFrame({"lon": pts.x, "lat": pts.y, "population": gdf[cols["population"]]})
+        if "name" in cols:
+            table["name"] = gdf[cols["name"]].astype(str)
+    else:
+        raw = read_table(path)
+        cols = match_columns(list(raw.columns), POPULATION_COLUMN_SYNONYMS)
+        missing = [k for k in ("lon", "lat", "population") if k not in cols]
+        if missing:
+            raise InputFileError(f"{path.name}: missing column(s) {', '.join(missing)}")
+        table = pd.DataFrame({k: raw[cols[k]] for k in ("lon", "lat", "population")})
+        if "name" in cols:
+            table["name"] = raw[cols["name"]].astype(str)
+    for k in ("lon", "lat", "population"):
+        table[k] = pd.to_numeric(table[k], errors="coerce")
+    good = table.dropna(subset=["lon", "lat", "population"])
+    good = good[good["population"] >= 0]
+    if good.empty:
+        raise InputFileError(f"{path.name}: no row has valid coordinates and a population")
+    lon, lat = to_wgs84(good["lon"].to_numpy(), good["lat"].to_numpy(), source=system)
+    x, y = network.project(lon, lat)
+    pos, snap_m = network.snap_xy(x, y)
+    n = len(good)
+    return gpd.GeoDataFrame(
+        {
+            "home_id": [f"pop{i + 1}" for i in range(n)],
+            "building": ["population_file"] * n,
+            "name": good["name"].to_numpy() if "name" in good else [""] * n,
+            "levels": np.full(n, np.nan),
+            "footprint_m2": np.full(n, np.nan),
+            "population": good["population"].to_numpy(dtype=float),
+            "lon": lon,
+            "lat": lat,
+            "node_pos": pos,
+            "node_id": network.node_ids[pos],
+            "snap_m": snap_m,
+        },
+        geometry=gpd.points_from_xy(lon, lat),
+        crs="EPSG:4326",
+    )

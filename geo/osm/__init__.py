@@ -1,0 +1,1 @@
+"""Reading OpenStreetMap: local files and Overpass, the walking rule, the features that matter."""

@@ -1,0 +1,171 @@
+"""Features of a district from OSM: facilities, building footprints, land use, entrances.
+
+Each extractor takes the tagged features of a source (as osmnx returns them) and the
+study area, and returns a WGS-84 GeoDataFrame with plain columns.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely import Polygon
+
+from geo.standards.taxonomy import Taxonomy
+
+FACILITY_COLUMNS = ["facility_id", "category", "name", "lon", "lat", "source", "osm_id"]
+
+
+def extract_facilities(
+    features: gpd.GeoDataFrame, *, taxonomy: Taxonomy, boundary: Polygon, crs: str
+) -> gpd.GeoDataFrame:
+    """Facilities from OSM features: one row per (feature, matching category)."""
+    rows: list[dict[str, Any]] = []
+    if not features.empty:
+        inside = features[features.intersects(boundary)]
+        tag_cols = [c for c in inside.columns if c != "geometry"]
+        projected = inside.geometry.to_crs(crs)
+        reps = gpd.GeoSeries(projected.representative_point(), crs=crs).to_crs("EPSG:4326")
+        records = inside[tag_cols].to_dict("records")
+        for (element, osm_id), tags_raw, point in zip(inside.index, records, reps, strict=True):
+            tags = {k: str(v) for k, v in tags_raw.items() if isinstance(v, str)}
+            cats = taxonomy.classify(tags)
+            for cat in cats:
+                suffix = f":{cat}" if len(cats) > 1 else ""
+                rows.append(
+                    {
+                        "facility_id": f"{element[0]}{osm_id}{suffix}",
+                        "category": cat,
+                        "name": tags.get("name")
+                        or tags.get("name:zh")
+                        or tags.get("name:en")
+                        or "",
+                        "lon": float(point.x),
+                        "lat": float(point.y),
+                        "source": "osm",
+                        "osm_id": f"{element}/{osm_id}",
+                    }
+                )
+    df = pd.DataFrame(rows, columns=FACILITY_COLUMNS)
+    return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs="EPSG:4326")
+
+
+def _number(value: Any) -> float:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return math.nan
+    text = str(value).strip().lower().replace("m", "").replace(",", ".").split(";")[0]
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
+
+
+def _col(gdf: gpd.GeoDataFrame, name: str) -> pd.Series:
+    if name in gdf.columns:
+        col: pd.Series = gdf[name]
+        return col
+    return pd.Series([None] * len(gdf), index=gdf.index, dtype=object)
+
+
+def _osm_ids(gdf: gpd.GeoDataFrame) -> list[str]:
+    return [f"{element}/{osm_id}" for element, osm_id in gdf.index]
+
+
+def _polygons(features: gpd.GeoDataFrame, boundary: Polygon) -> gpd.GeoDataFrame:
+    if features.empty:
+        return features
+    mask = features.geometry.geom_type.isin(["Polygon", "MultiPolygon"])
+    sub = features[mask]
+    return sub[sub.intersects(boundary)]
+
+
+def extract_buildings(features: gpd.GeoDataFrame, *, boundary: Polygon) -> gpd.GeoDataFrame:
+    """Building footprints with the tags the population proxy uses."""
+    polys = _polygons(features, boundary)
+    polys = polys[polys["building"].notna()] if "building" in polys.columns else polys.iloc[0:0]
+    return gpd.GeoDataFrame(
+        {
+            "osm_id": _osm_ids(polys),
+            "building": _col(polys, "building").astype(str).to_numpy(),
+            "levels": [_number(v) for v in _col(polys, "building:levels")],
+            "height_m": [_number(v) for v in _col(polys, "height")],
+            "name": _col(polys, "name").fillna("").astype(str).to_numpy(),
+        },
+        geometry=polys.geometry.to_numpy(),
+        crs="EPSG:4326",
+    )
+
+
+_GREEN = {
+    "leisure": {"park", "garden", "common", "nature_reserve", "playground", "pitch"},
+    "landuse": {"grass", "forest", "recreation_ground", "village_green", "meadow", "park"},
+    "natural": {"wood", "scrub", "grassland"},
+}
+_WATER = {
+    "natural": {"water", "wetland"},
+    "waterway": {"riverbank", "dock", "canal", "river"},
+    "landuse": {"reservoir", "basin"},
+}
+
+
+def _area_kind(tags: Mapping[str, Any]) -> str | None:
+    if tags.get("landuse") == "residential":
+        return "residential"
+    if isinstance(tags.get("water"), str):
+        return "water"
+    for kind, table in (("water", _WATER), ("green", _GREEN)):
+        if any(tags.get(k) in values for k, values in table.items()):
+            return kind
+    return None
+
+
+def extract_areas(features: gpd.GeoDataFrame, *, boundary: Polygon) -> gpd.GeoDataFrame:
+    """Land-use polygons: ``kind`` is residential, water or green."""
+    polys = _polygons(features, boundary)
+    keys = [c for c in ("landuse", "natural", "waterway", "water", "leisure") if c in polys.columns]
+    kinds = [_area_kind(r) for r in polys[keys].to_dict("records")] if keys else []
+    keep = np.array([k is not None for k in kinds], dtype=bool)
+    sub = polys[keep] if len(keep) else polys.iloc[0:0]
+    return gpd.GeoDataFrame(
+        {
+            "osm_id": _osm_ids(sub),
+            "kind": [k for k in kinds if k is not None],
+            "name": _col(sub, "name").fillna("").astype(str).to_numpy(),
+        },
+        geometry=sub.geometry.to_numpy(),
+        crs="EPSG:4326",
+    )
+
+
+_GATE_BARRIERS = {"gate", "lift_gate", "entrance", "turnstile", "swing_gate", "sliding_gate"}
+
+
+def extract_entrances(features: gpd.GeoDataFrame, *, boundary: Polygon) -> gpd.GeoDataFrame:
+    """Points tagged ``entrance=*`` or a gate-like ``barrier``, inside the study area."""
+    if features.empty:
+        pts = features
+    else:
+        pts = features[features.geometry.geom_type == "Point"]
+        pts = pts[pts.within(boundary)]
+    entrance = _col(pts, "entrance")
+    barrier = _col(pts, "barrier")
+    is_gate = barrier.isin(list(_GATE_BARRIERS))
+    mask = entrance.notna() | is_gate
+    sub = pts[mask.to_numpy()] if len(pts) else pts
+    kinds = [
+        (f"entrance={e}" if isinstance(e, str) else f"barrier={b}")
+        for e, b in zip(_col(sub, "entrance"), _col(sub, "barrier"), strict=True)
+    ]
+    return gpd.GeoDataFrame(
+        {
+            "osm_id": _osm_ids(sub),
+            "kind": kinds,
+            "name": _col(sub, "name").fillna("").astype(str).to_numpy(),
+        },
+        geometry=sub.geometry.to_numpy(),
+        crs="EPSG:4326",
+    )

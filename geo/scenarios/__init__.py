@@ -1,0 +1,1 @@
+"""Scenarios: interventions on the baseline, their safe storage, applying and comparing them."""

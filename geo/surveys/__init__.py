@@ -1,0 +1,1 @@
+"""Resident-needs surveys (问需): reading and checking answers, compounds, priorities."""

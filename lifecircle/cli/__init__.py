@@ -1,0 +1,1 @@
+"""The ``lifecircle`` command line: one module per command, over :mod:`geo`."""

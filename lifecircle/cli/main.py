@@ -1,0 +1,52 @@
+"""The ``lifecircle`` command line: headless preparation, analysis, comparison, export.
+
+Each command lives in its own module with a ``register`` function; this module only builds
+the parser and runs the chosen handler. Every error the core raises on purpose
+(:class:`geo.errors.LifecircleError`) is printed as one line and the command exits with
+status 2; there is never a traceback for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from geo.errors import LifecircleError
+from lifecircle.cli import analyze, bench, compare, dashboard, prepare, survey
+from lifecircle.cli import map as map_command
+from lifecircle.cli.sources import EXIT_BAD_INPUT, EXIT_OK, Handler
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lifecircle",
+        description="15-minute community life-circle planning (15分钟社区生活圈): "
+        "prepare OSM data, analyse walking access, compare scenarios, export.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in (prepare, analyze, map_command, compare, dashboard, survey, bench):
+        command.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return EXIT_OK
+    try:
+        return handler(args)
+    except LifecircleError as exc:
+        print(f"lifecircle: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""``lifecircle map``: one standalone HTML map that opens with no internet."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from lifecircle.cli.sources import EXIT_OK, add_source_args, load_from_args, print_rejected
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("map", help="write a standalone HTML map of a district's analysis")
+    add_source_args(p)
+    p.add_argument("--out", type=Path, required=True, help="the HTML file to write")
+    p.add_argument("--category", help="category to colour streets by (default: the first)")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh")
+    p.add_argument("--speed-kmh", type=float, default=None)
+    p.add_argument(
+        "--basemap", default="none", choices=["osm", "light", "tianditu", "gaode", "none"]
+    )
+    p.add_argument("--survey", type=Path, help="draw a needs survey over the gaps")
+    p.add_argument(
+        "--survey-crs", default=None, help="coordinate system of --survey (default: --crs)"
+    )
+    p.set_defaults(handler=cmd_map)
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    import sys
+
+    from geo.access.analysis import analyse
+    from geo.errors import InputFileError
+    from geo.export import write_text_atomic
+    from geo.settings import DEFAULT_WALK_SPEED_KMH
+    from lifecircle.maps import build_map, compute_map_layers
+    from lifecircle.maps.offline import standalone_html
+
+    taxonomy, _, district, rejected = load_from_args(args)
+    print_rejected(rejected, label=str(args.facilities))
+    speed = args.speed_kmh if args.speed_kmh is not None else DEFAULT_WALK_SPEED_KMH
+    analysis = analyse(district, taxonomy, speed_kmh=speed)
+    category = args.category or ("clinic" if "clinic" in taxonomy else taxonomy.ids[0])
+    taxonomy.get(category)
+    fmap = build_map(
+        analysis,
+        compute_map_layers(analysis, category),
+        category=category,
+        lang=args.lang,
+        basemap=args.basemap,
+        speed_kmh=speed,
+        layer_control=args.survey is None,
+    )
+    if args.survey is not None:
+        import folium
+
+        from geo.surveys.survey import read_survey
+        from lifecircle.maps import needs_layers, shift_for
+
+        survey = read_survey(
+            args.survey,
+            taxonomy=taxonomy,
+            district=district,
+            coord_system=args.survey_crs or args.crs,
+        )
+        print(survey.report(), file=sys.stderr)
+        for group in needs_layers(
+            survey.responses, taxonomy=taxonomy, lang=args.lang, shift=shift_for(args.basemap)
+        ):
+            group.add_to(fmap)
+        folium.LayerControl(collapsed=False).add_to(fmap)
+    out = Path(args.out)
+    if not out.parent.exists():
+        raise InputFileError(f"the folder {out.parent} does not exist")
+    write_text_atomic(out, standalone_html(fmap))
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB, opens with no internet)")
+    return EXIT_OK
