@@ -57,9 +57,7 @@ def test_import_contracts_hold() -> None:
         ),
     ],
 )
-def test_a_broken_contract_is_reported(
-    tmp_path: Path, files: dict[str, str], broken: str
-) -> None:
+def test_a_broken_contract_is_reported(tmp_path: Path, files: dict[str, str], broken: str) -> None:
     """The same contracts on a tiny tree with one forbidden import: the check fails."""
     tree = {
         "geo/__init__.py": "",

@@ -75,7 +75,7 @@ if clicked:
         )
         shift = maps.shift_for(ctx.basemap)
         for geom in iso.geometry:
-            maps._geojson(
+            maps.geojson_layer(
                 shift(geom), "isochrone", colour="#3f007d", weight=2, fill=True, fill_opacity=0.12
             ).add_to(iso_group)
         point = shift(shapely.Point(float(clicked["lng"]), float(clicked["lat"])))

@@ -1,0 +1,123 @@
+"""The main map of a district: its precomputed layers, the map itself, a click's reach table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.access.analysis import Analysis
+from lifecircle.i18n import t
+from lifecircle.maps.basemaps import new_map, shift_for
+from lifecircle.maps.layers import (
+    base_layer,
+    doorstep_layer,
+    facilities_layer,
+    gap_layer,
+    homes_layer,
+    service_area_layer,
+    streets_layer,
+)
+from lifecircle.maps.legend import Legend, street_legend
+
+
+@dataclass(frozen=True)
+class MapLayers:
+    """Precomputed geometry for one (analysis, category): cached by the dashboard."""
+
+    service_areas: list[tuple[float, Any]]
+    doorstep: gpd.GeoDataFrame
+    hexagons: gpd.GeoDataFrame
+
+
+def compute_map_layers(analysis: Analysis, category: str) -> MapLayers:
+    """Service areas (per tier), doorstep circles and gap hexagons for one category."""
+    from geo.access.doorstep import compound_entrances, doorstep_circles
+    from geo.access.gaps import gap_hexagons
+    from geo.access.service_areas import served_area
+
+    net = analysis.district.network
+    dist = analysis.access.of(category)
+    tiers = sorted({tier.distance_m for tier in analysis.taxonomy.tiers.values()})
+    areas = []
+    for within_m in tiers:
+        geom = served_area(net, dist, within_m=within_m)
+        areas.append((within_m, gpd.GeoSeries([geom], crs=net.crs).to_crs("EPSG:4326").iloc[0]))
+    d = analysis.district
+    entrances = compound_entrances(d.entrances, d.areas, crs=net.crs)
+    return MapLayers(
+        service_areas=areas,
+        doorstep=doorstep_circles(entrances, analysis.facilities, crs=net.crs),
+        hexagons=gap_hexagons(analysis.homes, analysis.served, categories=analysis.categories),
+    )
+
+
+def build_map(
+    analysis: Analysis,
+    layers: MapLayers,
+    *,
+    category: str,
+    lang: str,
+    basemap: str,
+    speed_kmh: float,
+    colour_by: str = "time",
+    tianditu_key: str | None = None,
+    layer_control: bool = True,
+    within_m: float | None = None,
+) -> folium.Map:
+    """The main map: base, streets, facilities, service areas, doorstep circles, homes, gaps.
+
+    ``layer_control=False`` leaves the layer control out, for ``st_folium(...,
+    layer_control=...)`` to add one that also lists its ``feature_group_to_add`` layers.
+    """
+    shift = shift_for(basemap)
+    m = new_map(analysis, basemap=basemap, lang=lang, tianditu_key=tianditu_key)
+    base_layer(analysis, lang=lang, shift=shift).add_to(m)
+    service_area_layer(layers.service_areas, lang=lang, shift=shift).add_to(m)
+    gap_layer(
+        layers.hexagons, column=f"unmet_{category}", lang=lang, shift=shift, show=False
+    ).add_to(m)
+    homes_layer(analysis, category=category, lang=lang, shift=shift, within_m=within_m).add_to(m)
+    streets_layer(
+        analysis,
+        category=category,
+        colour_by=colour_by,
+        speed_kmh=speed_kmh,
+        lang=lang,
+        shift=shift,
+    ).add_to(m)
+    doorstep_layer(layers.doorstep, analysis=analysis, lang=lang, shift=shift).add_to(m)
+    facilities_layer(analysis, category=category, lang=lang, shift=shift).add_to(m)
+    if layer_control:
+        folium.LayerControl(collapsed=False).add_to(m)
+    m.add_child(Legend(street_legend(analysis, category=category, colour_by=colour_by, lang=lang)))
+    return m
+
+
+def reach_table(
+    analysis: Analysis, *, lon: float, lat: float, speed_kmh: float, lang: str
+) -> pd.DataFrame:
+    """What a clicked point reaches within the limit: one row per facility, nearest first."""
+    net = analysis.district.network
+    pos, snap = net.snap_lonlat(np.array([lon]), np.array([lat]))
+    dist = analysis.engine.multi_source(pos, snap)
+    fac = analysis.facilities
+    d = dist[fac["node_pos"].to_numpy(dtype=np.int64)] + fac["snap_m"].to_numpy(dtype=float)
+    ok = np.isfinite(d) & (d <= analysis.limit_m)
+    rows = fac[ok].assign(distance_m=d[ok]).sort_values("distance_m")
+    return pd.DataFrame(
+        {
+            t("col_category", lang): [
+                analysis.taxonomy.get(c).name(lang) for c in rows["category"]
+            ],
+            t("col_name", lang): rows["name"].astype(str).to_numpy(),
+            t("col_distance", lang): rows["distance_m"].round(0).astype(int).to_numpy(),
+            t("col_minutes", lang): (rows["distance_m"] / (speed_kmh * 1000 / 60))
+            .round(1)
+            .to_numpy(),
+        }
+    )
