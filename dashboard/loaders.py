@@ -122,7 +122,7 @@ def analysis(
     _inventory: UploadedInventory | None,
 ) -> Analysis:
     d, _ = district_with_inventory(source_key, inventory_key, _source, _inventory)
-    from geo.access.service_areas import reach_index
+    from geo.access.reach_index import reach_index
 
     reach_index(d.network)  # built once here, so the first click's isochrone is fast
     return analyse(d, taxonomy_for(standard, speed_kmh), speed_kmh=speed_kmh)

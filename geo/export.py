@@ -136,7 +136,8 @@ def write_csv(path: Path, frame: pd.DataFrame) -> None:
 
 def geo_layers(analysis: Analysis) -> dict[str, gpd.GeoDataFrame]:
     """Every layer of the GeoPackage, WGS-84."""
-    from geo.access.service_areas import catchments, served_area
+    from geo.access.catchments import catchments
+    from geo.access.service_areas import served_area
 
     d = analysis.district
     net = d.network

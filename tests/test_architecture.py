@@ -131,3 +131,12 @@ def test_the_command_line_lists_the_same_commands() -> None:
     parser = build_parser()
     (sub,) = [a for a in parser._actions if a.dest == "command"]
     assert tuple(sub.choices) == (*COMMANDS[:2], "analyse", *COMMANDS[2:])
+
+
+def test_every_public_name_of_geo_resolves() -> None:
+    """``geo`` exports its API lazily: every name it lists must import."""
+    import geo
+
+    missing = [name for name in geo.__all__ if getattr(geo, name, None) is None]
+    assert missing == []
+    assert len(geo.__all__) >= 50

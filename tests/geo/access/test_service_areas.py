@@ -24,16 +24,13 @@ import shapely
 from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 
+from geo.access.catchments import CATCHMENT_COLUMNS, catchments
 from geo.access.engine import AccessResult, DistanceEngine, access_for_district
+from geo.access.reach import DEFAULT_BUFFER_M, QUAD_SEGS
+from geo.access.reach_index import build_reach_index, reach_index
 from geo.access.service_areas import (
-    CATCHMENT_COLUMNS,
-    DEFAULT_BUFFER_M,
-    QUAD_SEGS,
-    build_reach_index,
-    catchments,
     facility_isochrones,
     isochrone,
-    reach_index,
     reach_polygon,
     served_area,
     served_areas,
