@@ -15,7 +15,7 @@ import shapely
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-from geo.inputs.coords import gcj02_to_wgs84
+from geo.inputs.china_coords import gcj02_to_wgs84
 from geo.scenarios.model import Intervention, ScenarioError, new_feature_id, parse_intervention
 from geo.standards.taxonomy import Taxonomy
 

@@ -31,7 +31,7 @@ def homes_from_population_file(
     Each row becomes one "home" at its point (a grid cell's centroid) with its population.
     """
     from geo.inputs.coords import parse_coord_system, to_wgs84
-    from geo.inputs.inventory import match_columns, read_table
+    from geo.inputs.tables import match_columns, read_table
 
     system = parse_coord_system(coord_system)
     suffix = path.suffix.lower()

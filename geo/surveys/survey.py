@@ -79,7 +79,7 @@ from geo.inputs.coords import (
     to_wgs84,
     validate_lon_lat,
 )
-from geo.inputs.inventory import RowProblem, match_columns, read_table
+from geo.inputs.tables import RowProblem, match_columns, read_table
 from geo.standards.taxonomy import Taxonomy
 
 __all__ = [

@@ -14,7 +14,7 @@ import numpy as np
 import shapely
 
 from geo.access.analysis import Analysis
-from geo.inputs.coords import wgs84_to_gcj02
+from geo.inputs.china_coords import wgs84_to_gcj02
 from lifecircle.i18n import t
 
 

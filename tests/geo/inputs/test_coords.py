@@ -13,20 +13,22 @@ import pyproj
 import pytest
 
 from geo.errors import CoordinateError, LifecircleError
-from geo.inputs.coords import (
-    CoordSystem,
+from geo.inputs.china_coords import (
     bd09_to_gcj02,
     bd09_to_wgs84,
-    from_wgs84,
     gcj02_to_bd09,
     gcj02_to_wgs84,
     is_in_china,
+    wgs84_to_bd09,
+    wgs84_to_gcj02,
+)
+from geo.inputs.coords import (
+    CoordSystem,
+    from_wgs84,
     looks_swapped,
     parse_coord_system,
     to_wgs84,
     validate_lon_lat,
-    wgs84_to_bd09,
-    wgs84_to_gcj02,
 )
 
 GEOD = pyproj.Geod(ellps="WGS84")

@@ -19,14 +19,8 @@ from openpyxl import Workbook
 
 from geo.errors import InputFileError, LifecircleError
 from geo.inputs.coords import CoordSystem
-from geo.inputs.inventory import (
-    FACILITY_COLUMN_SYNONYMS,
-    InventoryResult,
-    RowProblem,
-    match_columns,
-    read_facility_inventory,
-    read_table,
-)
+from geo.inputs.inventory import FACILITY_COLUMN_SYNONYMS, InventoryResult, read_facility_inventory
+from geo.inputs.tables import RowProblem, match_columns, read_table
 
 GEOD = pyproj.Geod(ellps="WGS84")
 

@@ -35,7 +35,7 @@ from geo.access.homes import select_homes
 from geo.district.model import District
 from geo.errors import CoordinateError, InputFileError
 from geo.inputs.coords import CoordSystem, from_wgs84
-from geo.inputs.inventory import RowProblem
+from geo.inputs.tables import RowProblem
 from geo.settings import Settings
 from geo.standards.taxonomy import Taxonomy
 from geo.surveys.survey import (
