@@ -139,4 +139,4 @@ def test_every_public_name_of_geo_resolves() -> None:
 
     missing = [name for name in geo.__all__ if getattr(geo, name, None) is None]
     assert missing == []
-    assert len(geo.__all__) >= 50
+    assert len(geo.__all__) >= 40
