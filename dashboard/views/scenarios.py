@@ -14,8 +14,8 @@ from dashboard import loaders
 from dashboard.drawing import drawn_geometry, kinds_for, make_intervention
 from dashboard.sidebar import page_context
 from geo.errors import LifecircleError
+from geo.scenarios.merge import ConflictError, resolve
 from geo.scenarios.model import Scenario
-from geo.scenarios.store import ConflictError, resolve
 from lifecircle import maps
 from lifecircle.i18n import t
 from lifecircle.maps.offline import make_offline

@@ -17,6 +17,7 @@ Metadata and ids may be left out of a file written by hand: they are filled in o
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import uuid
@@ -296,3 +297,52 @@ def loads_scenario(
             f"the scenario file is not valid JSON (line {exc.lineno}): {exc.msg}"
         ) from exc
     return parse_scenario(doc, taxonomy=taxonomy, scenario_id=scenario_id)
+
+
+SCENARIO_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+
+
+def check_scenario_id(scenario_id: object) -> str:
+    """Return ``scenario_id`` if it is a valid id, else raise :class:`ScenarioError`.
+
+    A valid id is 1 to 64 lower-case ASCII letters, digits and ``-``, starting with a
+    letter or digit: never a path, a dot, a separator or a NUL byte.
+    """
+    if not isinstance(scenario_id, str) or SCENARIO_ID_PATTERN.fullmatch(scenario_id) is None:
+        shown = repr(scenario_id)
+        shown = shown if len(shown) <= 80 else shown[:77] + "..."
+        raise ScenarioError(
+            f"{shown} is not a valid scenario id (1 to 64 lower-case letters, digits "
+            "and '-', starting with a letter or a digit)"
+        )
+    return scenario_id
+
+
+def check_revision(revision: object, what: str = "revision") -> int:
+    if isinstance(revision, bool) or not isinstance(revision, int) or revision < 0:
+        raise ScenarioError(f"the {what} must be a whole number of at least 0, not {revision!r}")
+    return revision
+
+
+def with_stable_ids(doc: Any) -> Any:
+    """A copy of ``doc`` whose features all have distinct ids, derived from position and
+    content when missing or repeated (``parse_scenario`` would draw random ones)."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("features"), list):
+        return doc
+    features: list[Any] = []
+    seen: set[str] = set()
+    for index, feature in enumerate(doc["features"]):
+        if not isinstance(feature, dict):
+            features.append(feature)
+            continue
+        props = feature.get("properties")
+        raw = feature.get("id") or (props.get("id") if isinstance(props, dict) else None)
+        fid = str(raw) if raw else ""
+        salt = 0
+        while not fid or fid in seen:
+            text = json.dumps(feature, sort_keys=True, ensure_ascii=False, default=str)
+            fid = hashlib.sha256(f"{index}:{salt}:{text}".encode()).hexdigest()[:12]
+            salt += 1
+        seen.add(fid)
+        features.append({**feature, "id": fid})
+    return {**doc, "features": features}

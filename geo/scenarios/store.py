@@ -1,20 +1,16 @@
 """Saving scenarios safely while several people edit them at once.
 
 A :class:`ScenarioStore` keeps one human-readable GeoJSON file per scenario in a folder
-(``<folder>/<id>.geojson``, the format of :mod:`geo.scenario`) and every revision ever
+(``<folder>/<id>.geojson``, the format of :mod:`geo.scenarios.model`) and every revision ever
 saved in ``<folder>/.history/<id>/<revision>.geojson``.
 
 Several browser sessions (threads of one Streamlit server) and several processes may
 save at once. A save names the revision it started from (``base_revision``):
 
 - if the file is still at that revision, the scenario is written as the next revision;
-- otherwise the changes are merged three ways against the base revision (kept in the
-  history): features (compared by :meth:`~geo.scenario.Intervention.signature`) and the
-  metadata fields ``title``, ``description``, ``author`` and ``district`` changed on one
-  side only are taken from that side;
-- when both sides changed the same feature or field differently nothing is written and
-  a :class:`ConflictError` carries both versions, so the user can choose with
-  :func:`resolve` and save again.
+- otherwise the changes are merged three ways (:mod:`geo.scenarios.merge`); when both
+  sides changed the same thing differently nothing is written and a
+  :class:`~geo.scenarios.merge.ConflictError` carries both versions.
 
 Safety rules
 ------------
@@ -24,11 +20,10 @@ Safety rules
   ``msvcrt.locking``, which is not implemented, so there only the thread lock applies
   (:attr:`ScenarioStore.cross_process_safe` is then ``False``): one server process is
   safe, several are not.
-- Writes are atomic: a temporary file in the same folder is written, flushed, fsynced,
-  moved over the target with :func:`os.replace`, and the folder is fsynced. A crash
-  leaves the old file or the new one, never half of one.
+- Writes are atomic (:mod:`geo.scenarios.files`): a crash leaves the old file or the
+  new one, never half of one.
 - User-given names never become paths: ids must match ``^[a-z0-9][a-z0-9-]{0,63}$``
-  everywhere, and titles only reach file names through :func:`~geo.scenario.slugify`.
+  everywhere, and titles only reach file names through :func:`~geo.scenarios.model.slugify`.
 - Nothing saved is lost: every revision is kept in the history; a file changed outside
   the store (by hand, by ``git checkout``) is recorded as a revision of its own before
   anything is written over it; :meth:`ScenarioStore.delete` only removes the current
@@ -36,7 +31,7 @@ Safety rules
   revision.
 - A file that cannot be read is never overwritten: :meth:`ScenarioStore.list` reports
   it in :attr:`ScenarioStore.problems`, :meth:`ScenarioStore.load` and
-  :meth:`ScenarioStore.save` refuse with a :class:`~geo.scenario.ScenarioError`,
+  :meth:`ScenarioStore.save` refuse with a :class:`~geo.scenarios.model.ScenarioError`,
   :meth:`ScenarioStore.create` picks another id, and :meth:`ScenarioStore.delete` or
   :meth:`ScenarioStore.revert` set its bytes aside as
   ``.history/<id>/corrupt-<time>-<random>.geojson``.
@@ -50,52 +45,40 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-import hashlib
 import json
-import os
 import re
 import secrets
 import sys
-import threading
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
 
 from shapely.errors import ShapelyError
 
+from geo.scenarios.files import atomic_write, fsync_dir, locked_folder, read_bytes
+from geo.scenarios.merge import (
+    ConflictError,
+    merge_edits,
+)
 from geo.scenarios.model import (
-    Intervention,
+    SCENARIO_ID_PATTERN,
     Scenario,
     ScenarioError,
     ScenarioMeta,
+    check_revision,
+    check_scenario_id,
     now_iso,
     parse_scenario,
     slugify,
+    with_stable_ids,
 )
 from geo.standards.taxonomy import Taxonomy
 
 if sys.platform != "win32":
-    import fcntl
+    pass
 
-__all__ = [
-    "MERGED_FIELDS",
-    "META_CHOICE_PREFIX",
-    "ConflictError",
-    "SaveResult",
-    "ScenarioInfo",
-    "ScenarioStore",
-    "check_scenario_id",
-    "resolve",
-]
+__all__ = ["SaveResult", "ScenarioInfo", "ScenarioStore"]
 
-SCENARIO_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
-MERGED_FIELDS = ("title", "description", "author", "district")
-"""Metadata fields merged three ways (``created``, ``updated`` and ``revision`` are the
-store's)."""
-META_CHOICE_PREFIX = "metadata."
-"""Key prefix of a metadata field in the ``take`` mapping of :func:`resolve`."""
 
 _HISTORY = ".history"
 _LOCK_FILE = ".lock"
@@ -103,51 +86,6 @@ _SUFFIX = ".geojson"
 _REVISION_FILE = re.compile(r"([0-9]{1,12})\.geojson")
 _SLUG_BASE_CHARS = 41  # slug + "-" + 6 random hex characters stays within slugify's 48
 _TEXT_LIMIT = 200  # what geo.scenario keeps of a title or an author on load
-
-
-def check_scenario_id(scenario_id: object) -> str:
-    """Return ``scenario_id`` if it is a valid id, else raise :class:`ScenarioError`.
-
-    A valid id is 1 to 64 lower-case ASCII letters, digits and ``-``, starting with a
-    letter or digit: never a path, a dot, a separator or a NUL byte.
-    """
-    if not isinstance(scenario_id, str) or SCENARIO_ID_PATTERN.fullmatch(scenario_id) is None:
-        shown = repr(scenario_id)
-        shown = shown if len(shown) <= 80 else shown[:77] + "..."
-        raise ScenarioError(
-            f"{shown} is not a valid scenario id (1 to 64 lower-case letters, digits "
-            "and '-', starting with a letter or a digit)"
-        )
-    return scenario_id
-
-
-def _check_revision(revision: object, what: str = "revision") -> int:
-    if isinstance(revision, bool) or not isinstance(revision, int) or revision < 0:
-        raise ScenarioError(f"the {what} must be a whole number of at least 0, not {revision!r}")
-    return revision
-
-
-# One lock per folder and process, shared by every store of that folder (Streamlit runs
-# each browser session in a thread of one process, each with its own store object).
-# This is a registry of locks, not a setting; it is rebuilt in a forked child, where a
-# lock held by another thread of the parent would otherwise stay locked forever.
-_REGISTRY_GUARD = threading.Lock()
-_PROCESS_LOCKS: dict[str, threading.Lock] = {}
-
-
-def _process_lock(folder: Path) -> threading.Lock:
-    with _REGISTRY_GUARD:
-        return _PROCESS_LOCKS.setdefault(str(folder), threading.Lock())
-
-
-def _reset_locks_in_child() -> None:
-    global _REGISTRY_GUARD
-    _REGISTRY_GUARD = threading.Lock()
-    _PROCESS_LOCKS.clear()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reset_locks_in_child)
 
 
 @dataclass(frozen=True)
@@ -187,245 +125,6 @@ class SaveResult:
     merged: bool = False
     merged_features: tuple[str, ...] = ()
     merged_fields: tuple[str, ...] = ()
-
-
-class ConflictError(ScenarioError):
-    """Both sides changed the same features or metadata fields differently.
-
-    Nothing was written. ``mine`` is the scenario that was being saved, ``theirs`` the
-    one on disk (its revision is ``theirs.meta.revision``), ``base`` the revision both
-    started from (``None`` if it is no longer in the history: then every difference
-    counts as a conflict). Let the user choose with :func:`resolve`, then save the result
-    with ``base_revision=conflict.theirs.meta.revision``.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        mine: Scenario,
-        theirs: Scenario,
-        base: Scenario | None,
-        feature_ids: tuple[str, ...],
-        fields: tuple[str, ...] = (),
-    ) -> None:
-        super().__init__(message)
-        self.mine = mine
-        self.theirs = theirs
-        self.base = base
-        self.feature_ids = feature_ids
-        self.fields = fields
-
-    @property
-    def choices(self) -> tuple[str, ...]:
-        """The keys :func:`resolve` needs: feature ids, then ``metadata.<field>``."""
-        return (*self.feature_ids, *(META_CHOICE_PREFIX + f for f in self.fields))
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        args = (str(self), self.mine, self.theirs, self.base, self.feature_ids, self.fields)
-        return (_rebuild_conflict, args)
-
-
-def _rebuild_conflict(
-    message: str,
-    mine: Scenario,
-    theirs: Scenario,
-    base: Scenario | None,
-    feature_ids: tuple[str, ...],
-    fields: tuple[str, ...],
-) -> ConflictError:
-    return ConflictError(
-        message, mine=mine, theirs=theirs, base=base, feature_ids=feature_ids, fields=fields
-    )
-
-
-# --- three-way merge -------------------------------------------------------------------
-
-_NO_BASE = object()
-
-
-@dataclass(frozen=True)
-class _Merge:
-    scenario: Scenario
-    conflicts: tuple[str, ...]
-    conflict_fields: tuple[str, ...]
-    theirs_features: tuple[str, ...]
-    theirs_fields: tuple[str, ...]
-
-
-def _pick(
-    base: object, mine: object, theirs: object, choice: str | None
-) -> Literal["mine", "theirs", "conflict"]:
-    if mine in (theirs, base):
-        return "theirs"
-    if theirs == base:
-        return "mine"
-    if choice in ("mine", "theirs"):
-        return "mine" if choice == "mine" else "theirs"
-    return "conflict"
-
-
-def _merge(
-    base: Scenario | None,
-    mine: Scenario,
-    theirs: Scenario,
-    take: Mapping[str, str] | None = None,
-) -> _Merge:
-    take = take or {}
-    sig_base = {i.id: i.signature() for i in base.interventions} if base else {}
-    sig_mine = {i.id: i.signature() for i in mine.interventions}
-    sig_theirs = {i.id: i.signature() for i in theirs.interventions}
-    items_mine = {i.id: i for i in mine.interventions}
-    items_theirs = {i.id: i for i in theirs.interventions}
-
-    chosen: dict[str, Intervention | None] = {}
-    conflicts: list[str] = []
-    theirs_features: list[str] = []
-    for fid in dict.fromkeys([*sig_theirs, *sig_mine, *sig_base]):
-        b, m, t = sig_base.get(fid), sig_mine.get(fid), sig_theirs.get(fid)
-        side = _pick(b, m, t, take.get(fid))
-        if side == "conflict":
-            conflicts.append(fid)
-        elif side == "theirs":
-            chosen[fid] = items_theirs.get(fid)
-            if m != t and t != b:
-                theirs_features.append(fid)
-        else:
-            chosen[fid] = items_mine.get(fid)
-    # Their order, with my additions at the end in my order.
-    ordered = [chosen[fid] for fid in sig_theirs if chosen.get(fid) is not None]
-    ordered += [chosen[fid] for fid in sig_mine if fid not in sig_theirs and chosen.get(fid)]
-
-    values: dict[str, str] = {}
-    conflict_fields: list[str] = []
-    theirs_fields: list[str] = []
-    for name in MERGED_FIELDS:
-        b_value: object = getattr(base.meta, name) if base else _NO_BASE
-        m_value, t_value = getattr(mine.meta, name), getattr(theirs.meta, name)
-        side = _pick(b_value, m_value, t_value, take.get(META_CHOICE_PREFIX + name))
-        if side == "conflict":
-            conflict_fields.append(name)
-            values[name] = t_value
-        elif side == "theirs":
-            values[name] = t_value
-            if m_value != t_value and t_value != b_value:
-                theirs_fields.append(name)
-        else:
-            values[name] = m_value
-    meta = ScenarioMeta(
-        title=values["title"],
-        description=values["description"],
-        author=values["author"],
-        created=theirs.meta.created,
-        updated=theirs.meta.updated,
-        revision=theirs.meta.revision,
-        district=values["district"],
-    )
-    merged = Scenario(id=theirs.id, meta=meta, interventions=tuple(i for i in ordered if i))
-    return _Merge(
-        scenario=merged,
-        conflicts=tuple(conflicts),
-        conflict_fields=tuple(conflict_fields),
-        theirs_features=tuple(theirs_features),
-        theirs_fields=tuple(theirs_fields),
-    )
-
-
-def resolve(conflict: ConflictError, *, take: Mapping[str, Literal["mine", "theirs"]]) -> Scenario:
-    """Build the version the user chose after a :class:`ConflictError`.
-
-    Parameters
-    ----------
-    conflict
-        The conflict raised by :meth:`ScenarioStore.save`.
-    take
-        For each key of ``conflict.choices`` (a feature id, or ``"metadata.<field>"``
-        for a metadata field), ``"mine"`` or ``"theirs"``. Keys that were not in
-        conflict are ignored.
-
-    Returns
-    -------
-    Scenario
-        Everything that merged cleanly plus the chosen versions, at the revision of
-        ``conflict.theirs``: save it with ``base_revision=result.meta.revision``.
-    """
-    missing = [key for key in conflict.choices if key not in take]
-    if missing:
-        raise ScenarioError(f"choose 'mine' or 'theirs' for: {', '.join(missing)}")
-    bad = sorted(key for key, value in take.items() if value not in ("mine", "theirs"))
-    if bad:
-        raise ScenarioError(f"the choice must be 'mine' or 'theirs' for: {', '.join(bad)}")
-    return _merge(conflict.base, conflict.mine, conflict.theirs, take).scenario
-
-
-# --- files ------------------------------------------------------------------------------
-
-
-def _read_bytes(path: Path) -> bytes | None:
-    """The file's bytes, or ``None`` if there is no such file."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise ScenarioError(f"cannot read {path.name}: {exc.strerror or exc}") from exc
-
-
-def _fsync_dir(folder: Path) -> None:
-    if sys.platform == "win32":  # directories cannot be opened for fsync there
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        # Some file systems (network shares) refuse to fsync a folder; the rename is
-        # then as durable as they make it.
-        with contextlib.suppress(OSError):
-            os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that a crash leaves the old file or the new one."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        # Created like any file (so the umask applies), unlike tempfile's 0600 files.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0))
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.replace(path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        if isinstance(exc, OSError):
-            raise ScenarioError(f"could not write {path.name}: {exc.strerror or exc}") from exc
-        raise
-    _fsync_dir(path.parent)
-
-
-def _with_stable_ids(doc: Any) -> Any:
-    """A copy of ``doc`` whose features all have distinct ids, derived from position and
-    content when missing or repeated (``parse_scenario`` would draw random ones)."""
-    if not isinstance(doc, dict) or not isinstance(doc.get("features"), builtins.list):
-        return doc
-    features: builtins.list[Any] = []
-    seen: set[str] = set()
-    for index, feature in enumerate(doc["features"]):
-        if not isinstance(feature, dict):
-            features.append(feature)
-            continue
-        props = feature.get("properties")
-        raw = feature.get("id") or (props.get("id") if isinstance(props, dict) else None)
-        fid = str(raw) if raw else ""
-        salt = 0
-        while not fid or fid in seen:
-            text = json.dumps(feature, sort_keys=True, ensure_ascii=False, default=str)
-            fid = hashlib.sha256(f"{index}:{salt}:{text}".encode()).hexdigest()[:12]
-            salt += 1
-        seen.add(fid)
-        features.append({**feature, "id": fid})
-    return {**doc, "features": features}
 
 
 def _set_aside_stamp() -> str:
@@ -484,7 +183,7 @@ class ScenarioStore:
             raise ScenarioError(f"{where} cannot be read: it is nested too deeply") from exc
         try:
             scenario = parse_scenario(
-                _with_stable_ids(doc), taxonomy=self.taxonomy, scenario_id=scenario_id
+                with_stable_ids(doc), taxonomy=self.taxonomy, scenario_id=scenario_id
             )
         except ScenarioError as exc:
             raise ScenarioError(f"{where} cannot be read: {exc}") from exc
@@ -502,7 +201,7 @@ class ScenarioStore:
             If the id is invalid, there is no such scenario, or its file cannot be read.
         """
         path = self.path_of(scenario_id)
-        data = _read_bytes(path)
+        data = read_bytes(path)
         if data is None:
             if self.history(scenario_id):
                 raise ScenarioError(
@@ -514,8 +213,8 @@ class ScenarioStore:
 
     def load_revision(self, scenario_id: str, revision: int) -> Scenario:
         """A saved revision of a scenario, from its history."""
-        path = self._history_path(scenario_id, _check_revision(revision))
-        data = _read_bytes(path)
+        path = self._history_path(scenario_id, check_revision(revision))
+        data = read_bytes(path)
         if data is None:
             raise ScenarioError(f"scenario '{scenario_id}' has no saved revision {revision}")
         return self._parse(data, scenario_id, f"revision {revision} of '{scenario_id}'")
@@ -576,27 +275,9 @@ class ScenarioStore:
 
     # -- locking --
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self) -> contextlib.AbstractContextManager[None]:
         """Hold the folder's thread lock and OS lock (creating the folder if needed)."""
-        with _process_lock(self.folder):
-            fd = -1
-            try:
-                self.folder.mkdir(parents=True, exist_ok=True)
-                if sys.platform != "win32":  # Windows would need msvcrt.locking
-                    fd = os.open(self.folder / _LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o666)
-                    fcntl.flock(fd, fcntl.LOCK_EX)
-            except OSError as exc:
-                if fd >= 0:
-                    os.close(fd)
-                raise ScenarioError(
-                    f"cannot lock the scenario folder {self.folder}: {exc.strerror or exc}"
-                ) from exc
-            try:
-                yield
-            finally:
-                if fd >= 0:
-                    os.close(fd)  # releases the flock
+        return locked_folder(self.folder, lock_name=_LOCK_FILE)
 
     # -- writing (callers hold the lock) --
 
@@ -627,9 +308,9 @@ class ScenarioStore:
         saved = self._parse(data, sid, f"scenario '{sid}'")  # refuse before writing
         history_path = self._history_path(sid, revision)
         self._make_history_dir(sid)
-        _atomic_write(history_path, data)
+        atomic_write(history_path, data)
         try:
-            _atomic_write(self.path_of(sid), data)
+            atomic_write(self.path_of(sid), data)
         except BaseException:
             with contextlib.suppress(OSError):
                 history_path.unlink()
@@ -640,7 +321,7 @@ class ScenarioStore:
         """Keep the bytes of an unreadable file in the history."""
         target = self._history_dir(scenario_id) / f"corrupt-{_set_aside_stamp()}{_SUFFIX}"
         self._make_history_dir(scenario_id)
-        _atomic_write(target, data)
+        atomic_write(target, data)
         return target
 
     def _register(self, scenario_id: str, data: bytes, current: Scenario) -> Scenario:
@@ -652,18 +333,18 @@ class ScenarioStore:
         """
         revision = current.meta.revision
         kept = self._history_path(scenario_id, revision)
-        kept_data = _read_bytes(kept)
+        kept_data = read_bytes(kept)
         if kept_data == data:
             return current
         if kept_data is None:
             self._make_history_dir(scenario_id)
-            _atomic_write(kept, data)
+            atomic_write(kept, data)
             return current
         return self._commit(current, self._next_revision(scenario_id, current))
 
     def _current(self, scenario_id: str) -> tuple[bytes, Scenario] | None:
         path = self.path_of(scenario_id)
-        data = _read_bytes(path)
+        data = read_bytes(path)
         if data is None:
             return None
         try:
@@ -719,7 +400,7 @@ class ScenarioStore:
             left untouched), the scenario was deleted, or the file cannot be written.
         """
         sid = check_scenario_id(scenario.id)
-        _check_revision(base_revision, "base revision")
+        check_revision(base_revision, "base revision")
         with self._locked():
             found = self._current(sid)
             if found is None:
@@ -742,7 +423,7 @@ class ScenarioStore:
                 base: Scenario | None = self.load_revision(sid, base_revision)
             except ScenarioError:
                 base = None  # not in the history: every difference is then a conflict
-            outcome = _merge(base, scenario, theirs)
+            outcome = merge_edits(base, scenario, theirs)
             if outcome.conflicts or outcome.conflict_fields:
                 what = [f"feature '{fid}'" for fid in outcome.conflicts]
                 what += [f"the {name}" for name in outcome.conflict_fields]
@@ -772,7 +453,7 @@ class ScenarioStore:
         """
         path = self.path_of(scenario_id)
         with self._locked():
-            data = _read_bytes(path)
+            data = read_bytes(path)
             if data is None:
                 raise ScenarioError(f"there is no scenario '{scenario_id}' in {self.folder}")
             try:
@@ -785,7 +466,7 @@ class ScenarioStore:
                 path.unlink()
             except OSError as exc:
                 raise ScenarioError(f"cannot delete {path.name}: {exc.strerror}") from exc
-            _fsync_dir(self.folder)
+            fsync_dir(self.folder)
 
     def revert(self, scenario_id: str, revision: int) -> SaveResult:
         """Save the content of an old revision as a new revision (an undo that loses nothing).
@@ -796,7 +477,7 @@ class ScenarioStore:
         with self._locked():
             old = self.load_revision(scenario_id, revision)
             path = self.path_of(scenario_id)
-            data = _read_bytes(path)
+            data = read_bytes(path)
             current: Scenario | None = None
             if data is not None:
                 try:

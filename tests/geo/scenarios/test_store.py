@@ -21,8 +21,16 @@ from typing import Any
 import pytest
 from shapely.geometry import LineString, Point, Polygon, shape
 
-from geo.scenarios.model import Intervention, Scenario, ScenarioError, ScenarioMeta, slugify
-from geo.scenarios.store import ConflictError, SaveResult, ScenarioStore, check_scenario_id, resolve
+from geo.scenarios.merge import ConflictError, resolve
+from geo.scenarios.model import (
+    Intervention,
+    Scenario,
+    ScenarioError,
+    ScenarioMeta,
+    check_scenario_id,
+    slugify,
+)
+from geo.scenarios.store import SaveResult, ScenarioStore
 from geo.standards.taxonomy import Taxonomy
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
