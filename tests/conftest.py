@@ -35,7 +35,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.district.loader import load_district
 from geo.district.model import District
 from geo.errors import InputFileError, OsmDataError
-from geo.osm.walking import is_walkable
+from geo.osm.walking import is_pedestrian_area, is_walkable
 from geo.settings import Settings
 from geo.standards.taxonomy import Taxonomy, load_taxonomy
 
@@ -180,11 +180,17 @@ def strictly_inside(lon: float, lat: float, bbox: BBox) -> bool:
     return west < lon < east and south < lat < north
 
 
+def walks(way: Way) -> bool:
+    """A walkable way, or the closed outline of a pedestrian square."""
+    closed = len(way.refs) >= 4 and way.refs[0] == way.refs[-1]
+    return is_walkable(way.tags) or (closed and is_pedestrian_area(way.tags))
+
+
 def expected_edges(osm: OsmXml, bbox: BBox) -> set[tuple[int, int]]:
     """Distinct undirected pairs of nodes consecutive in a walkable way, both inside."""
     pairs: set[tuple[int, int]] = set()
     for way in osm.ways:
-        if not is_walkable(way.tags):
+        if not walks(way):
             continue
         for a, b in zip(way.refs, way.refs[1:], strict=False):
             if a == b:

@@ -70,7 +70,7 @@ def build_district(
     raw: RawOsm, *, meta: DistrictMeta, taxonomy: Taxonomy, boundary: Polygon
 ) -> District:
     """Clip raw OSM to ``boundary`` and derive the network, facilities and layers."""
-    network = build_walk_network(raw.G, boundary=boundary)
+    network = build_walk_network(raw.ways, boundary=boundary)
     features = raw.features
     if not features.empty and features.crs is None:
         features = features.set_crs("EPSG:4326")
@@ -87,7 +87,7 @@ def build_district(
 
 
 # --- loading ---------------------------------------------------------------------------------
-CACHE_FORMAT = "district-v1"
+CACHE_FORMAT = "district-v2"
 
 
 def resolve_source(source: str | Path) -> tuple[Path, BundledDistrict | None]:
@@ -139,9 +139,12 @@ def load_district(
         bbox = info.bounds
         check_bbox(bbox)
     if bbox is None:
-        xs = [d["x"] for _, d in raw.G.nodes(data=True)]
-        ys = [d["y"] for _, d in raw.G.nodes(data=True)]
-        bbox = (min(xs), min(ys), max(xs), max(ys))
+        bbox = (
+            float(raw.ways.lon.min()),
+            float(raw.ways.lat.min()),
+            float(raw.ways.lon.max()),
+            float(raw.ways.lat.max()),
+        )
     meta = DistrictMeta(
         name=bundled.name if bundled else path.name.split(".")[0],
         title_zh=bundled.title_zh if bundled else path.name,
@@ -157,6 +160,7 @@ def load_district(
         taxonomy_digest=taxonomy.digest,
         cache_key=key,
         walkable_ways=raw.walkable_ways,
+        repairs=tuple(sorted(raw.repairs.items())),
     )
     district = build_district(raw, meta=meta, taxonomy=taxonomy, boundary=box(*bbox))
     if district.network.n_edges == 0:
@@ -300,6 +304,7 @@ def load_overpass_district(
         taxonomy_digest=taxonomy.digest,
         cache_key=key,
         walkable_ways=raw.walkable_ways,
+        repairs=tuple(sorted(raw.repairs.items())),
     )
     try:
         district = build_district(raw, meta=meta, taxonomy=taxonomy, boundary=area)

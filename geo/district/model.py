@@ -40,6 +40,8 @@ class DistrictMeta:
     taxonomy_digest: str
     cache_key: str = ""
     walkable_ways: int = 0
+    repairs: tuple[tuple[str, int], ...] = ()
+    """What was mended while reading the source (ways cut at its edge, ...), by kind."""
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en
@@ -53,6 +55,7 @@ class DistrictMeta:
     def from_json(cls, doc: Mapping[str, Any]) -> DistrictMeta:
         data = dict(doc)
         data["bbox"] = tuple(float(v) for v in data["bbox"])
+        data["repairs"] = tuple((str(k), int(n)) for k, n in data.get("repairs", ()))
         return cls(**data)
 
 

@@ -18,12 +18,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyproj
+import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
-from shapely import LineString, Polygon, points, prepared
+from shapely import Polygon
 
 from geo.errors import NetworkError
+from geo.osm.ways import WalkWays
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -163,77 +165,60 @@ def label_components(n_nodes: int, u: IntArray, v: IntArray) -> IntArray:
     return out
 
 
-def build_walk_network(G: nx.MultiDiGraph, *, boundary: Polygon) -> WalkNetwork:
-    """Clip an osmnx walking graph to ``boundary`` and turn it into a :class:`WalkNetwork`.
+def build_walk_network(ways: WalkWays, *, boundary: Polygon) -> WalkNetwork:
+    """Clip the walkable ways to ``boundary`` and turn them into a :class:`WalkNetwork`.
 
-    Every OSM vertex stays a node (no simplification), so facilities and homes snap to a
-    point on the street rather than to the nearest junction.
+    Every OSM vertex stays a node (no simplification). A pair of nodes both strictly
+    inside the boundary is an edge; when several ways join the same two nodes the
+    shortest is kept (the first of equals, in file order). Nodes that lose every edge to
+    the clip are dropped; disconnected pieces stay.
     """
-    if len(G) == 0:
+    if ways.n_pairs == 0 or len(ways.node_ids) == 0:
         raise NetworkError("the walking network is empty")
-    ids = np.fromiter(G.nodes, dtype=np.int64, count=len(G))
-    lon = np.array([G.nodes[n]["x"] for n in ids], dtype=np.float64)
-    lat = np.array([G.nodes[n]["y"] for n in ids], dtype=np.float64)
-    inside = prepared.prep(boundary)
-    keep = np.fromiter((inside.contains(p) for p in points(lon, lat)), dtype=bool, count=len(ids))
-    if not keep.any():
+    inside = shapely.contains_xy(boundary, ways.lon, ways.lat)
+    if not inside.any():
         raise NetworkError("no street of the file lies inside the study area")
-    keep_ids = set(ids[keep].tolist())
-
-    best: dict[tuple[int, int], tuple[float, str, str]] = {}
-    for a, b, data in G.edges(data=True):
-        if a == b or a not in keep_ids or b not in keep_ids:
-            continue
-        key = (a, b) if a < b else (b, a)
-        length = float(data.get("length", 0.0))
-        old = best.get(key)
-        if old is None or length < old[0]:
-            best[key] = (length, _as_text(data.get("highway")), _as_text(data.get("name")))
-
-    # Nodes that lost all their edges to the clip are dropped; isolated pieces stay.
-    used = {n for pair in best for n in pair}
-    mask = np.array([n in used for n in ids], dtype=bool) & keep
-    if not mask.any():
+    pu = np.searchsorted(ways.node_ids, ways.u)
+    pv = np.searchsorted(ways.node_ids, ways.v)
+    ok = inside[pu] & inside[pv] & (ways.u != ways.v)
+    a = np.minimum(ways.u, ways.v)[ok]
+    b = np.maximum(ways.u, ways.v)[ok]
+    length = ways.length_m[ok]
+    way = ways.way[ok]
+    if len(a) == 0:
         raise NetworkError("no street segment lies inside the study area")
-    crs = utm_crs_for(float(np.median(lon[mask])), float(np.median(lat[mask])))
-    nodes = pd.DataFrame(
-        {"lon": lon[mask], "lat": lat[mask]}, index=pd.Index(ids[mask], name="node_id")
-    )
-    nodes = nodes.sort_index()
+    order = np.lexsort((np.arange(len(a)), length, b, a))
+    a, b, length, way = a[order], b[order], length[order], way[order]
+    first = np.ones(len(a), dtype=bool)
+    first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    a, b, length, way = a[first], b[first], length[first], way[first]
+
+    used = np.unique(np.concatenate([a, b]))
+    pos = np.searchsorted(ways.node_ids, used)
+    lon, lat = ways.lon[pos], ways.lat[pos]
+    crs = utm_crs_for(float(np.median(lon)), float(np.median(lat)))
+    nodes = pd.DataFrame({"lon": lon, "lat": lat}, index=pd.Index(used, name="node_id"))
     to_metric = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-    x, y = to_metric.transform(nodes["lon"].to_numpy(), nodes["lat"].to_numpy())
+    x, y = to_metric.transform(lon, lat)
     nodes["x"] = x
     nodes["y"] = y
-
-    keys = sorted(best)
-    u_ids = np.array([k[0] for k in keys], dtype=np.int64)
-    v_ids = np.array([k[1] for k in keys], dtype=np.int64)
-    pos = pd.Index(nodes.index)
-    ui, vi = pos.get_indexer(u_ids), pos.get_indexer(v_ids)
+    ui = np.searchsorted(used, a)
+    vi = np.searchsorted(used, b)
     nodes["component"] = label_components(len(nodes), ui, vi)
-    lonv, latv = nodes["lon"].to_numpy(), nodes["lat"].to_numpy()
-    geometry = [
-        LineString([(lonv[a], latv[a]), (lonv[b], latv[b])]) for a, b in zip(ui, vi, strict=True)
-    ]
+    coords = np.stack(
+        [np.column_stack([lon[ui], lat[ui]]), np.column_stack([lon[vi], lat[vi]])], axis=1
+    )
+    highway = np.asarray(ways.way_highway, dtype=object)
+    name = np.asarray(ways.way_name, dtype=object)
     edges = gpd.GeoDataFrame(
         {
-            "u": u_ids,
-            "v": v_ids,
-            "length_m": np.array([best[k][0] for k in keys], dtype=np.float64),
-            "highway": [best[k][1] for k in keys],
-            "name": [best[k][2] for k in keys],
+            "u": a,
+            "v": b,
+            "length_m": length,
+            "highway": highway[way] if len(highway) else np.array([], dtype=object),
+            "name": name[way] if len(name) else np.array([], dtype=object),
         },
-        geometry=geometry,
+        geometry=shapely.linestrings(coords),
         crs="EPSG:4326",
     )
     return WalkNetwork(crs=crs, nodes=nodes, edges=edges)
-
-
-def _as_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ";".join(str(v) for v in value)
-    if isinstance(value, float) and math.isnan(value):
-        return ""
-    return str(value)

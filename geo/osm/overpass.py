@@ -37,7 +37,8 @@ from shapely import MultiPolygon, Polygon, box
 from geo.errors import InputFileError, OfflineError, OsmDataError
 from geo.osm.bbox import BBox, check_bbox
 from geo.osm.reader import RawOsm, empty_features, feature_query_tags
-from geo.osm.walking import WALK_OVERPASS_FILTER, is_walkable
+from geo.osm.walking import WALK_OVERPASS_FILTER, is_pedestrian_area, is_walkable
+from geo.osm.ways import walk_ways_from_graph
 from geo.settings import Settings
 
 Area: TypeAlias = Polygon | MultiPolygon
@@ -47,7 +48,8 @@ OSMNX_SETTINGS_LOCK = threading.Lock()
 
 OFFLINE_HINT = "use a local .osm/.osm.pbf file or a bundled district"
 
-# osmnx keeps only these way tags on graph edges; is_walkable needs foot and motorroad.
+# osmnx keeps only these way tags on graph edges; the walking rule needs foot, access,
+# area, motorroad, tunnel and the sidewalk keys.
 USEFUL_TAGS_WAY = [
     "access",
     "area",
@@ -60,6 +62,10 @@ USEFUL_TAGS_WAY = [
     "lanes",
     "maxspeed",
     "motorroad",
+    "sidewalk",
+    "sidewalk:both",
+    "sidewalk:left",
+    "sidewalk:right",
     "name",
     "oneway",
     "ref",
@@ -266,8 +272,14 @@ def _download_features(
             return empty_features()
 
 
+def _walkable(tags: Mapping[str, str]) -> bool:
+    # An osmnx graph keeps no way geometry: an area=yes pedestrian way is taken as closed,
+    # which Overpass' pedestrian squares are.
+    return is_walkable(tags) or is_pedestrian_area(tags)
+
+
 def keep_walkable(G: nx.MultiDiGraph) -> int:
-    """Drop edges whose way fails :func:`geo.osm.is_walkable`, then bare nodes.
+    """Drop edges whose way fails the walking rule, then bare nodes.
 
     The Overpass filter cannot express every part of the rule (``access=private``
     without a ``foot`` permission, cycleways without ``foot=yes``). Returns the number of
@@ -276,7 +288,7 @@ def keep_walkable(G: nx.MultiDiGraph) -> int:
     drop = [
         (u, v, k)
         for u, v, k, data in G.edges(keys=True, data=True)
-        if not is_walkable({t: x for t, x in data.items() if isinstance(x, str)})
+        if not _walkable({t: x for t, x in data.items() if isinstance(x, str)})
     ]
     G.remove_edges_from(drop)
     G.remove_nodes_from(list(nx.isolates(G)))
@@ -324,7 +336,7 @@ def fetch_raw_osm(
             )
         features = _download_features(area, bbox, tags, settings)
     raw = RawOsm(
-        G=G,
+        ways=walk_ways_from_graph(G),
         features=features,
         bounds=bounds_of(area),
         data_date=check.osm_base[:10] if check.osm_base else None,

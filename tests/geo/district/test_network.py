@@ -15,6 +15,7 @@ from shapely import box
 from geo.district.model import District
 from geo.district.network import WalkNetwork, build_walk_network, label_components, utm_crs_for
 from geo.errors import NetworkError
+from geo.osm.ways import walk_ways_from_graph
 
 DISTRICTS = ["lujiazui", "wangjing"]
 
@@ -207,7 +208,7 @@ def _graph() -> nx.MultiDiGraph:
 
 
 def test_build_walk_network_clips_and_dedupes() -> None:
-    net = build_walk_network(_graph(), boundary=box(121.49, 31.22, 121.51, 31.24))
+    net = build_walk_network(walk_ways_from_graph(_graph()), boundary=box(121.49, 31.22, 121.51, 31.24))
     assert net.nodes.index.tolist() == [1, 2, 3]
     assert list(zip(net.edges["u"], net.edges["v"], strict=True)) == [(1, 2), (2, 3)]
     assert net.edges["length_m"].tolist() == [90.0, 95.0]
@@ -219,6 +220,6 @@ def test_build_walk_network_clips_and_dedupes() -> None:
 
 def test_build_walk_network_nothing_inside_raises() -> None:
     with pytest.raises(NetworkError, match="inside the study area"):
-        build_walk_network(_graph(), boundary=box(10.0, 10.0, 10.1, 10.1))
+        build_walk_network(walk_ways_from_graph(_graph()), boundary=box(10.0, 10.0, 10.1, 10.1))
     with pytest.raises(NetworkError, match="empty"):
-        build_walk_network(nx.MultiDiGraph(), boundary=box(10.0, 10.0, 10.1, 10.1))
+        build_walk_network(walk_ways_from_graph(nx.MultiDiGraph()), boundary=box(10.0, 10.0, 10.1, 10.1))

@@ -20,7 +20,7 @@ from geo.district.loader import load_district
 from geo.district.model import District
 from geo.errors import InputFileError, LifecircleError, OsmDataError
 from geo.osm.reader import read_osm_file
-from geo.osm.walking import is_walkable
+from geo.osm.walking import is_car_tunnel, is_pedestrian_area, is_walkable
 from geo.settings import Settings
 from geo.standards.taxonomy import Taxonomy
 
@@ -53,7 +53,23 @@ WALKABLE_CASES = [
     ({"highway": "service", "access": "no"}, False),
     ({"highway": "service", "access": "private", "foot": "yes"}, True),
     ({"highway": "footway", "access": "destination"}, True),
-    ({"highway": "pedestrian", "area": "yes"}, False),
+    ({"highway": "pedestrian", "area": "yes"}, False),  # walked along its outline instead
+    # Car tunnels with no foot tag, as on Lujiazui: way 71316469 人民路隧道 and way
+    # 71316435 陆家嘴环路地道 (highway=secondary, tunnel=yes).
+    ({"highway": "secondary", "tunnel": "yes", "name": "人民路隧道"}, False),
+    ({"highway": "secondary", "tunnel": "yes", "name": "陆家嘴环路地道"}, False),
+    ({"highway": "trunk", "tunnel": "yes"}, False),
+    ({"highway": "secondary_link", "tunnel": "yes"}, False),
+    ({"highway": "primary", "tunnel": "yes", "foot": "yes"}, True),
+    ({"highway": "primary", "tunnel": "yes", "sidewalk": "both"}, True),
+    ({"highway": "primary", "tunnel": "yes", "sidewalk:right": "yes"}, True),
+    ({"highway": "primary", "tunnel": "yes", "sidewalk": "separate"}, False),
+    ({"highway": "primary", "tunnel": "building_passage"}, True),
+    ({"highway": "tertiary", "tunnel": "yes"}, True),
+    ({"highway": "footway", "tunnel": "yes"}, True),
+    # Crossings and sidewalks are footways and stay.
+    ({"highway": "footway", "footway": "crossing"}, True),
+    ({"highway": "footway", "footway": "sidewalk"}, True),
     ({"highway": "trunk", "motorroad": "yes"}, False),
     ({"highway": "construction"}, False),
     ({"highway": "proposed"}, False),
@@ -69,6 +85,32 @@ WALKABLE_CASES = [
 )
 def test_is_walkable_truth_table(tags: dict[str, str], walkable: bool) -> None:
     assert is_walkable(tags) is walkable
+
+
+PEDESTRIAN_AREA_CASES = [
+    ({"highway": "pedestrian", "area": "yes"}, False, True),
+    ({"highway": "pedestrian", "area": "yes", "name": "陆家嘴中心绿地广场"}, False, True),
+    ({"highway": "pedestrian"}, False, False),  # a pedestrian street: a line, not an area
+    ({"highway": "pedestrian", "area": "yes", "access": "private"}, False, False),
+    ({"highway": "pedestrian", "area": "yes", "foot": "no"}, False, False),
+    ({"highway": "pedestrian", "type": "multipolygon"}, True, True),
+    ({"highway": "footway", "area": "yes"}, False, False),
+    ({"highway": "service", "area": "yes"}, False, False),
+]
+
+
+@pytest.mark.parametrize(("tags", "relation", "area"), PEDESTRIAN_AREA_CASES)
+def test_pedestrian_area_rule(tags: dict[str, str], relation: bool, area: bool) -> None:
+    assert is_pedestrian_area(tags, relation=relation) is area
+    if not relation:  # a way is walked as a line or as an outline, never both
+        assert not (is_walkable(tags) and area)
+
+
+def test_car_tunnel_rule_is_part_of_walkable() -> None:
+    tunnel = {"highway": "primary", "tunnel": "yes"}
+    assert is_car_tunnel(tunnel)
+    assert not is_car_tunnel({**tunnel, "foot": "designated"})
+    assert not is_car_tunnel({"highway": "residential", "tunnel": "yes"})
 
 
 # --- the bundled files ---------------------------------------------------------------------
@@ -230,7 +272,11 @@ def test_meta_of_bundled_districts(case: tuple[District, Expected]) -> None:
     assert Path(meta.source).resolve() == expected.osm.path.resolve()
     assert meta.sha256 == hashlib.sha256(expected.osm.path.read_bytes()).hexdigest()
     assert "OpenStreetMap" in meta.attribution
-    assert meta.walkable_ways == sum(1 for w in expected.osm.ways if is_walkable(w.tags))
+    def walks(way: Any) -> bool:
+        closed = len(way.refs) >= 4 and way.refs[0] == way.refs[-1]
+        return is_walkable(way.tags) or (closed and is_pedestrian_area(way.tags))
+
+    assert meta.walkable_ways == sum(1 for w in expected.osm.ways if walks(w))
 
 
 def test_wangjing_file_bounds_are_the_study_area(expected_wangjing: Expected) -> None:

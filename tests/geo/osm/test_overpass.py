@@ -31,7 +31,7 @@ from geo.district.model import District
 from geo.errors import InputFileError, OfflineError, OsmDataError
 from geo.osm import overpass
 from geo.osm.overpass import fetch_raw_osm
-from geo.osm.walking import WALK_OVERPASS_FILTER, is_walkable
+from geo.osm.walking import WALK_OVERPASS_FILTER, is_pedestrian_area, is_walkable
 from geo.settings import Settings
 from geo.standards.taxonomy import DEFAULT_TAXONOMY_PATH, Taxonomy, parse_taxonomy
 from lifecircle.cli.main import main
@@ -252,7 +252,8 @@ def expected(bbox: tuple[float, float, float, float] = BBOX) -> Expected:
     ways: set[int] = set()
     dropped: set[int] = set()
     for way in (e for e in elements if e["type"] == "way"):
-        if not is_walkable(way.get("tags", {})):
+        tags = way.get("tags", {})
+        if not (is_walkable(tags) or is_pedestrian_area(tags)):
             dropped.add(way["id"])
             continue
         refs = way["nodes"]
@@ -350,11 +351,13 @@ def test_python_guard_drops_ways_the_filter_lets_through(
         settings=settings_for(playback, tmp_path),
     )
 
-    way_ids = {data["osmid"] for _, _, data in raw.G.edges(data=True)}
+    way_ids = set(raw.ways.way_osm_id.tolist())
     assert expected().dropped_way_ids  # access=private service roads, cycleways without foot
     assert not way_ids & expected().dropped_way_ids
-    assert all(is_walkable({k: v for k, v in d.items() if isinstance(v, str)})
-               for _, _, d in raw.G.edges(data=True))  # fmt: skip
+    answer = recorded_json("network.json")["elements"]
+    tags_of = {e["id"]: e.get("tags", {}) for e in answer if e["type"] == "way"}
+    assert way_ids
+    assert all(is_walkable(tags_of[w]) or is_pedestrian_area(tags_of[w]) for w in way_ids)
     assert area.equals(box(*BBOX))
     assert raw.data_date == OSM_BASE_DATE
 
