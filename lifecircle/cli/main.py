@@ -46,6 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the output was piped into head or less, which closed early
+        sys.stderr.close()
+        return 141
 
 
 if __name__ == "__main__":

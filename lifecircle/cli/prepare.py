@@ -46,6 +46,7 @@ def district_summary(district: Any, taxonomy: Any) -> dict[str, Any]:
         "crs": net.crs,
         "data_date": district.meta.data_date,
         "attribution": district.meta.attribution,
+        "repairs": dict(district.meta.repairs),
         "timings_s": {k: round(v, 3) for k, v in district.timings_s.items()},
     }
 
@@ -68,6 +69,8 @@ def cmd_prepare(args: argparse.Namespace) -> int:
             f"  note: {summary['facilities_off_main_network']} facilities sit on smaller "
             "disconnected pieces of the network; they are kept"
         )
+    for line in repair_lines(summary["repairs"]):
+        print(f"  {line}")
     print(f"  bbox (W,S,E,N): {', '.join(f'{v:.5f}' for v in summary['bbox'])}")
     print(f"  CRS: {summary['crs']}   data date: {summary['data_date']}")
     print(f"  buildings: {summary['buildings']}   entrances/gates: {summary['entrances']}")
@@ -79,3 +82,19 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     print(f"  {cached} in {seconds:.2f} s")
     print(f"  {summary['attribution']}")
     return EXIT_OK
+
+
+REPAIR_TEXT = {
+    "ways_cut_at_edge": "{n} walkable ways cut at the extract edge were split",
+    "ways_dropped_no_nodes_present": "{n} walkable ways had no node inside the file and were left out",
+    "ways_without_nodes": "{n} ways with no node references were skipped",
+    "features_cut_at_edge": "{n} mapped features cut at the extract edge were left out",
+    "relations_partial": "{n} multipolygons lack members; their closed rings were kept",
+    "relations_dropped": "{n} multipolygons closed no ring and were left out",
+    "pedestrian_areas": "{n} pedestrian squares are walked along their outline",
+}
+
+
+def repair_lines(repairs: dict[str, int]) -> list[str]:
+    """One plain line per kind of repair made while reading the source."""
+    return [text.format(n=repairs[k]) for k, text in REPAIR_TEXT.items() if repairs.get(k)]

@@ -208,7 +208,9 @@ def _graph() -> nx.MultiDiGraph:
 
 
 def test_build_walk_network_clips_and_dedupes() -> None:
-    net = build_walk_network(walk_ways_from_graph(_graph()), boundary=box(121.49, 31.22, 121.51, 31.24))
+    net = build_walk_network(
+        walk_ways_from_graph(_graph()), boundary=box(121.49, 31.22, 121.51, 31.24)
+    )
     assert net.nodes.index.tolist() == [1, 2, 3]
     assert list(zip(net.edges["u"], net.edges["v"], strict=True)) == [(1, 2), (2, 3)]
     assert net.edges["length_m"].tolist() == [90.0, 95.0]
@@ -222,4 +224,6 @@ def test_build_walk_network_nothing_inside_raises() -> None:
     with pytest.raises(NetworkError, match="inside the study area"):
         build_walk_network(walk_ways_from_graph(_graph()), boundary=box(10.0, 10.0, 10.1, 10.1))
     with pytest.raises(NetworkError, match="empty"):
-        build_walk_network(walk_ways_from_graph(nx.MultiDiGraph()), boundary=box(10.0, 10.0, 10.1, 10.1))
+        build_walk_network(
+            walk_ways_from_graph(nx.MultiDiGraph()), boundary=box(10.0, 10.0, 10.1, 10.1)
+        )
