@@ -38,16 +38,11 @@ from geo.inputs.coords import CoordSystem, from_wgs84
 from geo.inputs.inventory import RowProblem
 from geo.settings import Settings
 from geo.standards.taxonomy import Taxonomy
-from geo.surveys.survey import (
-    PRIORITY_COLUMNS,
-    RESPONSE_COLUMNS,
-    SurveyResult,
-    build_compounds,
-    clean_table,
-    priorities_to_csv,
-    rank_priorities,
-    read_survey,
-)
+from geo.surveys.compounds import build_compounds
+from geo.surveys.priorities import PRIORITY_COLUMNS, rank_priorities
+from geo.surveys.read import read_survey
+from geo.surveys.result import RESPONSE_COLUMNS, SurveyResult
+from geo.surveys.tables import clean_table, priorities_to_csv
 from lifecircle.cli.survey import EXIT_BAD_INPUT, EXIT_OK, add_survey_outputs, main, register
 
 GEOD = pyproj.Geod(ellps="WGS84")
