@@ -252,7 +252,7 @@ SAMPLE_SURVEY = Path(__file__).resolve().parent.parent / "data" / "sample_survey
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def survey(key: str, path: str, coord_system: str, score_kind: str, _district: District) -> object:
-    from geo.surveys.survey import read_survey
+    from geo.surveys.read import read_survey
 
     return read_survey(
         Path(path),
@@ -267,6 +267,6 @@ def survey(key: str, path: str, coord_system: str, score_kind: str, _district: D
 def priorities(
     key: str, by: str, _analysis: Analysis, _responses: gpd.GeoDataFrame
 ) -> pd.DataFrame:
-    from geo.surveys.survey import rank_priorities
+    from geo.surveys.priorities import rank_priorities
 
     return rank_priorities(_analysis, _responses, by=by)  # type: ignore[arg-type]

@@ -54,9 +54,9 @@ _EXPORTS = {
     "served_areas": "geo.access.service_areas",
     "reach_polygon": "geo.access.service_areas",
     "reach_index": "geo.access.reach_index",
-    "SurveyResult": "geo.surveys.survey",
-    "read_survey": "geo.surveys.survey",
-    "rank_priorities": "geo.surveys.survey",
+    "SurveyResult": "geo.surveys.result",
+    "read_survey": "geo.surveys.read",
+    "rank_priorities": "geo.surveys.priorities",
 }
 
 __all__ = sorted(_EXPORTS)

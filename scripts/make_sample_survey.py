@@ -42,7 +42,8 @@ from geo.district.model import District  # noqa: E402
 from geo.inputs.coords import CoordSystem, from_wgs84  # noqa: E402
 from geo.settings import Settings  # noqa: E402
 from geo.standards.taxonomy import load_taxonomy  # noqa: E402
-from geo.surveys.survey import build_compounds, read_survey  # noqa: E402
+from geo.surveys.compounds import build_compounds  # noqa: E402
+from geo.surveys.read import read_survey  # noqa: E402
 
 SEED = 20240615
 N_GOOD = 191

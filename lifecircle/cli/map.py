@@ -54,7 +54,7 @@ def cmd_map(args: argparse.Namespace) -> int:
     if args.survey is not None:
         import folium
 
-        from geo.surveys.survey import read_survey
+        from geo.surveys.read import read_survey
         from lifecircle.maps import needs_layers, shift_for
 
         survey = read_survey(

@@ -86,7 +86,9 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
 REPAIR_TEXT = {
     "ways_cut_at_edge": "{n} walkable ways cut at the extract edge were split",
-    "ways_dropped_no_nodes_present": "{n} walkable ways had no node inside the file and were left out",
+    "ways_dropped_no_nodes_present": (
+        "{n} walkable ways had no node inside the file and were left out"
+    ),
     "ways_without_nodes": "{n} ways with no node references were skipped",
     "features_cut_at_edge": "{n} mapped features cut at the extract edge were left out",
     "relations_partial": "{n} multipolygons lack members; their closed rings were kept",

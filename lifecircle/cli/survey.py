@@ -21,7 +21,7 @@ from geo.inputs.coords import CoordSystem, parse_coord_system
 
 if TYPE_CHECKING:  # the heavy modules load only when a command runs
     from geo.access.analysis import Analysis
-    from geo.surveys.survey import SurveyResult
+    from geo.surveys.result import SurveyResult
 
 ScoreKind = Literal["priority", "satisfaction"]
 DEFAULT_SCORE_RANGE: tuple[float, float] = (1.0, 5.0)
@@ -122,7 +122,8 @@ def cmd_survey_check(args: argparse.Namespace) -> int:
         raise InputFileError(f"File not found: {path}")
     coord_system = parse_coord_system(args.crs)
     score_range = parse_score_range(args.score_range)
-    from geo.surveys.survey import clean_table, read_survey, write_csv_for_excel
+    from geo.surveys.read import read_survey
+    from geo.surveys.tables import clean_table, write_csv_for_excel
 
     score_kind: ScoreKind = "satisfaction" if args.score_kind == "satisfaction" else "priority"
     taxonomy = load_taxonomy(args.taxonomy)
@@ -151,7 +152,7 @@ def write_survey_outputs(
 ) -> dict[str, Path]:
     """Write ``priorities.csv``, ``survey_rejected.csv`` and ``survey_report.txt``.
 
-    ``priorities.csv`` ranks H3 hexagons (:func:`geo.survey.rank_priorities`); both CSVs
+    ``priorities.csv`` ranks H3 hexagons (:func:`geo.surveys.priorities.rank_priorities`); both CSVs
     are UTF-8 with a byte-order mark so that Excel shows Chinese.
     """
     try:
@@ -163,12 +164,8 @@ def write_survey_outputs(
         "survey_rejected": out_dir / "survey_rejected.csv",
         "survey_report": out_dir / "survey_report.txt",
     }
-    from geo.surveys.survey import (
-        priorities_to_csv,
-        rank_priorities,
-        rejected_table,
-        write_csv_for_excel,
-    )
+    from geo.surveys.priorities import rank_priorities
+    from geo.surveys.tables import priorities_to_csv, rejected_table, write_csv_for_excel
 
     priorities_to_csv(rank_priorities(analysis, survey.responses), paths["priorities"])
     write_csv_for_excel(rejected_table(survey.rejected), paths["survey_rejected"])
@@ -200,7 +197,7 @@ def add_survey_outputs(
         If the survey cannot be read or lacks required columns, or the folder cannot be
         written.
     """
-    from geo.surveys.survey import read_survey
+    from geo.surveys.read import read_survey
 
     survey = read_survey(
         Path(survey_path),

@@ -49,7 +49,8 @@ from geo.inputs.inventory import read_facility_inventory
 from geo.osm.features import extract_facilities
 from geo.scenarios.model import Scenario, parse_scenario
 from geo.standards.taxonomy import Taxonomy
-from geo.surveys.survey import SurveyResult, read_survey
+from geo.surveys.read import read_survey
+from geo.surveys.result import SurveyResult
 from lifecircle import maps
 from lifecircle.i18n import t
 from lifecircle.maps.offline import standalone_html

@@ -125,9 +125,11 @@ def _bbox_extract(src: Path, dst: Path, bbox: tuple[float, float, float, float])
     writer = osmium.SimpleWriter(str(dst))
     try:
         for obj in osmium.FileProcessor(str(src)):
-            if (obj.is_node() and obj.id in inside) or (obj.is_way() and obj.id in ways):
-                writer.add(obj)
-            elif obj.is_relation():
+            if (
+                (obj.is_node() and obj.id in inside)
+                or (obj.is_way() and obj.id in ways)
+                or obj.is_relation()
+            ):
                 writer.add(obj)
     finally:
         writer.close()

@@ -272,6 +272,7 @@ def test_meta_of_bundled_districts(case: tuple[District, Expected]) -> None:
     assert Path(meta.source).resolve() == expected.osm.path.resolve()
     assert meta.sha256 == hashlib.sha256(expected.osm.path.read_bytes()).hexdigest()
     assert "OpenStreetMap" in meta.attribution
+
     def walks(way: Any) -> bool:
         closed = len(way.refs) >= 4 and way.refs[0] == way.refs[-1]
         return is_walkable(way.tags) or (closed and is_pedestrian_area(way.tags))
