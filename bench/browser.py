@@ -56,41 +56,31 @@ import math
 import os
 import platform
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-APP_PATH = REPO_ROOT / "dashboard" / "app.py"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
+from bench.harness import (
+    CHROMIUM,
+    BlockedRequest,
+    DashboardServer,
+    ServerStartError,
+    block_remote_requests,
+    dashboard_server,
+    running_chromium,
 )
-LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
+
 VIEWPORT = {"width": 1400, "height": 1600}  # map, scenario form and buttons at once
 LANG = "en"
 DISTRICT = "lujiazui"
 CATEGORY = "clinic"
 
 DEFAULT_REPEATS = 3
-SERVER_START_TIMEOUT_S = 60.0
 COLD_TIMEOUT_MS = 180_000  # the first visit parses and analyses the district
 STEP_TIMEOUT_MS = 60_000
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
@@ -201,96 +191,15 @@ def load_labels(lang: str = LANG) -> Labels:
 
 
 # --- the server ----------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_until_healthy(server: subprocess.Popen[bytes], url: str, *, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        with (
-            contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError),
-            urllib.request.urlopen(url, timeout=1) as response,
-        ):
-            if response.read().decode().strip() == "ok":
-                return
-        try:  # a short wait before the next poll that notices at once if the server died
-            server.wait(timeout=0.2)
-        except subprocess.TimeoutExpired:
-            continue
-        raise BrowserBenchError(f"streamlit exited with status {server.returncode}")
-    raise BrowserBenchError(f"streamlit did not answer {url} within {timeout_s:g} s")
-
-
-@dataclass(frozen=True)
-class Server:
-    base_url: str
-    log_path: Path
-    cache_dir: Path
-
-    def url(self, path: str) -> str:
-        return f"{self.base_url}{path}"
-
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
-
-
 @contextlib.contextmanager
-def run_server(workdir: Path) -> Iterator[Server]:
-    """``streamlit run dashboard/app.py`` from the repository root, killed on the way out.
-
-    The district cache and the scenario folder live under ``workdir``, so the run never
-    writes into the repository or the user's cache. The file watcher is off: edits in the
-    working tree do not rerun the app under the benchmark.
-    """
-    cache_dir = workdir / "cache"
-    scenario_dir = workdir / "scenarios"
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    scenario_dir.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    env = {
-        **os.environ,
-        "LIFECIRCLE_CACHE_DIR": str(cache_dir),
-        "LIFECIRCLE_SCENARIO_DIR": str(scenario_dir),
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
-    }
-    env.pop("TIANDITU_KEY", None)
-    log_path = workdir / "streamlit.log"
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(APP_PATH.relative_to(REPO_ROOT)),
-        "--server.headless", "true",
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--server.enableStaticServing", "true",
-        "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    handle = Server(base_url=f"http://127.0.0.1:{port}", log_path=log_path, cache_dir=cache_dir)
-    try:
+def _dashboard(workdir: Path) -> Iterator[DashboardServer]:
+    """:func:`bench.harness.dashboard_server`; a server that does not start is our error."""
+    with contextlib.ExitStack() as stack:
         try:
-            _wait_until_healthy(
-                server, handle.url("/_stcore/health"), timeout_s=SERVER_START_TIMEOUT_S
-            )
-        except BrowserBenchError as exc:
-            raise BrowserBenchError(f"{exc}\n{handle.log_tail()}") from exc
-        yield handle
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+            server = stack.enter_context(dashboard_server(workdir))
+        except ServerStartError as exc:
+            raise BrowserBenchError(str(exc)) from exc
+        yield server
 
 
 # --- what the page shows, in JavaScript ------------------------------------------------------
@@ -463,7 +372,7 @@ class Session:
     page: Any
     ws: WsCounter
     screenshot_dir: Path | None = None
-    blocked: list[tuple[str, str]] = field(default_factory=list)  # (resource type, URL)
+    blocked: list[BlockedRequest] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
@@ -471,16 +380,11 @@ class Session:
 def open_session(browser: Any, *, screenshot_dir: Path | None = None) -> Iterator[Session]:
     """A new context (so a new Streamlit session) that cannot reach the internet."""
     context = browser.new_context(viewport=VIEWPORT, locale="en-US")
+    blocked = block_remote_requests(context)
     page = context.new_page()
-    session = Session(context=context, page=page, ws=WsCounter(), screenshot_dir=screenshot_dir)
-
-    def route(route: Any) -> None:
-        parts = urlsplit(route.request.url)
-        if parts.scheme in {"http", "https", "ws", "wss"} and parts.hostname not in LOCAL_HOSTS:
-            session.blocked.append((route.request.resource_type, route.request.url))
-            route.abort("internetdisconnected")
-        else:
-            route.continue_()
+    session = Session(
+        context=context, page=page, ws=WsCounter(), screenshot_dir=screenshot_dir, blocked=blocked
+    )
 
     def on_websocket(ws: Any) -> None:
         def on_frame(payload: str | bytes) -> None:
@@ -488,7 +392,6 @@ def open_session(browser: Any, *, screenshot_dir: Path | None = None) -> Iterato
 
         ws.on("framereceived", on_frame)
 
-    context.route("**/*", route)
     context.add_init_script(_WS_PROBE_JS)
     page.on("websocket", on_websocket)
     page.on("pageerror", lambda error: session.errors.append(str(error)))
@@ -516,7 +419,9 @@ def _map_frame(page: Any) -> Any:
 STATIC_LOADS = 3
 
 
-def measure_static_page(session: Session, server: Server, *, loads: int = STATIC_LOADS) -> float:
+def measure_static_page(
+    session: Session, server: DashboardServer, *, loads: int = STATIC_LOADS
+) -> float:
     """Median seconds to load ``/_stcore/health`` (navigation start to the end of ``load``).
 
     One load first, not counted: the first navigation of a new context starts its
@@ -540,7 +445,7 @@ MAP_INTERACTIVE = {"drawn": ["mapReady()"], "interactive": ["mapReady()", "idle(
 
 
 def measure_interactive(
-    session: Session, server: Server, *, timeout_ms: int, name: str = "interactive"
+    session: Session, server: DashboardServer, *, timeout_ms: int, name: str = "interactive"
 ) -> Figures:
     """Seconds from navigating to ``/?lang=en`` until the map is interactive (``{name}_s``).
 
@@ -811,7 +716,7 @@ def _summarise(runs: Sequence[Figures], keys: Sequence[str]) -> dict[str, Any]:
     return {"median": median, "min": low, "max": high}
 
 
-def _step(server: Server, session: Session, what: str, fn: Callable[[], Any]) -> Any:
+def _step(server: DashboardServer, session: Session, what: str, fn: Callable[[], Any]) -> Any:
     """``fn()``, with a message that says which step failed and what the server said."""
     from playwright.sync_api import Error as PlaywrightError
 
@@ -837,7 +742,7 @@ def _step(server: Server, session: Session, what: str, fn: Callable[[], Any]) ->
 
 def _one_repeat(
     browser: Any,
-    server: Server,
+    server: DashboardServer,
     labels: Labels,
     baseline: Baseline,
     index: int,
@@ -909,7 +814,7 @@ def run_browser_bench(
     if not CHROMIUM.exists():
         raise BrowserBenchError(f"{CHROMIUM} is not installed (apt-get install chromium)")
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401  (running_chromium imports it)
     except ImportError as exc:
         raise BrowserBenchError("playwright is not installed (pip install playwright)") from exc
 
@@ -918,26 +823,22 @@ def run_browser_bench(
     labels = load_labels(LANG)
     with (
         tempfile.TemporaryDirectory(prefix="lifecircle-bench-browser-") as tmp,
-        run_server(Path(tmp)) as server,
-        sync_playwright() as pw,
+        _dashboard(Path(tmp)) as server,
+        running_chromium() as browser,
     ):
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS))
-        try:
-            with open_session(browser, screenshot_dir=screenshot_dir) as session:
-                cold = _step(
-                    server,
-                    session,
-                    "cold visit",
-                    lambda: measure_interactive(session, server, timeout_ms=COLD_TIMEOUT_MS),
-                )
-            baseline = load_baseline(server.cache_dir)
-            runs = [
-                _one_repeat(browser, server, labels, baseline, i, screenshot_dir=screenshot_dir)
-                for i in range(repeats)
-            ]
-            version = browser.version
-        finally:
-            browser.close()
+        with open_session(browser, screenshot_dir=screenshot_dir) as session:
+            cold = _step(
+                server,
+                session,
+                "cold visit",
+                lambda: measure_interactive(session, server, timeout_ms=COLD_TIMEOUT_MS),
+            )
+        baseline = load_baseline(server.cache_dir)
+        runs = [
+            _one_repeat(browser, server, labels, baseline, i, screenshot_dir=screenshot_dir)
+            for i in range(repeats)
+        ]
+        version = browser.version
 
     keys = list(dict.fromkeys(key for run in runs for key in run))
     summary = _summarise(runs, keys)
