@@ -1220,7 +1220,8 @@ def run(args: argparse.Namespace) -> int:
     report = build_report(config)
     browser_failed = False
     if getattr(args, "browser", False):
-        from bench.browser import BrowserBenchError, run_browser_bench
+        from bench.browser import run_browser_bench
+        from bench.errors import BrowserBenchError
 
         try:
             report["browser"] = run_browser_bench(repeats=args.browser_repeats)
