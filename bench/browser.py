@@ -38,7 +38,7 @@ are medians over the repeats, with the minimum and maximum; the machine's load a
 is recorded before and after, since a busy machine slows everything down.
 
 The server comes from :mod:`bench.harness` (shared with the browser tests), the steps
-from :mod:`bench.browser_steps`.
+from :mod:`bench.browser_steps`, the table from :mod:`bench.report`.
 
 Besides the targets, the report carries figures for finding where time goes, from a
 probe on the page's WebSocket: when the session started (``*_session_s``: the app's page
@@ -84,6 +84,7 @@ from bench.browser_steps import (
     open_scenarios_page,
     open_session,
 )
+from bench.config import whole_number_at_least
 from bench.errors import BrowserBenchError
 from bench.harness import (
     CHROMIUM,
@@ -92,6 +93,7 @@ from bench.harness import (
     dashboard_server,
     running_chromium,
 )
+from bench.report import format_browser_table
 
 DEFAULT_REPEATS = 3
 COLD_TIMEOUT_MS = 180_000  # the first visit parses and analyses the district
@@ -360,80 +362,8 @@ def run_browser_bench(
     return result
 
 
-# --- report ----------------------------------------------------------------------------------
-_STATUS = {True: "PASS", False: "MISS", None: "n/a"}
-_TABLE_ROWS = (
-    ("static page, baseline (s)", "static_page_s"),
-    ("map interactive (s)", "interactive_s"),
-    ("  vs static page (×)", "interactive_vs_static"),
-    ("  session started (s)", "interactive_session_s"),
-    ("  map HTML arrived (s)", "interactive_map_sent_s"),
-    ("  map drawn (s)", "interactive_map_drawn_s"),
-    ("  received (KB)", "interactive_ws_kb"),
-    ("map again, browser cache warm (s)", "interactive_revisit_s"),
-    ("  session started (s)", "interactive_revisit_session_s"),
-    ("  map HTML arrived (s)", "interactive_revisit_map_sent_s"),
-    ("click → reach table (s)", "click_isochrone_s"),
-    ("  map HTML arrived (s)", "click_map_sent_s"),
-    ("  → isochrone drawn, idle (s)", "click_settled_s"),
-    ("  received (KB)", "click_ws_kb"),
-    ("Add to scenario → metrics, idle (s)", "scenario_edit_s"),
-    ("  new metric shown (s)", "scenario_metric_shown_s"),
-    ("  last map HTML arrived (s)", "scenario_map_sent_s"),
-    ("  maps sent for one edit", "scenario_map_messages"),
-    ("  → new point on the map (s)", "scenario_map_s"),
-    ("  received (KB)", "scenario_edit_ws_kb"),
-    ('  page\'s "Recomputed in" (ms)', "scenario_compute_ms"),
-    ("  same edit in-process: apply (ms)", "scenario_apply_ms"),
-    ("                       compare (ms)", "scenario_compare_ms"),
-)
-
-
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "n/a"
-    if isinstance(value, float):
-        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
-    return str(value)
-
-
-def format_table(result: dict[str, Any]) -> str:
-    """The human-readable report (medians, min, max, target, PASS/MISS)."""
-    env = result["environment"]
-    load = env["loadavg_before"]
-    lines = [
-        f"lifecircle bench --browser · Chromium {env['chromium']} · {env['cpus']} CPUs · "
-        f"load {load[0] if load else 'n/a'} · {result['repeats']} repeats, warm caches",
-        "",
-        f"{'':<38}{'median':>9}{'min':>9}{'max':>9}   target status",
-        f"{'cold first visit (s)':<38}{_fmt(result['cold_interactive_s']):>9}",
-    ]
-    for label, key in _TABLE_ROWS:
-        target = result["targets"].get(key)
-        mark = f"{target['target']:<7}{_STATUS[target['pass']]}" if target else ""
-        lines.append(
-            f"{label:<38}{_fmt(result.get(key)):>9}{_fmt(result['min'].get(key)):>9}"
-            f"{_fmt(result['max'].get(key)):>9}   {mark}".rstrip()
-        )
-    lines.append("")
-    lines.extend(f"note: {n}" for n in result["notes"])
-    lines.append(f"total {result['total_s']:.1f} s")
-    return "\n".join(lines)
-
-
-def all_pass(result: dict[str, Any]) -> bool:
-    return all(t["pass"] is not False for t in result["targets"].values())
-
-
 # --- entry points ------------------------------------------------------------------------------
-def _repeat_count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("give at least 1 repeat")
-    return value
+_repeat_count = whole_number_at_least(1, "repeat")
 
 
 def add_arguments(parser: argparse.ArgumentParser, *, prefix: str = "") -> None:
@@ -467,7 +397,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result, ensure_ascii=False, allow_nan=False))
     else:
-        print(format_table(result))
+        print(format_browser_table(result))
     return EXIT_OK
 
 
