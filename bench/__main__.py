@@ -1,8 +1,8 @@
-"""``python -m bench [--json] [--nodes N] [--quick]``."""
+"""``python -m bench [--json] [--nodes N] [--quick] [--browser]``."""
 
 from __future__ import annotations
 
-from bench.engine import main
+from bench.cli import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

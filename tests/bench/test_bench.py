@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bench.engine import main, make_grid_network
+from bench.cli import main
+from bench.networks import make_grid_network
 
 TOP_LEVEL = (
     "nodes",

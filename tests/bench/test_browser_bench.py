@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
-from bench.browser import CHROMIUM, HEADLINE, TARGETS, format_table, run_browser_bench
+from bench.browser import HEADLINE, TARGETS, run_browser_bench
+from bench.harness import CHROMIUM, CHROMIUM_MISSING
+from bench.report import format_browser_table
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -43,9 +45,7 @@ def _finite(value: Any) -> bool:
 @pytest.fixture(scope="module")
 def result() -> dict[str, Any]:
     if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is not installed: apt-get install chromium fonts-noto-cjk (see .ci/run)"
-        )
+        pytest.fail(CHROMIUM_MISSING)
     pytest.importorskip("playwright.sync_api")
     return run_browser_bench(repeats=1)
 
@@ -80,6 +80,6 @@ def test_the_report_is_json_and_a_table(result: dict[str, Any]) -> None:
     assert json.loads(text) == result
     load = result["environment"]["loadavg_before"]
     assert load is None or all(_finite(x) and x >= 0 for x in load)
-    table = format_table(result)
+    table = format_browser_table(result)
     assert "map interactive (s)" in table
     assert ("PASS" in table) or ("MISS" in table)

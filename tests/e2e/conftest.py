@@ -1,54 +1,44 @@
 """Browser-test fixtures: a Streamlit server per module, offline Chromium, screenshots.
 
-Modelled on Streamlit's own ``e2e_playwright/conftest.py`` (and on
-``tests/dashboard/test_offline.py``): the server runs ``streamlit run --server.headless
-true`` on a free port and is ready once ``/_stcore/health`` answers ``ok``; every page is
-opened in a fresh browser context whose requests to any other host are aborted (as on an
-offline machine) and recorded, with JavaScript errors and console errors collected. Every
-test leaves a screenshot in ``tests/artifacts/`` (``e2e-<test>.png``, or
-``e2e-<test>-FAILED.png`` when it failed). No sleeps: only Playwright's waits.
+The server, Chromium and the offline request blocking come from ``bench/harness.py``
+(shared with ``tests/maps/test_offline.py`` and the browser benchmark), modelled on
+Streamlit's own ``e2e_playwright/conftest.py``: the server runs ``streamlit run
+--server.headless true`` on a free port and is ready once ``/_stcore/health`` answers
+``ok``; every page is opened in a fresh browser context whose requests to any other host
+are aborted (as on an offline machine) and recorded, with JavaScript errors and console
+errors collected. Every test leaves a screenshot in ``tests/artifacts/``
+(``e2e-<test>.png``, or ``e2e-<test>-FAILED.png`` when it failed). No sleeps: only
+Playwright's waits.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import socket
-import subprocess
-import sys
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from time import monotonic
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
+from bench.harness import (
+    CHROMIUM,
+    CHROMIUM_MISSING,
+    LOCAL_HOSTS,
+    BlockedRequest,
+    DashboardServer,
+    block_remote_requests,
+    dashboard_server,
+    running_chromium,
+)
 from lifecircle.maps import BASEMAPS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-APP_PATH = REPO_ROOT / "dashboard" / "app.py"
 ARTIFACTS_DIR = REPO_ROOT / "tests" / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 # On a deep link (/gaps) Streamlit's frontend first looks for the server under that path
 # (/gaps/_stcore/health), gets a 404 and falls back to the root: expected, not a bug.
 STREAMLIT_BASE_PATH_PROBE = re.compile(r"^/[^/]+/_stcore/(?:health|host-config)$")
-SERVER_START_TIMEOUT_S = 60
 VIEWPORT = {"width": 1400, "height": 1000}
 
 
@@ -74,7 +64,7 @@ def is_tile_request(url: str) -> bool:
 class BrowserLog:
     """What a page did that a test checks afterwards."""
 
-    blocked: list[tuple[str, str]] = field(default_factory=list)  # (resource type, URL)
+    blocked: list[BlockedRequest] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
     bad_responses: list[tuple[int, str]] = field(default_factory=list)  # local 4xx/5xx
@@ -99,99 +89,16 @@ class BrowserLog:
         assert self.bad_responses == []
 
 
-@dataclass(frozen=True)
-class StreamlitServer:
-    base_url: str
-    log_path: Path
-    scenario_dir: Path
-
-    def url(self, path: str) -> str:
-        return f"{self.base_url}{path}"
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_healthy(server: subprocess.Popen[bytes], url: str) -> None:
-    deadline = monotonic() + SERVER_START_TIMEOUT_S
-    while monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.read().decode().strip() == "ok":
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        try:  # wait a little for the next poll, noticing at once if the server died
-            server.wait(timeout=0.2)
-        except subprocess.TimeoutExpired:
-            continue
-        raise RuntimeError(f"streamlit exited with {server.returncode}")
-    raise TimeoutError(f"streamlit did not answer {url} within {SERVER_START_TIMEOUT_S} s")
-
-
-@contextlib.contextmanager
-def run_streamlit(workdir: Path, *, cache_dir: Path) -> Iterator[StreamlitServer]:
-    """``streamlit run dashboard/app.py`` from the repository root, on a free port.
-
-    The district cache is ``cache_dir``, the scenario folder one under ``workdir``: the
-    server never writes into the repository. The file watcher is off, so that other
-    people's edits in the working tree do not rerun the app under a test.
-    """
-    scenario_dir = workdir / "scenarios"
-    scenario_dir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    env = {
-        **os.environ,
-        "LIFECIRCLE_CACHE_DIR": str(cache_dir),
-        "LIFECIRCLE_SCENARIO_DIR": str(scenario_dir),
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
-    }
-    env.pop("TIANDITU_KEY", None)
-    log_path = workdir / "streamlit.log"
-    with log_path.open("wb") as server_log:
-        server = subprocess.Popen(
-            [
-                sys.executable, "-m", "streamlit", "run", str(APP_PATH.relative_to(REPO_ROOT)),
-                "--server.headless", "true",
-                "--server.port", str(port),
-                "--server.address", "127.0.0.1",
-                "--server.enableStaticServing", "true",
-                "--server.fileWatcherType", "none",
-                "--browser.gatherUsageStats", "false",
-            ],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=server_log,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        base_url = f"http://127.0.0.1:{port}"
-        try:
-            wait_until_healthy(server, f"{base_url}/_stcore/health")
-        except (RuntimeError, TimeoutError) as exc:
-            raise RuntimeError(f"{exc}\n{log_path.read_text(errors='replace')}") from exc
-        yield StreamlitServer(base_url=base_url, log_path=log_path, scenario_dir=scenario_dir)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
 @pytest.fixture(scope="module")
 def streamlit_server(
     tmp_path_factory: pytest.TempPathFactory, _cache_dir_in_tmp: Path
-) -> Iterator[StreamlitServer]:
-    """The module's server, warmed up by :func:`app_server` before tests use it."""
-    with run_streamlit(
+) -> Iterator[DashboardServer]:
+    """The module's server, warmed up by :func:`app_server` before tests use it.
+
+    Its district cache is the session's (``_cache_dir_in_tmp``), its scenario folder one
+    of its own.
+    """
+    with dashboard_server(
         tmp_path_factory.mktemp("e2e-server"), cache_dir=_cache_dir_in_tmp
     ) as server:
         yield server
@@ -200,23 +107,21 @@ def streamlit_server(
 @pytest.fixture
 def fresh_streamlit_server(
     tmp_path_factory: pytest.TempPathFactory, _cache_dir_in_tmp: Path
-) -> Iterator[StreamlitServer]:
+) -> Iterator[DashboardServer]:
     """A server no session has visited yet, for tests of a first visit."""
-    with run_streamlit(tmp_path_factory.mktemp("e2e-fresh"), cache_dir=_cache_dir_in_tmp) as server:
+    with dashboard_server(
+        tmp_path_factory.mktemp("e2e-fresh"), cache_dir=_cache_dir_in_tmp
+    ) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is not installed: apt-get install chromium fonts-noto-cjk (see .ci/run)"
-        )
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        pytest.fail(CHROMIUM_MISSING)
+    pytest.importorskip("playwright.sync_api")
+    with running_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -234,17 +139,8 @@ def _artifact_name(node: pytest.Item) -> str:
 @pytest.fixture
 def offline_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[tuple[Any, BrowserLog]]:
     """A fresh page (own context, own Streamlit session) that cannot reach the internet."""
-    log = BrowserLog()
     context = browser.new_context(viewport=VIEWPORT, locale="en-US")
-
-    def route(route: Any) -> None:
-        req = route.request
-        parts = urlsplit(req.url)
-        if parts.scheme in {"http", "https", "ws", "wss"} and parts.hostname not in LOCAL_HOSTS:
-            log.blocked.append((req.resource_type, req.url))
-            route.abort("internetdisconnected")
-        else:
-            route.continue_()
+    log = BrowserLog(blocked=block_remote_requests(context))
 
     def on_response(response: Any) -> None:
         parts = urlsplit(response.url)
@@ -258,7 +154,6 @@ def offline_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[tuple
         if message.type == "error":
             log.console_errors.append(message.text)
 
-    context.route("**/*", route)
     page = context.new_page()
     page.on("pageerror", lambda error: log.page_errors.append(str(error)))
     page.on("console", on_console)
@@ -286,7 +181,7 @@ FIRST_RUN_TIMEOUT_MS = 90_000  # a cold start loads and analyses the district
 
 
 @pytest.fixture(scope="module")
-def app_server(browser: Any, streamlit_server: StreamlitServer) -> StreamlitServer:
+def app_server(browser: Any, streamlit_server: DashboardServer) -> DashboardServer:
     """The module's server after one visit of the map page.
 
     The visit loads the district into the server's caches, and it makes the server run the

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from bench.browser_js import MAP_SHOWS_TOOLTIP_JS
 from geo.access.analysis import Analysis, analyse
 from geo.district.model import District
 from geo.scenarios.apply import apply_scenario
@@ -129,21 +130,10 @@ def map_frame(page: Any) -> Any:
     return frame
 
 
-MAP_SHOWS_JS = r"""(text) => {
-    const frame = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
-    const win = frame && frame.contentWindow;
-    if (!win || !win.map) return false;
-    const parser = new win.DOMParser();  // inert: runs no script, loads no image
-    let found = false;
-    win.map.eachLayer((layer) => {
-        const tip = layer.getTooltip && layer.getTooltip();
-        const content = tip && tip.getContent();
-        if (typeof content !== "string") return;
-        const shown = parser.parseFromString(content, "text/html").body.textContent;
-        if (shown.replace(/\s+/g, " ").includes(text)) found = true;
-    });
-    return found;
-}"""
+MAP_SHOWS_JS = f"""(text) => {{
+    const frame = document.querySelector('{MAP_IFRAME}');
+    return ({MAP_SHOWS_TOOLTIP_JS})(frame && frame.contentWindow, text);
+}}"""
 
 
 def expect_map_shows(page: Any, text: str) -> None:

@@ -2,47 +2,37 @@
 
 The browser tests block every request whose host is not this machine and record it,
 then check what a person would see: the Leaflet map, markers, a GeoJSON path, the
-draw toolbar, with no JavaScript error. Screenshots go to tests/artifacts/.
+draw toolbar, with no JavaScript error. Screenshots go to tests/artifacts/. The Streamlit
+server, Chromium and the request blocking come from ``bench/harness.py``.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from time import monotonic
 from typing import Any
-from urllib.parse import urlsplit
 
 import folium
 import pytest
 from folium import plugins
 from folium.elements import JSCSSMixin
 
+from bench.harness import (
+    CHROMIUM,
+    CHROMIUM_MISSING,
+    BlockedRequest,
+    block_remote_requests,
+    running_chromium,
+    streamlit_server,
+    with_repo_on_pythonpath,
+)
 from lifecircle.maps import offline
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS_DIR = REPO_ROOT / "tests" / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-SERVER_START_TIMEOUT_S = 60
 MAP_TIMEOUT_MS = 20_000
 
 CENTER = (31.2304, 121.4737)  # People's Square, Shanghai
@@ -268,7 +258,7 @@ def test_standalone_html_inlines_a_colormap_d3() -> None:
 class BrowserLog:
     """What a page did that a test wants to check afterwards."""
 
-    blocked: list[tuple[str, str]] = field(default_factory=list)  # (resource type, URL)
+    blocked: list[BlockedRequest] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     responses: dict[str, int] = field(default_factory=dict)
 
@@ -279,32 +269,17 @@ class BrowserLog:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is not installed: apt-get install chromium fonts-noto-cjk (see .ci/run)"
-        )
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        pytest.fail(CHROMIUM_MISSING)
+    pytest.importorskip("playwright.sync_api")
+    with running_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture
 def offline_page(browser: Any) -> Iterator[tuple[Any, BrowserLog]]:
     """A page whose every request to another host fails, as on an offline machine."""
-    log = BrowserLog()
     context = browser.new_context(viewport={"width": 1000, "height": 760})
-
-    def route(route: Any) -> None:
-        request = route.request
-        parts = urlsplit(request.url)
-        if parts.scheme in {"http", "https", "ws", "wss"} and parts.hostname not in LOCAL_HOSTS:
-            log.blocked.append((request.resource_type, request.url))
-            route.abort("internetdisconnected")
-        else:
-            route.continue_()
-
-    context.route("**/*", route)
+    log = BrowserLog(blocked=block_remote_requests(context))
     page = context.new_page()
     page.on("pageerror", lambda error: log.page_errors.append(str(error)))
     page.on("response", lambda response: log.responses.__setitem__(response.url, response.status))
@@ -369,79 +344,20 @@ st_folium(make_offline(m, mode="served"), key="map", height=420, width=700,
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_healthy(server: subprocess.Popen[bytes], url: str) -> None:
-    deadline = monotonic() + SERVER_START_TIMEOUT_S
-    while monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.read().decode().strip() == "ok":
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        try:  # wait a little for the next poll, noticing at once if the server died
-            server.wait(timeout=0.2)
-        except subprocess.TimeoutExpired:
-            continue
-        raise RuntimeError(f"streamlit exited with {server.returncode}")
-    raise TimeoutError(f"streamlit did not answer {url} within {SERVER_START_TIMEOUT_S} s")
-
-
 @pytest.fixture(scope="module")
 def streamlit_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A Streamlit server with static serving, running a one-map app from a temp folder."""
     app_dir = tmp_path_factory.mktemp("offline_app")
     script = app_dir / "app.py"
     script.write_text(APP_SCRIPT.format(geojson=SITE_POLYGON), encoding="utf-8")
-    port = free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]),
-    }
-    log_path = app_dir / "streamlit.log"
-    with log_path.open("wb") as server_log:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(script),
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.enableStaticServing",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=app_dir,
-            env=env,
-            stdout=server_log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        base_url = f"http://127.0.0.1:{port}"
-        try:
-            wait_until_healthy(server, f"{base_url}/_stcore/health")
-        except (RuntimeError, TimeoutError) as exc:
-            raise RuntimeError(f"{exc}\n{log_path.read_text(errors='replace')}") from exc
-        yield base_url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    with streamlit_server(
+        script,
+        cwd=app_dir,
+        env=with_repo_on_pythonpath(os.environ),
+        log_path=app_dir / "streamlit.log",
+        options={"server.enableStaticServing": "true"},
+    ) as server:
+        yield server.base_url
 
 
 @pytest.mark.browser

@@ -1,0 +1,152 @@
+"""The incremental paths a workshop edit takes, timed.
+
+:func:`time_incremental` adds one facility to a category's distances
+(:meth:`DistanceEngine.add_source`) and checks the answer against a full recompute;
+:func:`time_isochrones` draws the 1000 m isochrone around random points
+(:func:`geo.access.service_areas.isochrone`, its block index built in a first call that
+is timed apart); :func:`time_analysis_edits` adds a facility to a whole analysis and
+recounts (:func:`geo.access.analysis.add_facility`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from bench.agreement import INCREMENTAL_TOLERANCE_M, compare_distances, merge_agreements
+from bench.config import LIMIT_M
+from bench.networks import SNAP_OFFSET_M, random_points
+from bench.timing import median, timed_ms, timed_wall_cpu_ms
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from bench.networks import FacilitySet, FloatArray
+    from geo.access.engine import DistanceEngine
+    from geo.district.model import District
+    from geo.district.network import WalkNetwork
+    from geo.standards.taxonomy import Taxonomy
+
+ISOCHRONE_BUFFER_M = 25.0
+ISOCHRONE_SPEED_KMH = 4.0
+
+
+def time_incremental(
+    engine: DistanceEngine,
+    facility_set: FacilitySet,
+    base_m: FloatArray,
+    *,
+    additions: int,
+    rng: np.random.Generator,
+) -> dict[str, Any]:
+    """``add_source`` for random single additions to one category, each from the same base.
+
+    The first three are also recomputed from scratch and compared.
+    """
+    nodes = rng.integers(0, engine.n_nodes, additions)
+    offsets = rng.uniform(*SNAP_OFFSET_M, additions)
+    engine.add_source(base_m, int(nodes[0]), float(offsets[0]))  # warm-up
+    times = [
+        timed_ms(partial(engine.add_source, base_m, int(p), float(o)))[0]
+        for p, o in zip(nodes, offsets, strict=True)
+    ]
+    checks = []
+    for p, o in zip(nodes[:3], offsets[:3], strict=True):
+        inc = engine.add_source(base_m, int(p), float(o))
+        full = engine.multi_source(
+            np.append(facility_set.node_pos, p), np.append(facility_set.offset_m, o)
+        )
+        checks.append(compare_distances(inc, full, limit_m=engine.limit_m))
+    agreement = merge_agreements(*checks)
+    return {
+        "incremental_ms": median(times),
+        "incremental_p95_ms": float(np.percentile(times, 95)),
+        "incremental_additions": len(times),
+        "incremental_category": facility_set.name,
+        "incremental_checked": len(checks),
+        "incremental_max_abs_diff_m": agreement.max_abs_diff_m,
+        "incremental_matches_recompute": agreement.ok(INCREMENTAL_TOLERANCE_M),
+    }
+
+
+def _service_areas_module() -> Any | None:
+    try:
+        return importlib.import_module("geo.access.service_areas")
+    except ImportError:
+        return None
+
+
+def time_isochrones(
+    network: WalkNetwork, engine: DistanceEngine, *, points: int, rng: np.random.Generator
+) -> dict[str, Any]:
+    """One 1000 m isochrone around random points; the first call (index build) apart."""
+    module = _service_areas_module()
+    if module is None or not hasattr(module, "isochrone"):
+        return {
+            "isochrone_ms": None,
+            "isochrone_note": "geo.service_areas.isochrone is not available yet",
+        }
+    isochrone = module.isochrone
+    pts = random_points(network, points + 1, rng=rng)
+
+    def one(lon: float, lat: float, within_m: Sequence[float]) -> gpd.GeoDataFrame:
+        return isochrone(
+            network,
+            engine,
+            lon=lon,
+            lat=lat,
+            within_m=tuple(within_m),
+            buffer_m=ISOCHRONE_BUFFER_M,
+            speed_kmh=ISOCHRONE_SPEED_KMH,
+        )
+
+    first_ms, _ = timed_ms(lambda: one(*pts[0], (LIMIT_M,)))
+    times, cpu_times, areas = [], [], []
+    for lon, lat in pts[1:]:
+        ms, cpu_ms, frame = timed_wall_cpu_ms(partial(one, lon, lat, (LIMIT_M,)))
+        times.append(ms)
+        cpu_times.append(cpu_ms)
+        if "area_m2" in frame.columns and len(frame):
+            areas.append(float(frame["area_m2"].iloc[0]))
+    ring_pts = pts[1 : 1 + max(1, points // 4)]
+    rings = [timed_ms(partial(one, lon, lat, (300.0, 500.0, LIMIT_M)))[0] for lon, lat in ring_pts]
+    return {
+        "isochrone_ms": median(times),
+        "isochrone_p95_ms": float(np.percentile(times, 95)),
+        "isochrone_cpu_ms": median(cpu_times),
+        "isochrone_points": len(times),
+        "isochrone_first_call_ms": first_ms,
+        "isochrone_area_km2_median": median(areas) / 1e6 if areas else None,
+        "isochrone_3_rings_ms": median(rings),
+        "isochrone_3_rings_points": len(rings),
+    }
+
+
+def time_analysis_edits(
+    district: District, taxonomy: Taxonomy, *, additions: int, rng: np.random.Generator
+) -> dict[str, Any]:
+    """Analyse the district, then ``add_facility`` (and recount) at random points.
+
+    Each addition is of a random category, at a random point near a node (see
+    :func:`bench.networks.random_points`); one warm-up addition first.
+    """
+    from geo.access.analysis import add_facility, analyse
+
+    analyse_ms, analysis = timed_ms(lambda: analyse(district, taxonomy))
+    points = random_points(district.network, additions + 1, rng=rng)
+    categories = rng.choice(np.array(taxonomy.ids), size=len(points))
+    add_facility(analysis, category=str(categories[0]), lon=points[0][0], lat=points[0][1])
+    times = [
+        timed_ms(partial(add_facility, analysis, category=str(c), lon=lon, lat=lat))[0]
+        for c, (lon, lat) in zip(categories[1:], points[1:], strict=True)
+    ]
+    return {
+        "analyse_ms": analyse_ms,
+        "analysis_incremental_ms": median(times),
+        "analysis_incremental_additions": len(times),
+        "homes": len(analysis.homes),
+    }
