@@ -158,19 +158,19 @@ def scale_facility_sets(
 
 
 def district_facility_sets(network: WalkNetwork, facilities: gpd.GeoDataFrame) -> list[FacilitySet]:
-    """The district's facilities per category, snapped as the analysis snaps them."""
+    """The district's facilities per category: their ways in, as the analysis joins points."""
     from geo.access.snapping import snap_facilities
 
-    snapped = snap_facilities(network, facilities)
-    if snapped.empty:
+    _, rows = snap_facilities(network, facilities)
+    if rows.empty:
         return []
     return [
         FacilitySet(
             name=str(name),
             node_pos=group["node_pos"].to_numpy(dtype=np.int64),
-            offset_m=group["snap_m"].to_numpy(dtype=np.float64),
+            offset_m=group["cost_m"].to_numpy(dtype=np.float64),
         )
-        for name, group in snapped.groupby("category", sort=True)
+        for name, group in rows.groupby("category", sort=True)
     ]
 
 

@@ -51,9 +51,104 @@ def edges_table(analysis: Analysis) -> pd.DataFrame:
     )
 
 
+FACILITY_TABLE_COLUMNS = [
+    "facility_id",
+    "category",
+    "name",
+    "lon",
+    "lat",
+    "node_id",
+    "snap_m",
+    "source",
+    "access_rule",
+    "ways_in",
+]
+
+
 def facilities_table(analysis: Analysis) -> pd.DataFrame:
-    cols = ["facility_id", "category", "name", "lon", "lat", "node_id", "snap_m", "source"]
-    return pd.DataFrame(analysis.facilities[cols])
+    """One row per facility: ``node_id`` and ``snap_m`` are its cheapest way in (the
+    metres from that node to the facility); every way in is in :func:`access_table`."""
+    return pd.DataFrame(analysis.facilities[FACILITY_TABLE_COLUMNS])
+
+
+def access_table(analysis: Analysis) -> pd.DataFrame:
+    """``kind,id,node_id,cost_m``: every way into every facility and home.
+
+    A node's ``<category>_m`` in ``nodes.csv`` is the minimum, over that category's
+    facility rows, of the network distance to ``node_id`` plus ``cost_m``; a home's
+    distance is the minimum over its rows.
+    """
+    rows = analysis.facility_access
+    facilities = pd.DataFrame(
+        {
+            "kind": "facility",
+            "id": rows["facility_id"].astype(str).to_numpy(),
+            "node_id": rows["node_id"].to_numpy(dtype=np.int64),
+            "cost_m": rows["cost_m"].to_numpy(dtype=np.float64),
+        }
+    )
+    homes = analysis.homes
+    node_ids = analysis.district.network.node_ids
+    parts = [facilities]
+    if len(homes):
+        home_ids = homes["home_id"].astype(str).to_numpy()
+        if "u_pos" in homes.columns:
+            u = homes["u_pos"].to_numpy(dtype=np.int64)
+            v = homes["v_pos"].to_numpy(dtype=np.int64)
+            both = u != v
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "kind": "home",
+                        "id": np.concatenate([home_ids, home_ids[both]]),
+                        "node_id": np.concatenate([node_ids[u], node_ids[v[both]]]),
+                        "cost_m": np.concatenate(
+                            [
+                                homes["u_cost_m"].to_numpy(dtype=float),
+                                homes["v_cost_m"].to_numpy(dtype=float)[both],
+                            ]
+                        ),
+                    }
+                )
+            )
+        else:
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "kind": "home",
+                        "id": home_ids,
+                        "node_id": homes["node_id"].to_numpy(dtype=np.int64),
+                        "cost_m": homes["snap_m"].to_numpy(dtype=float),
+                    }
+                )
+            )
+    return pd.concat(parts, ignore_index=True)
+
+
+def access_summary(analysis: Analysis) -> dict[str, Any]:
+    """What was joined where: homes by network piece, facilities by the rule that
+    reached them, with the snap distances a planner can check."""
+    homes = analysis.homes
+    facilities = analysis.facilities
+    joined = homes["joined"].value_counts() if "joined" in homes.columns else pd.Series()
+    snap = homes["snap_m"].to_numpy(dtype=float) if len(homes) else np.zeros(0)
+    out: dict[str, Any] = {
+        "homes": {
+            "main_network": int(joined.get("main", 0)),
+            "moved_off_fragment": int(joined.get("moved_off_fragment", 0)),
+            "fragment_nothing_larger_within_reach": int(joined.get("fragment", 0)),
+            "snap_m_median": round(float(np.median(snap)), 2) if len(snap) else None,
+            "snap_m_max": round(float(snap.max()), 2) if len(snap) else None,
+        },
+        "facilities": {str(k): int(v) for k, v in facilities["access_rule"].value_counts().items()}
+        if "access_rule" in facilities.columns
+        else {},
+        "facility_ways_in": len(analysis.facility_access),
+    }
+    if "joined" in facilities.columns:
+        points = facilities["joined"].value_counts()
+        out["facility_points"] = {str(k): int(v) for k, v in points.items()}
+    return out
 
 
 def summary_dict(
@@ -104,6 +199,8 @@ def summary_dict(
         "categories": categories,
         "completeness": round(cov.completeness, 6),
         "completeness_residents": round(cov.completeness_residents, 2),
+        "access": access_summary(analysis),
+        "repairs": dict(d.meta.repairs),
         "timings_s": timings,
     }
 
@@ -156,6 +253,11 @@ def geo_layers(analysis: Analysis) -> dict[str, gpd.GeoDataFrame]:
         ),
     }
     homes = analysis.homes.copy()
+    node_ids = net.node_ids
+    for end in ("u", "v"):
+        if f"{end}_pos" in homes.columns:
+            homes[f"{end}_node_id"] = node_ids[homes[f"{end}_pos"].to_numpy(dtype=np.int64)]
+    homes = homes.drop(columns=["node_pos", "u_pos", "v_pos"], errors="ignore")
     for i, cid in enumerate(analysis.categories):
         homes[f"{cid}_served"] = analysis.served[i]
     homes["categories_served"] = analysis.served.sum(axis=0) if len(homes) else []
@@ -177,7 +279,14 @@ def geo_layers(analysis: Analysis) -> dict[str, gpd.GeoDataFrame]:
         sub = analysis.facilities[analysis.facilities["category"] == cid]
         if len(sub):
             catchment_frames.append(
-                catchments(net, analysis.engine, sub, limit_m=analysis.limit_m, boundary=d.boundary)
+                catchments(
+                    net,
+                    analysis.engine,
+                    sub,
+                    limit_m=analysis.limit_m,
+                    boundary=d.boundary,
+                    access=analysis.facility_access[analysis.facility_access["category"] == cid],
+                )
             )
     areas = gpd.GeoDataFrame(area_rows, geometry="geometry", crs=net.crs).to_crs("EPSG:4326")
     layers["service_areas"] = areas[~areas.geometry.is_empty]
@@ -218,7 +327,8 @@ def write_geopackage(path: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> None
 def write_analysis(
     analysis: Analysis, out_dir: Path, *, geopackage: bool = True
 ) -> dict[str, Path]:
-    """Write nodes.csv, edges.csv, facilities.csv, summary.json and the GeoPackage."""
+    """Write nodes.csv, edges.csv, facilities.csv, access.csv, summary.json and the
+    GeoPackage."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -227,11 +337,13 @@ def write_analysis(
         "nodes": out_dir / "nodes.csv",
         "edges": out_dir / "edges.csv",
         "facilities": out_dir / "facilities.csv",
+        "access": out_dir / "access.csv",
         "summary": out_dir / "summary.json",
     }
     write_csv(paths["nodes"], nodes_table(analysis))
     write_csv(paths["edges"], edges_table(analysis))
     write_csv(paths["facilities"], facilities_table(analysis))
+    write_csv(paths["access"], access_table(analysis))
     import time
 
     extra: dict[str, float] = {}

@@ -13,7 +13,7 @@ import pandas as pd
 from geo.access.coverage import CoverageReport, compute_coverage, home_distances, served_matrix
 from geo.access.engine import AccessResult, DistanceEngine, compute_access
 from geo.access.homes import PopulationSettings, build_homes
-from geo.access.snapping import snap_facilities
+from geo.access.snapping import ACCESS_COLUMNS, join_lonlat, joined_kind, snap_facilities
 from geo.district.model import District
 from geo.errors import NetworkError
 from geo.settings import DEFAULT_WALK_SPEED_KMH
@@ -30,7 +30,7 @@ class Analysis:
     district: District
     taxonomy: Taxonomy
     engine: DistanceEngine
-    facilities: gpd.GeoDataFrame  # snapped: node_pos, node_id, snap_m
+    facilities: gpd.GeoDataFrame  # snapped: node_pos, node_id, snap_m (the cheapest way in)
     access: AccessResult
     homes: gpd.GeoDataFrame
     home_dist_m: FloatArray
@@ -38,6 +38,10 @@ class Analysis:
     coverage: CoverageReport
     speed_kmh: float = DEFAULT_WALK_SPEED_KMH
     timings_s: dict[str, float] = field(default_factory=dict)
+    facility_access: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=ACCESS_COLUMNS)
+    )
+    """Every way into every facility: ``facility_id, category, node_pos, node_id, cost_m``."""
 
     @property
     def limit_m(self) -> float:
@@ -80,13 +84,18 @@ def analyse(
         raise NetworkError(f"walking speed must be a positive number of km/h, not {speed_kmh}")
     t0 = time.perf_counter()
     engine = DistanceEngine.for_network(district.network, limit_m=taxonomy.limit_m)
-    snapped = snap_facilities(district.network, district.facilities)
+    snapped, access_rows = snap_facilities(
+        district.network,
+        district.facilities,
+        areas=district.facility_areas,
+        entrances=district.entrances,
+    )
     facilities = gpd.GeoDataFrame(
         snapped, geometry=district.facilities.geometry.to_numpy(), crs="EPSG:4326"
     )
     t1 = time.perf_counter()
     access = compute_access(
-        engine, snapped, categories=tuple(taxonomy.ids), node_ids=district.network.node_ids
+        engine, access_rows, categories=tuple(taxonomy.ids), node_ids=district.network.node_ids
     )
     t2 = time.perf_counter()
     if homes is None:
@@ -111,6 +120,7 @@ def analyse(
         coverage=coverage,
         speed_kmh=speed_kmh,
         timings_s=timings,
+        facility_access=access_rows,
     )
 
 
@@ -126,11 +136,14 @@ def add_facility(
     """Incremental update: the analysis after one more facility (no full recompute)."""
     analysis.taxonomy.get(category)  # raises a clear TaxonomyError for unknown ids
     network = analysis.district.network
-    pos, snap = network.snap_lonlat(np.array([lon]), np.array([lat]))
-    dist = analysis.engine.add_source(analysis.access.of(category), int(pos[0]), float(snap[0]))
+    joined = join_lonlat(network, np.array([lon]), np.array([lat]))
+    _, ways_pos, ways_cost = joined.rows()
+    dist = analysis.engine.add_sources(analysis.access.of(category), ways_pos, ways_cost)
     access = analysis.access.with_category(category, dist)
+    pos, cost = joined.best()
+    facility_id = f"s{len(analysis.facilities) + 1}"
     row = {
-        "facility_id": f"s{len(analysis.facilities) + 1}",
+        "facility_id": facility_id,
         "category": category,
         "name": name,
         "lon": float(lon),
@@ -139,17 +152,30 @@ def add_facility(
         "osm_id": "",
         "node_pos": int(pos[0]),
         "node_id": int(network.node_ids[pos[0]]),
-        "snap_m": float(snap[0]),
+        "snap_m": float(cost[0]),
+        "access_rule": "edge",
+        "joined": str(joined_kind(joined)[0]),
+        "ways_in": len(ways_pos),
     }
     added = gpd.GeoDataFrame([row], geometry=gpd.points_from_xy([lon], [lat]), crs="EPSG:4326")
     facilities = gpd.GeoDataFrame(
         pd.concat([analysis.facilities, added], ignore_index=True), crs="EPSG:4326"
+    )
+    rows = pd.DataFrame(
+        {
+            "facility_id": facility_id,
+            "category": category,
+            "node_pos": ways_pos,
+            "node_id": network.node_ids[ways_pos],
+            "cost_m": ways_cost,
+        }
     )
     home_dist, served, coverage = recount(access, analysis.homes, analysis.taxonomy)
     return replace(
         analysis,
         access=access,
         facilities=facilities,
+        facility_access=pd.concat([analysis.facility_access, rows], ignore_index=True),
         home_dist_m=home_dist,
         served=served,
         coverage=coverage,

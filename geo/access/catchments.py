@@ -52,6 +52,7 @@ def catchments(
     boundary: Polygon | None = None,
     buffer_m: float = DEFAULT_BUFFER_M,
     to_metric: bool = False,
+    access: pd.DataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Non-overlapping catchments of one category's facilities, one row per facility.
 
@@ -65,8 +66,11 @@ def catchments(
     Parameters
     ----------
     snapped
-        Facilities of one category, as :func:`geo.access.snap_facilities` returns them
-        (rows with ``lon``/``lat`` but no ``node_pos`` are snapped here).
+        Facilities of one category, as :func:`geo.access.snapping.snap_facilities` returns
+        them (rows with ``lon``/``lat`` but no ``node_pos`` are joined here).
+    access
+        Their access rows (every way in); without them each facility has one way in,
+        ``node_pos`` at ``snap_m``.
 
     Returns
     -------
@@ -79,7 +83,7 @@ def catchments(
     limit_m = check_positive("limit_m", limit_m, allow_zero=False)
     buffer_m = check_positive("buffer_m", buffer_m, allow_zero=False)
     if len(snapped) and "node_pos" not in snapped.columns:
-        snapped = snap_facilities(network, gpd.GeoDataFrame(snapped))
+        snapped, access = snap_facilities(network, gpd.GeoDataFrame(snapped))
     cats = sorted({str(c) for c in snapped["category"]}) if "category" in snapped else []
     if len(cats) > 1:
         raise ValueError(f"catchments are per category; got several: {', '.join(cats)}")
@@ -96,9 +100,18 @@ def catchments(
         data["area_m2"] = np.zeros(0, dtype=np.float64)
         return area_frame(network, data, [], to_metric=to_metric)
 
-    pos = snapped["node_pos"].to_numpy(dtype=np.int64)
-    offsets = snapped["snap_m"].to_numpy(dtype=np.float64)
-    dist, label = engine.nearest_source(pos, offsets, limit_m=limit_m)
+    if access is not None and len(access):
+        row_owner = pd.Index(ids).get_indexer(access["facility_id"].astype(str))
+        if (row_owner < 0).any():
+            raise ValueError("access rows name facilities that are not in the table")
+        pos = access["node_pos"].to_numpy(dtype=np.int64)
+        offsets = access["cost_m"].to_numpy(dtype=np.float64)
+    else:
+        row_owner = np.arange(k)
+        pos = snapped["node_pos"].to_numpy(dtype=np.int64)
+        offsets = snapped["snap_m"].to_numpy(dtype=np.float64)
+    dist, row_label = engine.nearest_source(pos, offsets, limit_m=limit_m)
+    label = np.where(row_label >= 0, row_owner[np.maximum(row_label, 0)], -1)
     reached = (label >= 0) & (dist <= limit_m)
     reach = reach_polygon(network, dist, within_m=limit_m, buffer_m=buffer_m)
     counted = reached.copy()

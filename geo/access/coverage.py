@@ -1,8 +1,8 @@
 """Who is served: per category and tier, the residents within walking reach.
 
-A home's distance to a category is its node's distance plus the home's own snap distance
-(the walk from the door to the street). A home is served by a category when that
-distance is within the category's tier distance.
+A home's distance to a category is the shorter of the walks through the two ends of its
+street: the end's distance plus the walk from the door to that end. A home is served by
+a category when that distance is within the category's tier distance.
 """
 
 from __future__ import annotations
@@ -21,12 +21,26 @@ BoolArray = npt.NDArray[np.bool_]
 
 
 def home_distances(access: AccessResult, homes: pd.DataFrame) -> FloatArray:
-    """(categories × homes) distances in metres; ``inf`` beyond the limit."""
+    """(categories × homes) distances in metres; ``inf`` beyond the limit.
+
+    A home reaches the network at both ends of its street (``u_pos``/``u_cost_m`` and
+    ``v_pos``/``v_cost_m``); its distance is the shorter of the two walks. Homes given
+    with only ``node_pos``/``snap_m`` have that one way in.
+    """
     if len(homes) == 0:
         return np.zeros((len(access.categories), 0))
-    pos = homes["node_pos"].to_numpy(dtype=np.int64)
-    snap = homes["snap_m"].to_numpy(dtype=float)
-    out: FloatArray = access.dist_m[:, pos] + snap[None, :]
+    if "u_pos" not in homes.columns:
+        pos = homes["node_pos"].to_numpy(dtype=np.int64)
+        snap = homes["snap_m"].to_numpy(dtype=float)
+        single: FloatArray = access.dist_m[:, pos] + snap[None, :]
+        return single
+    u = homes["u_pos"].to_numpy(dtype=np.int64)
+    v = homes["v_pos"].to_numpy(dtype=np.int64)
+    cu = homes["u_cost_m"].to_numpy(dtype=float)
+    cv = homes["v_cost_m"].to_numpy(dtype=float)
+    out: FloatArray = np.minimum(
+        access.dist_m[:, u] + cu[None, :], access.dist_m[:, v] + cv[None, :]
+    )
     return out
 
 

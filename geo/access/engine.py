@@ -12,7 +12,7 @@ incremental update: one bounded single-source search, then an element-wise minim
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import geopandas as gpd
@@ -22,7 +22,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from geo.access.snapping import snap_facilities
+from geo.access.snapping import snap_facilities, sources_by_category
 from geo.district.network import WalkNetwork
 from geo.errors import NetworkError
 from geo.standards.taxonomy import Taxonomy
@@ -181,6 +181,14 @@ class DistanceEngine:
         new = self.single_source(node_pos, limit_m=reach) + offset_m
         return np.minimum(dist_m, new)
 
+    def add_sources(
+        self, dist_m: FloatArray, node_pos: IntArray, offset_m: FloatArray
+    ) -> FloatArray:
+        """Incremental update for one facility with several ways in (one search)."""
+        if len(node_pos) == 1:
+            return self.add_source(dist_m, int(node_pos[0]), float(offset_m[0]))
+        return np.minimum(dist_m, self.multi_source(node_pos, offset_m))
+
 
 @dataclass(frozen=True, eq=False)
 class AccessResult:
@@ -223,36 +231,36 @@ class AccessResult:
 
 def compute_access(
     engine: DistanceEngine,
-    snapped: pd.DataFrame,
+    access_rows: pd.DataFrame,
     *,
     categories: Sequence[str],
     node_ids: IntArray,
 ) -> AccessResult:
-    """Distances for every category (facilities already snapped, see :func:`snap_facilities`)."""
-    groups: Mapping[str, pd.DataFrame] = (
-        {str(k): g for k, g in snapped.groupby("category")} if len(snapped) else {}
-    )
-    empty = (np.zeros(0, dtype=np.int64), np.zeros(0))
-    sources = [
-        (
-            groups[cid]["node_pos"].to_numpy(dtype=np.int64),
-            groups[cid]["snap_m"].to_numpy(dtype=float),
-        )
-        if cid in groups
-        else empty
-        for cid in categories
-    ]
-    dist = engine.multi_source_groups(sources)
+    """Distances for every category from the facilities' access rows.
+
+    ``access_rows`` has ``category``, ``node_pos`` and ``cost_m`` (as
+    :func:`geo.access.snapping.snap_facilities` returns them); a table of snapped
+    facilities with ``snap_m`` instead of ``cost_m`` counts one way in per facility.
+    """
+    rows = access_rows
+    if "cost_m" not in rows.columns:
+        rows = rows.rename(columns={"snap_m": "cost_m"})
+    dist = engine.multi_source_groups(sources_by_category(rows, categories))
     return AccessResult(
         categories=tuple(categories), dist_m=dist, limit_m=engine.limit_m, node_ids=node_ids
     )
 
 
 def access_for_district(
-    network: WalkNetwork, facilities: gpd.GeoDataFrame, taxonomy: Taxonomy
+    network: WalkNetwork,
+    facilities: gpd.GeoDataFrame,
+    taxonomy: Taxonomy,
+    *,
+    areas: gpd.GeoDataFrame | None = None,
+    entrances: gpd.GeoDataFrame | None = None,
 ) -> tuple[DistanceEngine, pd.DataFrame, AccessResult]:
     """Engine, snapped facilities and distances for a district, bounded at the largest tier."""
     engine = DistanceEngine.for_network(network, limit_m=taxonomy.limit_m)
-    snapped = snap_facilities(network, facilities)
-    result = compute_access(engine, snapped, categories=taxonomy.ids, node_ids=network.node_ids)
+    snapped, rows = snap_facilities(network, facilities, areas=areas, entrances=entrances)
+    result = compute_access(engine, rows, categories=taxonomy.ids, node_ids=network.node_ids)
     return engine, snapped, result

@@ -9,7 +9,7 @@ Each home's population is a proxy::
 
 where ``levels`` is ``building:levels``, else ``height / metres_per_level``, else a
 default for the building type. A user-supplied population file (points or a grid) can
-replace the proxy. Every home snaps to its nearest network node.
+replace the proxy. Every home joins the nearest street (:mod:`geo.access.snapping`).
 """
 
 from __future__ import annotations
@@ -18,10 +18,18 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 
+from geo.access.snapping import (
+    DEFAULT_ACCESS,
+    AccessSettings,
+    PointJoin,
+    join_points,
+    joined_kind,
+)
 from geo.district.network import WalkNetwork
 
 RESIDENTIAL_TYPES = frozenset(
@@ -161,11 +169,13 @@ def build_homes(
     network: WalkNetwork,
     *,
     settings: PopulationSettings | None = None,
+    access: AccessSettings = DEFAULT_ACCESS,
 ) -> gpd.GeoDataFrame:
-    """Homes with ``population`` and their snap to the network.
+    """Homes with ``population`` and how they join the network.
 
-    Columns: ``home_id, building, levels, footprint_m2, population, lon, lat, node_pos,
-    node_id, snap_m`` and the footprint geometry (WGS-84).
+    Columns: ``home_id, building, name, levels, footprint_m2, population, lon, lat``, the
+    :data:`JOIN_COLUMNS`, and the footprint geometry (WGS-84). A home joins the network
+    from its representative point like any point (:mod:`geo.access.snapping`).
     """
     cfg = settings or PopulationSettings()
     homes = select_homes(buildings, areas)
@@ -178,9 +188,7 @@ def build_homes(
         "population",
         "lon",
         "lat",
-        "node_pos",
-        "node_id",
-        "snap_m",
+        *JOIN_COLUMNS,
     ]
     if homes.empty:
         return gpd.GeoDataFrame(
@@ -192,7 +200,6 @@ def build_homes(
     rep = metric.representative_point()
     x, y = rep.x.to_numpy(), rep.y.to_numpy()
     lon, lat = network.unproject(x, y)
-    pos, snap_m = network.snap_xy(x, y)
     out = gpd.GeoDataFrame(
         {
             "home_id": homes["osm_id"].to_numpy(),
@@ -203,11 +210,40 @@ def build_homes(
             "population": footprint * levels * cfg.persons_per_m2,
             "lon": lon,
             "lat": lat,
-            "node_pos": pos,
-            "node_id": network.node_ids[pos],
-            "snap_m": snap_m,
+            **join_columns(network, join_points(network, x, y, settings=access)),
         },
         geometry=homes.geometry.to_numpy(),
         crs="EPSG:4326",
     )
     return out.reset_index(drop=True)
+
+
+JOIN_COLUMNS = (
+    "node_pos",
+    "node_id",
+    "snap_m",
+    "u_pos",
+    "u_cost_m",
+    "v_pos",
+    "v_cost_m",
+    "joined",
+)
+"""How a home joins the network (:func:`geo.access.snapping.join_points`): the cheaper
+way in (``node_pos``, ``node_id``), the straight-line distance to the street (``snap_m``),
+both ends of its edge with their costs, and ``joined`` (``main``, ``fragment`` when no
+larger piece was within reach, ``moved_off_fragment``)."""
+
+
+def join_columns(network: WalkNetwork, joined: PointJoin) -> dict[str, Any]:
+    """The :data:`JOIN_COLUMNS` of points joined to ``network``."""
+    pos, _ = joined.best()
+    return {
+        "node_pos": pos,
+        "node_id": network.node_ids[pos],
+        "snap_m": joined.snap_m,
+        "u_pos": joined.u_pos,
+        "u_cost_m": joined.u_cost_m,
+        "v_pos": joined.v_pos,
+        "v_cost_m": joined.v_cost_m,
+        "joined": joined_kind(joined),
+    }

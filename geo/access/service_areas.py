@@ -66,6 +66,7 @@ from geo.access.reach_index import (
     cached_reach_index,
     reach_index,
 )
+from geo.access.snapping import join_lonlat
 from geo.district.network import WalkNetwork
 from geo.errors import CoordinateError, NetworkError
 from geo.settings import DEFAULT_WALK_SPEED_KMH
@@ -227,23 +228,24 @@ def isochrone(
 ) -> gpd.GeoDataFrame:
     """Walking isochrones around a WGS-84 point, one row per distance, largest first.
 
-    The point snaps to its nearest network node and the straight-line snap distance
-    counts as walked. Columns: ``within_m``, ``walk_minutes`` (``None`` when
+    The point joins its nearest street like any point (:mod:`geo.access.snapping`) and
+    the walk to the street counts. Columns: ``within_m``, ``walk_minutes`` (``None`` when
     ``speed_kmh`` is None), ``snap_m``, ``area_m2`` and the polygon. A point farther
     than a tier from every street gets an empty polygon for that tier.
     """
     if not (math.isfinite(lon) and math.isfinite(lat) and abs(lon) <= 180 and abs(lat) <= 90):
         raise CoordinateError(f"({lon}, {lat}) is not a WGS-84 longitude/latitude")
     tiers = _tiers(within_m)
-    pos, snap = network.snap_lonlat(np.array([lon]), np.array([lat]))
-    dist = engine.multi_source(pos, snap, limit_m=max(tiers[0], 1e-9))
+    joined = join_lonlat(network, np.array([lon]), np.array([lat]))
+    _, pos, cost = joined.rows()
+    dist = engine.multi_source(pos, cost, limit_m=max(tiers[0], 1e-9))
     return _rings(
         network,
         dist,
         tiers,
         buffer_m=buffer_m,
         speed_kmh=speed_kmh,
-        snap_m=float(snap[0]),
+        snap_m=float(joined.snap_m[0]),
         to_metric=to_metric,
     )
 
@@ -257,21 +259,28 @@ def facility_isochrones(
     buffer_m: float = DEFAULT_BUFFER_M,
     speed_kmh: float | None = DEFAULT_WALK_SPEED_KMH,
     to_metric: bool = False,
+    access: pd.DataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Isochrones of one facility row, with its ``facility_id``, ``category`` and ``name``.
 
-    A row of :func:`geo.access.snap_facilities` (with ``node_pos`` and ``snap_m``) is
-    used as snapped; otherwise the row's ``lon``/``lat`` is snapped.
+    ``access`` (the facility's rows of :func:`geo.access.snapping.snap_facilities`: every
+    way in) is used when given; else a row with ``node_pos`` and ``snap_m`` counts as one
+    way in; otherwise the row's ``lon``/``lat`` joins the network like any point.
     """
     tiers = _tiers(within_m)
-    if "node_pos" in facility and "snap_m" in facility:
+    if access is not None and len(access):
+        pos = access["node_pos"].to_numpy(dtype=np.int64)
+        cost = access["cost_m"].to_numpy(dtype=np.float64)
+    elif "node_pos" in facility and "snap_m" in facility:
         pos = np.array([int(facility["node_pos"])], dtype=np.int64)
-        snap = np.array([float(facility["snap_m"])], dtype=np.float64)
+        cost = np.array([float(facility["snap_m"])], dtype=np.float64)
     else:
-        pos, snap = network.snap_lonlat(
-            np.array([float(facility["lon"])]), np.array([float(facility["lat"])])
+        joined = join_lonlat(
+            network, np.array([float(facility["lon"])]), np.array([float(facility["lat"])])
         )
-    dist = engine.multi_source(pos, snap, limit_m=max(tiers[0], 1e-9))
+        _, pos, cost = joined.rows()
+    snap = np.array([float(cost.min())])
+    dist = engine.multi_source(pos, cost, limit_m=max(tiers[0], 1e-9))
     extra = {
         "facility_id": str(facility.get("facility_id", "")),
         "category": str(facility.get("category", "")),

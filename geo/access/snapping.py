@@ -1,28 +1,386 @@
-"""Joining facilities and homes to the walking network.
+"""Joining homes, facilities and areas to the walking network: one access rule for all.
 
-A point joins its nearest network node; the straight-line snap distance is added to
-every walk that starts or ends there.
+**A point** (a home, a facility mapped as a point, a clicked spot) joins the nearest point
+on the nearest walkable edge, and reaches both ends of that edge at its straight-line
+snap distance plus the distance along the edge. Fragments (pieces of the network with
+fewer than ``fragment_max_nodes`` nodes *and* less than ``fragment_max_share`` of all
+nodes: a lone footway piece, an isolated service road) are not joined when an edge of a
+larger piece lies within ``fragment_search_m``.
+
+**An area** (an OSM park, school or hospital polygon, or a scenario ``space``) is reached
+at its mapped entrances (``entrance=*`` or a gate on its outline, each joined like a
+point) when it has any; otherwise from every network node within ``area_reach_m`` of it,
+at that node's straight-line distance to the outline (0 inside); and when no node is that
+close, from the nearest node at its distance.
+
+Every way in is one *access row*: a network node and the metres walked between it and the
+home or facility (``cost_m``). A node's distance to a category is the minimum, over the
+category's access rows, of the network distance to the row's node plus ``cost_m``; a
+home's distance is the minimum over its rows. ``analyze`` exports them as ``access.csv``.
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
 
 from geo.district.network import WalkNetwork
 
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
-def snap_facilities(network: WalkNetwork, facilities: gpd.GeoDataFrame) -> pd.DataFrame:
-    """``facilities`` plus ``node_pos`` (row in ``network.nodes``), ``node_id`` and ``snap_m``."""
-    out = pd.DataFrame(facilities.drop(columns="geometry", errors="ignore")).copy()
-    if len(out) == 0:
-        out["node_pos"] = np.zeros(0, dtype=np.int64)
-        out["node_id"] = np.zeros(0, dtype=np.int64)
-        out["snap_m"] = np.zeros(0, dtype=np.float64)
-        return out
-    pos, snap_m = network.snap_lonlat(out["lon"].to_numpy(), out["lat"].to_numpy())
-    out["node_pos"] = pos
-    out["node_id"] = network.node_ids[pos]
-    out["snap_m"] = snap_m
+ACCESS_COLUMNS = ["facility_id", "category", "node_pos", "node_id", "cost_m"]
+
+
+@dataclass(frozen=True)
+class AccessSettings:
+    """The access rule's thresholds (documented in the README, "How access is computed")."""
+
+    fragment_max_nodes: int = 50
+    fragment_max_share: float = 0.01
+    fragment_search_m: float = 100.0
+    area_reach_m: float = 30.0
+    entrance_on_outline_m: float = 2.0
+
+
+DEFAULT_ACCESS = AccessSettings()
+
+
+# --- the edges of a network, ready for nearest-edge queries ---------------------------------
+class EdgeIndex:
+    """A network's straight segments in metres, which of them lie on fragments, and trees."""
+
+    def __init__(self, network: WalkNetwork, settings: AccessSettings) -> None:
+        u, v = network.edge_index
+        self.u, self.v = u, v
+        self.length_m = network.edges["length_m"].to_numpy(dtype=np.float64)
+        xy = network.xy
+        self.segments = shapely.linestrings(np.stack([xy[u], xy[v]], axis=1))
+        comp = network.nodes["component"].to_numpy(dtype=np.int64)
+        sizes = np.bincount(comp) if len(comp) else np.zeros(0, dtype=np.int64)
+        small = (sizes < settings.fragment_max_nodes) & (
+            sizes < settings.fragment_max_share * network.n_nodes
+        )
+        self.node_on_fragment: BoolArray = small[comp] if len(comp) else np.zeros(0, bool)
+        self.fragment_edge: BoolArray = self.node_on_fragment[u]
+        self.main_edges: IntArray = np.flatnonzero(~self.fragment_edge)
+        self.settings = settings
+        self.xy = xy
+
+    @cached_property
+    def tree_all(self) -> shapely.STRtree:
+        return shapely.STRtree(self.segments)
+
+    @cached_property
+    def tree_main(self) -> shapely.STRtree:
+        return shapely.STRtree(self.segments[self.main_edges])
+
+    @cached_property
+    def tree_nodes(self) -> shapely.STRtree:
+        return shapely.STRtree(shapely.points(self.xy))
+
+
+_INDEXES: weakref.WeakKeyDictionary[WalkNetwork, dict[AccessSettings, EdgeIndex]] = (
+    weakref.WeakKeyDictionary()
+)
+_LOCK = threading.Lock()
+
+
+def edge_index(network: WalkNetwork, settings: AccessSettings = DEFAULT_ACCESS) -> EdgeIndex:
+    """The :class:`EdgeIndex` of ``network``, built once and cached (derived, immutable)."""
+    with _LOCK:
+        per_network = _INDEXES.setdefault(network, {})
+        index = per_network.get(settings)
+        if index is None:
+            index = EdgeIndex(network, settings)
+            per_network[settings] = index
+        return index
+
+
+# --- points --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PointJoin:
+    """How each point joins the network: both ends of its nearest edge.
+
+    ``u_cost_m``/``v_cost_m`` are the snap distance plus the distance along the edge to
+    each end (the along-edge part is a share of the edge's great-circle length).
+    ``on_fragment``: joined a fragment because no larger piece was within reach;
+    ``moved_off_fragment``: the nearest edge was on a fragment, a larger piece's was used.
+    """
+
+    u_pos: IntArray
+    v_pos: IntArray
+    u_cost_m: FloatArray
+    v_cost_m: FloatArray
+    snap_m: FloatArray
+    edge: IntArray
+    on_fragment: BoolArray
+    moved_off_fragment: BoolArray
+
+    def __len__(self) -> int:
+        return len(self.u_pos)
+
+    def best(self) -> tuple[IntArray, FloatArray]:
+        """The cheaper way in per point: node position and cost."""
+        take_u = self.u_cost_m <= self.v_cost_m
+        pos: IntArray = np.where(take_u, self.u_pos, self.v_pos)
+        cost: FloatArray = np.where(take_u, self.u_cost_m, self.v_cost_m)
+        return pos, cost
+
+    def rows(self) -> tuple[IntArray, IntArray, FloatArray]:
+        """Access rows ``(point index, node position, cost)``: two per point, one where
+        both ends are the same node."""
+        n = len(self)
+        owner = np.concatenate([np.arange(n), np.arange(n)])
+        pos = np.concatenate([self.u_pos, self.v_pos])
+        cost = np.concatenate([self.u_cost_m, self.v_cost_m])
+        keep = np.concatenate([np.ones(n, dtype=bool), self.v_pos != self.u_pos])
+        order = np.argsort(owner[keep], kind="stable")
+        return owner[keep][order], pos[keep][order], cost[keep][order]
+
+
+def join_points(
+    network: WalkNetwork,
+    x: npt.ArrayLike,
+    y: npt.ArrayLike,
+    *,
+    settings: AccessSettings = DEFAULT_ACCESS,
+) -> PointJoin:
+    """Join projected points (metres, in ``network.crs``) to their nearest edges."""
+    xs = np.asarray(x, dtype=np.float64)
+    ys = np.asarray(y, dtype=np.float64)
+    n = len(xs)
+    index = edge_index(network, settings)
+    if n == 0:
+        empty_i, empty_f = np.zeros(0, np.int64), np.zeros(0)
+        empty_b = np.zeros(0, dtype=bool)
+        return PointJoin(empty_i, empty_i, empty_f, empty_f, empty_f, empty_i, empty_b, empty_b)
+    pts = shapely.points(xs, ys)
+    nearest = _nearest(index.tree_all, pts, n)
+    edge = nearest.copy()
+    if len(index.main_edges):
+        found_in, found_edge = index.tree_main.query_nearest(
+            pts, max_distance=settings.fragment_search_m, all_matches=False
+        )
+        edge[found_in] = index.main_edges[found_edge]
+    on_fragment = index.fragment_edge[edge]
+    moved = index.fragment_edge[nearest] & ~on_fragment
+    seg = index.segments[edge]
+    snap = shapely.distance(seg, pts)
+    t = np.nan_to_num(shapely.line_locate_point(seg, pts, normalized=True), nan=0.0)
+    length = index.length_m[edge]
+    return PointJoin(
+        u_pos=index.u[edge],
+        v_pos=index.v[edge],
+        u_cost_m=snap + t * length,
+        v_cost_m=snap + (1.0 - t) * length,
+        snap_m=snap,
+        edge=edge,
+        on_fragment=on_fragment,
+        moved_off_fragment=moved,
+    )
+
+
+def _nearest(tree: shapely.STRtree, pts: npt.NDArray[np.object_], n: int) -> IntArray:
+    found_in, found_edge = tree.query_nearest(pts, all_matches=False)
+    out = np.zeros(n, dtype=np.int64)
+    out[found_in] = found_edge
     return out
+
+
+def joined_kind(joined: PointJoin) -> npt.NDArray[np.object_]:
+    """Per point: ``main``, ``fragment`` (no larger piece within reach) or
+    ``moved_off_fragment`` (the nearest street was a fragment; a larger piece's was used)."""
+    out: npt.NDArray[np.object_] = np.where(
+        joined.on_fragment,
+        "fragment",
+        np.where(joined.moved_off_fragment, "moved_off_fragment", "main"),
+    ).astype(object)
+    return out
+
+
+def join_lonlat(
+    network: WalkNetwork,
+    lon: npt.ArrayLike,
+    lat: npt.ArrayLike,
+    *,
+    settings: AccessSettings = DEFAULT_ACCESS,
+) -> PointJoin:
+    """:func:`join_points` for WGS-84 points."""
+    x, y = network.project(lon, lat)
+    return join_points(network, x, y, settings=settings)
+
+
+# --- areas ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AreaJoin:
+    """The ways into one area: node positions, costs, and which part of the rule gave
+    them (``entrances``, ``outline`` or ``nearest``)."""
+
+    node_pos: IntArray
+    cost_m: FloatArray
+    rule: str
+
+
+def join_area(
+    network: WalkNetwork,
+    area_m: BaseGeometry,
+    *,
+    entrances_xy: FloatArray | None = None,
+    settings: AccessSettings = DEFAULT_ACCESS,
+) -> AreaJoin:
+    """The ways into an area given in the network's metric CRS (see the module docstring)."""
+    index = edge_index(network, settings)
+    if entrances_xy is not None and len(entrances_xy):
+        gates = shapely.points(entrances_xy)
+        on = shapely.dwithin(gates, area_m.boundary, settings.entrance_on_outline_m)
+        if on.any():
+            joined = join_points(
+                network, entrances_xy[on, 0], entrances_xy[on, 1], settings=settings
+            )
+            _, pos, cost = joined.rows()
+            return _cheapest(pos, cost, "entrances")
+    near = index.tree_nodes.query(area_m, predicate="dwithin", distance=settings.area_reach_m)
+    if len(near):
+        d = shapely.distance(shapely.points(index.xy[near]), area_m)
+        return _cheapest(near.astype(np.int64), d, "outline")
+    nodes, dists = index.tree_nodes.query_nearest(area_m, return_distance=True, all_matches=False)
+    return AreaJoin(np.array([int(nodes[0])]), np.array([float(dists[0])]), "nearest")
+
+
+def _cheapest(pos: IntArray, cost: FloatArray, rule: str) -> AreaJoin:
+    """One row per node, at its lowest cost."""
+    order = np.lexsort((cost, pos))
+    pos, cost = pos[order], cost[order]
+    first = np.ones(len(pos), dtype=bool)
+    first[1:] = pos[1:] != pos[:-1]
+    return AreaJoin(pos[first].astype(np.int64), cost[first].astype(np.float64), rule)
+
+
+# --- facilities ----------------------------------------------------------------------------
+def snap_facilities(
+    network: WalkNetwork,
+    facilities: gpd.GeoDataFrame | pd.DataFrame,
+    *,
+    areas: gpd.GeoDataFrame | None = None,
+    entrances: gpd.GeoDataFrame | None = None,
+    settings: AccessSettings = DEFAULT_ACCESS,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Join every facility to the network.
+
+    ``areas`` maps ``facility_id`` to the facility's polygon (WGS-84) for facilities
+    mapped as areas; ``entrances`` are the district's entrance and gate points. Returns
+    the facilities with ``node_pos``, ``node_id`` and ``snap_m`` (the cheapest way in and
+    its cost), ``access_rule`` (``edge``, ``entrances``, ``outline`` or ``nearest``),
+    ``joined`` (see :func:`joined_kind`; ``area`` for areas) and ``ways_in``, and the access rows
+    (``facility_id, category, node_pos, node_id, cost_m``).
+    """
+    out = pd.DataFrame(facilities.drop(columns="geometry", errors="ignore")).copy()
+    out = out.reset_index(drop=True)
+    n = len(out)
+    owner: list[IntArray] = []
+    row_pos: list[IntArray] = []
+    row_cost: list[FloatArray] = []
+    rule = np.full(n, "edge", dtype=object)
+    piece = np.full(n, "area", dtype=object)
+    polygons = _area_lookup(areas, out, network)
+    point_rows = np.array([i for i in range(n) if i not in polygons], dtype=np.int64)
+    if len(point_rows):
+        joined = join_lonlat(
+            network,
+            out["lon"].to_numpy(dtype=float)[point_rows],
+            out["lat"].to_numpy(dtype=float)[point_rows],
+            settings=settings,
+        )
+        piece[point_rows] = joined_kind(joined)
+        o, p, c = joined.rows()
+        owner.append(point_rows[o])
+        row_pos.append(p)
+        row_cost.append(c)
+    gates = _entrances_xy(entrances, network)
+    for i, polygon in polygons.items():
+        area = join_area(network, polygon, entrances_xy=gates, settings=settings)
+        owner.append(np.full(len(area.node_pos), i, dtype=np.int64))
+        row_pos.append(area.node_pos)
+        row_cost.append(area.cost_m)
+        rule[i] = area.rule
+    own = np.concatenate(owner) if owner else np.zeros(0, np.int64)
+    pos = np.concatenate(row_pos) if row_pos else np.zeros(0, np.int64)
+    cost = np.concatenate(row_cost) if row_cost else np.zeros(0)
+    order = np.lexsort((cost, own))
+    own, pos, cost = own[order], pos[order], cost[order]
+    first = np.ones(len(own), dtype=bool)
+    first[1:] = own[1:] != own[:-1]
+    best_pos = np.zeros(n, dtype=np.int64)
+    best_cost = np.zeros(n, dtype=np.float64)
+    best_pos[own[first]] = pos[first]
+    best_cost[own[first]] = cost[first]
+    out["node_pos"] = best_pos
+    out["node_id"] = network.node_ids[best_pos] if n else np.zeros(0, np.int64)
+    out["snap_m"] = best_cost
+    out["access_rule"] = rule
+    out["joined"] = piece
+    out["ways_in"] = np.bincount(own, minlength=n).astype(np.int64)
+    ids = out["facility_id"].astype(str).to_numpy() if "facility_id" in out else np.arange(n)
+    cats = out["category"].astype(str).to_numpy() if "category" in out else np.full(n, "")
+    rows = pd.DataFrame(
+        {
+            "facility_id": ids[own] if n else [],
+            "category": cats[own] if n else [],
+            "node_pos": pos,
+            "node_id": network.node_ids[pos] if len(pos) else np.zeros(0, np.int64),
+            "cost_m": cost,
+        },
+        columns=ACCESS_COLUMNS,
+    )
+    return out, rows
+
+
+def _area_lookup(
+    areas: gpd.GeoDataFrame | None, facilities: pd.DataFrame, network: WalkNetwork
+) -> dict[int, BaseGeometry]:
+    """Row number of each facility mapped as an area → its polygon in metres."""
+    if areas is None or len(areas) == 0 or len(facilities) == 0:
+        return {}
+    polygonal = areas[areas.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+    metric = polygonal.geometry.to_crs(network.crs)
+    by_id = dict(zip(polygonal["facility_id"].astype(str), metric, strict=True))
+    ids = facilities["facility_id"].astype(str).tolist()
+    return {i: by_id[fid] for i, fid in enumerate(ids) if fid in by_id}
+
+
+def _entrances_xy(entrances: gpd.GeoDataFrame | None, network: WalkNetwork) -> FloatArray | None:
+    if entrances is None or len(entrances) == 0:
+        return None
+    x, y = network.project(entrances.geometry.x.to_numpy(), entrances.geometry.y.to_numpy())
+    return np.column_stack([x, y])
+
+
+def sources_by_category(
+    access_rows: pd.DataFrame, categories: Sequence[str]
+) -> list[tuple[IntArray, FloatArray]]:
+    """Per category, the node positions and costs of its facilities' access rows."""
+    empty = (np.zeros(0, dtype=np.int64), np.zeros(0))
+    if len(access_rows) == 0:
+        return [empty for _ in categories]
+    groups = {str(k): g for k, g in access_rows.groupby("category")}
+    return [
+        (
+            groups[c]["node_pos"].to_numpy(dtype=np.int64),
+            groups[c]["cost_m"].to_numpy(dtype=np.float64),
+        )
+        if c in groups
+        else empty
+        for c in categories
+    ]

@@ -23,9 +23,15 @@ from geo.district.model import OSM_ATTRIBUTION, District, DistrictMeta
 from geo.district.network import WalkNetwork, build_walk_network
 from geo.errors import InputFileError, NetworkError, OsmDataError
 from geo.osm.bbox import BBox, check_bbox
-from geo.osm.features import extract_areas, extract_buildings, extract_entrances, extract_facilities
+from geo.osm.features import (
+    extract_areas,
+    extract_buildings,
+    extract_entrances,
+    extract_facilities,
+    extract_facility_areas,
+)
 from geo.osm.files import file_sha256
-from geo.osm.overpass import Area, _check_area, bounds_of, fetch_raw_osm
+from geo.osm.overpass import Area, bounds_of, check_area, fetch_raw_osm
 from geo.osm.reader import RawOsm, feature_query_tags, read_osm_file
 from geo.osm.walking import WALK_OVERPASS_FILTER
 from geo.settings import DATA_DIR, Settings
@@ -74,15 +80,15 @@ def build_district(
     features = raw.features
     if not features.empty and features.crs is None:
         features = features.set_crs("EPSG:4326")
+    facilities = extract_facilities(features, taxonomy=taxonomy, boundary=boundary, crs=network.crs)
     return District(
         meta=replace(meta, crs=network.crs),
         network=network,
-        facilities=extract_facilities(
-            features, taxonomy=taxonomy, boundary=boundary, crs=network.crs
-        ),
+        facilities=facilities,
         buildings=extract_buildings(features, boundary=boundary),
         areas=extract_areas(features, boundary=boundary),
         entrances=extract_entrances(features, boundary=boundary),
+        facility_areas=extract_facility_areas(features, facilities),
     )
 
 
@@ -180,6 +186,7 @@ def _write_cached(folder: Path, district: District) -> None:
         "buildings": district.buildings,
         "areas": district.areas,
         "entrances": district.entrances,
+        "facility_areas": district.facility_areas,
     }
     cache.write_entry(
         folder, frames, {"district": district.meta.to_json(), "crs": district.network.crs}
@@ -200,6 +207,7 @@ def _read_cached(folder: Path) -> District | None:
             buildings=frames["buildings"],
             areas=frames["areas"],
             entrances=frames["entrances"],
+            facility_areas=frames["facility_areas"],
         )
     except (KeyError, TypeError, ValueError):
         return None
@@ -215,7 +223,7 @@ def describe_query(
     settings: Settings,
 ) -> tuple[str, str]:
     """A short label of the download and the canonical text of the full query."""
-    kind = _check_area(place, bbox, polygon)
+    kind = check_area(place, bbox, polygon)
     area_text = ""
     if place is not None:
         area_text = place.strip()

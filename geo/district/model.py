@@ -16,7 +16,7 @@ from shapely import Polygon, box
 
 from geo.district.network import WalkNetwork
 from geo.osm.bbox import BBox
-from geo.osm.features import FACILITY_COLUMNS
+from geo.osm.features import FACILITY_AREA_COLUMNS, FACILITY_COLUMNS
 
 DEFAULT_DISTRICT = "lujiazui"
 OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0"
@@ -69,6 +69,7 @@ class District:
     buildings: gpd.GeoDataFrame
     areas: gpd.GeoDataFrame
     entrances: gpd.GeoDataFrame
+    facility_areas: gpd.GeoDataFrame = field(default_factory=lambda: empty_facility_areas())
     timings_s: dict[str, float] = field(default_factory=dict, compare=False)
 
     @property
@@ -97,3 +98,9 @@ class District:
         return replace(
             self, facilities=gpd.GeoDataFrame(merged, geometry="geometry", crs="EPSG:4326")
         )
+
+
+def empty_facility_areas() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        pd.DataFrame(columns=FACILITY_AREA_COLUMNS), geometry=[], crs="EPSG:4326"
+    )

@@ -12,6 +12,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.access.homes import join_columns
+from geo.access.snapping import join_points
 from geo.district.network import WalkNetwork
 from geo.errors import InputFileError
 
@@ -66,7 +68,6 @@ def homes_from_population_file(
         raise InputFileError(f"{path.name}: no row has valid coordinates and a population")
     lon, lat = to_wgs84(good["lon"].to_numpy(), good["lat"].to_numpy(), source=system)
     x, y = network.project(lon, lat)
-    pos, snap_m = network.snap_xy(x, y)
     n = len(good)
     return gpd.GeoDataFrame(
         {
@@ -78,9 +79,7 @@ def homes_from_population_file(
             "population": good["population"].to_numpy(dtype=float),
             "lon": lon,
             "lat": lat,
-            "node_pos": pos,
-            "node_id": network.node_ids[pos],
-            "snap_m": snap_m,
+            **join_columns(network, join_points(network, x, y)),
         },
         geometry=gpd.points_from_xy(lon, lat),
         crs="EPSG:4326",

@@ -54,6 +54,30 @@ def extract_facilities(
     return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs="EPSG:4326")
 
 
+FACILITY_AREA_COLUMNS = ["facility_id", "osm_id"]
+
+
+def extract_facility_areas(
+    features: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame
+) -> gpd.GeoDataFrame:
+    """The polygon of every OSM facility mapped as an area (a park, a school's grounds):
+    the access rule reaches it at its entrances or along its outline, not at one point."""
+    rows: list[dict[str, Any]] = []
+    geoms: list[Any] = []
+    if not features.empty and len(facilities):
+        polygonal = features.geometry.geom_type.isin(["Polygon", "MultiPolygon"])
+        shapes = features.geometry[polygonal]
+        lookup = {f"{element}/{osm_id}": g for (element, osm_id), g in shapes.items()}
+        for fid, osm in zip(facilities["facility_id"], facilities["osm_id"], strict=True):
+            geom = lookup.get(str(osm))
+            if geom is not None:
+                rows.append({"facility_id": str(fid), "osm_id": str(osm)})
+                geoms.append(geom)
+    return gpd.GeoDataFrame(
+        pd.DataFrame(rows, columns=FACILITY_AREA_COLUMNS), geometry=geoms, crs="EPSG:4326"
+    )
+
+
 def _number(value: Any) -> float:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return math.nan

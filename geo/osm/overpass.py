@@ -184,7 +184,7 @@ def _network_errors(service: str, url: str, timeout_s: int) -> Iterator[None]:
 
 
 # --- downloading -----------------------------------------------------------------------------
-def _check_area(place: str | None, bbox: BBox | None, polygon: Area | None) -> str:
+def check_area(place: str | None, bbox: BBox | None, polygon: Area | None) -> str:
     """Check the study area before going online; return which kind it is."""
     given = [
         name
@@ -318,7 +318,7 @@ def fetch_raw_osm(
     OsmDataError
         When the area holds no walkable way.
     """
-    kind = _check_area(place, bbox, polygon)
+    kind = check_area(place, bbox, polygon)
     tags = feature_query_tags(feature_tags)
     check = _AnswerCheck(settings)
     with OSMNX_SETTINGS_LOCK, _osmnx_settings(settings, check):

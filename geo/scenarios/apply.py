@@ -2,10 +2,11 @@
 
 Interventions change the baseline like this:
 
-- a ``facility`` is one more source for its category, snapped like any facility;
-- a ``space`` is a source for every category it ``provides``, reached at every network
-  node within ``SPACE_ACCESS_M`` of its edge (offset: that node's distance to the
-  polygon), or at the nearest node when none is that close;
+- a ``facility`` is one more source for its category, joined like any point (the two
+  ends of its nearest street, :mod:`geo.access.snapping`);
+- a ``space`` is a source for every category it ``provides``, reached like any OSM area:
+  at every network node within 30 m of it (at that node's distance to its outline), or
+  at the nearest node when none is that close;
 - a ``link`` adds walkable edges along its line; each end joins the nearest network node
   within ``LINK_JOIN_M`` (a link whose ends meet nothing is refused); its inner vertices
   become new nodes (negative ids). Links join the network at their ends only;
@@ -26,43 +27,65 @@ from dataclasses import replace
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo.access.analysis import Analysis, recount
 from geo.access.engine import AccessResult, DistanceEngine, compute_access
+from geo.access.snapping import ACCESS_COLUMNS, join_area, join_lonlat, joined_kind
 from geo.district.network import WalkNetwork
 from geo.scenarios.model import Scenario, ScenarioError
 from geo.scenarios.network_edits import (
     CLOSURE_SNAP_M,
-    SPACE_ACCESS_M,
     closes_edges,
     modify_network,
     to_metric,
 )
 
+NEW_FACILITY_COLUMNS = [
+    "facility_id",
+    "category",
+    "name",
+    "lon",
+    "lat",
+    "source",
+    "osm_id",
+    "node_pos",
+    "node_id",
+    "snap_m",
+    "access_rule",
+    "joined",
+    "ways_in",
+]
+
 
 def scenario_sources(
     scenario: Scenario, network: WalkNetwork, *, start_index: int = 0
-) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """New facilities (one row each) and their network sources (several rows for a space)."""
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, gpd.GeoDataFrame]:
+    """New facilities (one row each), their access rows, and the spaces' polygons.
+
+    A ``facility`` joins the network like any point, a ``space`` like any area
+    (:mod:`geo.access.snapping`): the same rule as the OSM facilities of the baseline.
+    """
     rows: list[dict[str, object]] = []
-    sources: list[dict[str, object]] = []
+    sources: list[pd.DataFrame] = []
+    spaces: list[tuple[str, BaseGeometry]] = []
     for item in scenario.interventions:
         if item.kind == "facility":
             cats = [str(item.category)]
             point = item.geometry
-            pos, snap = network.snap_lonlat(np.array([point.x]), np.array([point.y]))
-            access = [(int(pos[0]), float(snap[0]))]
+            joined = join_lonlat(network, np.array([point.x]), np.array([point.y]))
+            _, pos, cost = joined.rows()
+            rule, piece = "edge", str(joined_kind(joined)[0])
         elif item.kind == "space":
             cats = list(item.provides)
             point = item.geometry.representative_point()
-            access = _space_access(item.geometry, network)
+            area = join_area(network, to_metric(item.geometry, network))
+            pos, cost, rule, piece = area.node_pos, area.cost_m, area.rule, "area"
         else:
             continue
+        best = int(np.argmin(cost))
         for cat in cats:
             fid = f"{item.id}:{cat}" if len(cats) > 1 else item.id
-            best = min(access, key=lambda a: a[1])
             rows.append(
                 {
                     "facility_id": fid,
@@ -72,49 +95,43 @@ def scenario_sources(
                     "lat": float(point.y),
                     "source": f"scenario:{item.kind}",
                     "osm_id": "",
-                    "node_pos": best[0],
-                    "node_id": int(network.node_ids[best[0]]),
-                    "snap_m": best[1],
+                    "node_pos": int(pos[best]),
+                    "node_id": int(network.node_ids[pos[best]]),
+                    "snap_m": float(cost[best]),
+                    "access_rule": rule,
+                    "joined": piece,
+                    "ways_in": len(pos),
                 }
             )
-            for p, off in access:
-                sources.append({"facility_id": fid, "category": cat, "node_pos": p, "snap_m": off})
-    cols = [
-        "facility_id",
-        "category",
-        "name",
-        "lon",
-        "lat",
-        "source",
-        "osm_id",
-        "node_pos",
-        "node_id",
-        "snap_m",
-    ]
-    frame = pd.DataFrame(rows, columns=cols)
+            sources.append(
+                pd.DataFrame(
+                    {
+                        "facility_id": fid,
+                        "category": cat,
+                        "node_pos": pos,
+                        "node_id": network.node_ids[pos],
+                        "cost_m": cost,
+                    }
+                )
+            )
+            if item.kind == "space":
+                spaces.append((fid, item.geometry))
+    frame = pd.DataFrame(rows, columns=NEW_FACILITY_COLUMNS)
     gdf = gpd.GeoDataFrame(
         frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326"
     )
     _ = start_index
-    return gdf, pd.DataFrame(sources, columns=["facility_id", "category", "node_pos", "snap_m"])
-
-
-def _space_access(polygon: BaseGeometry, network: WalkNetwork) -> list[tuple[int, float]]:
-    metric = to_metric(polygon, network)
-    minx, miny, maxx, maxy = metric.buffer(SPACE_ACCESS_M).bounds
-    xy = network.xy
-    near = np.flatnonzero(
-        (xy[:, 0] >= minx) & (xy[:, 0] <= maxx) & (xy[:, 1] >= miny) & (xy[:, 1] <= maxy)
+    access = pd.concat(sources, ignore_index=True) if sources else _no_rows()
+    space_frame = gpd.GeoDataFrame(
+        {"facility_id": [f for f, _ in spaces], "osm_id": [""] * len(spaces)},
+        geometry=[g for _, g in spaces],
+        crs="EPSG:4326",
     )
-    if len(near):
-        d = shapely.distance(shapely.points(xy[near]), metric)
-        ok = d <= SPACE_ACCESS_M
-        if ok.any():
-            return [(int(p), float(v)) for p, v in zip(near[ok], d[ok], strict=True)]
-    # No node within reach: the node nearest to the space itself (not to its centre).
-    d_all = shapely.distance(shapely.points(xy), metric)
-    best = int(np.argmin(d_all))
-    return [(best, float(d_all[best]))]
+    return gdf, access, space_frame
+
+
+def _no_rows() -> pd.DataFrame:
+    return pd.DataFrame(columns=ACCESS_COLUMNS)
 
 
 def _closed_facilities(
@@ -154,8 +171,9 @@ def apply_scenario(baseline: Analysis, scenario: Scenario) -> Analysis:
     network = change.network
     closed_ids = _closed_facilities(scenario, baseline.facilities, network)
     kept = baseline.facilities[~baseline.facilities["facility_id"].astype(str).isin(closed_ids)]
-    added, added_sources = scenario_sources(scenario, network)
+    added, added_sources, spaces = scenario_sources(scenario, network)
     facilities = gpd.GeoDataFrame(pd.concat([kept, added], ignore_index=True), crs="EPSG:4326")
+    kept_rows = _kept_rows(baseline, closed_ids)
 
     n_old = baseline.district.network.n_nodes
     n_new = network.n_nodes
@@ -171,12 +189,12 @@ def apply_scenario(baseline: Analysis, scenario: Scenario) -> Analysis:
         ].astype(str)
     )
     full = set(baseline.categories) if change.closed_edges else closed_cats
-    sources = _all_sources(kept, added_sources)
+    sources = _concat_rows(kept_rows, added_sources)
     for i, cid in enumerate(baseline.categories):
         if cid in full:
             group = sources[sources["category"] == cid]
             dist[i] = engine.multi_source(
-                group["node_pos"].to_numpy(np.int64), group["snap_m"].to_numpy(float)
+                group["node_pos"].to_numpy(np.int64), group["cost_m"].to_numpy(float)
             )
             continue
         if change.joined:
@@ -190,7 +208,7 @@ def apply_scenario(baseline: Analysis, scenario: Scenario) -> Analysis:
             dist[i] = np.minimum(
                 dist[i],
                 engine.multi_source(
-                    new["node_pos"].to_numpy(np.int64), new["snap_m"].to_numpy(float)
+                    new["node_pos"].to_numpy(np.int64), new["cost_m"].to_numpy(float)
                 ),
             )
     access = AccessResult(
@@ -202,7 +220,11 @@ def apply_scenario(baseline: Analysis, scenario: Scenario) -> Analysis:
     district = replace(
         baseline.district,
         network=network,
-        facilities=facilities.drop(columns=["node_pos", "node_id", "snap_m"], errors="ignore"),
+        facilities=facilities.drop(
+            columns=["node_pos", "node_id", "snap_m", "access_rule", "joined", "ways_in"],
+            errors="ignore",
+        ),
+        facility_areas=_areas_after(baseline, closed_ids, spaces),
     )
     home_dist, served, coverage = recount(access, baseline.homes, taxonomy)
     return replace(
@@ -214,12 +236,29 @@ def apply_scenario(baseline: Analysis, scenario: Scenario) -> Analysis:
         home_dist_m=home_dist,
         served=served,
         coverage=coverage,
+        facility_access=sources,
     )
 
 
-def _all_sources(kept: gpd.GeoDataFrame, added_sources: pd.DataFrame) -> pd.DataFrame:
-    base = pd.DataFrame(kept[["facility_id", "category", "node_pos", "snap_m"]])
-    return pd.concat([base, added_sources], ignore_index=True)
+def _kept_rows(baseline: Analysis, closed_ids: set[str]) -> pd.DataFrame:
+    rows = baseline.facility_access
+    return rows[~rows["facility_id"].astype(str).isin(closed_ids)]
+
+
+def _concat_rows(*frames: pd.DataFrame) -> pd.DataFrame:
+    parts = [f for f in frames if len(f)]
+    return pd.concat(parts, ignore_index=True) if parts else _no_rows()
+
+
+def _areas_after(
+    baseline: Analysis, closed_ids: set[str], spaces: gpd.GeoDataFrame
+) -> gpd.GeoDataFrame:
+    """The district's facility areas without the closed ones, plus the new spaces."""
+    areas = baseline.district.facility_areas
+    kept = areas[~areas["facility_id"].astype(str).isin(closed_ids)]
+    if len(spaces) == 0:
+        return kept
+    return gpd.GeoDataFrame(pd.concat([kept, spaces], ignore_index=True), crs="EPSG:4326")
 
 
 def recompute_full(baseline: Analysis, scenario: Scenario) -> AccessResult:
@@ -227,12 +266,11 @@ def recompute_full(baseline: Analysis, scenario: Scenario) -> AccessResult:
     change = modify_network(baseline.district.network, scenario)
     network = change.network
     closed_ids = _closed_facilities(scenario, baseline.facilities, network)
-    kept = baseline.facilities[~baseline.facilities["facility_id"].astype(str).isin(closed_ids)]
-    _, added_sources = scenario_sources(scenario, network)
+    _, added_sources, _ = scenario_sources(scenario, network)
     engine = DistanceEngine.for_network(network, limit_m=baseline.limit_m)
     return compute_access(
         engine,
-        _all_sources(kept, added_sources),
+        _concat_rows(_kept_rows(baseline, closed_ids), added_sources),
         categories=baseline.categories,
         node_ids=network.node_ids,
     )

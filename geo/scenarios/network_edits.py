@@ -24,7 +24,6 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 LINK_JOIN_M = 30.0
-SPACE_ACCESS_M = 30.0
 CLOSURE_SNAP_M = 25.0
 
 

@@ -42,6 +42,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from geo.access.analysis import analyse
     from geo.errors import InputFileError
     from geo.export import (
+        access_table,
         edges_table,
         facilities_table,
         nodes_table,
@@ -85,6 +86,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     write_csv(out / "nodes.csv", nodes_table(after))
     write_csv(out / "edges.csv", edges_table(after))
     write_csv(out / "facilities.csv", facilities_table(after))
+    write_csv(out / "access.csv", access_table(after))
     print(
         f"{scenario.meta.title}: {len(scenario.interventions)} interventions "
         f"(applied in {apply_ms:.0f} ms)"
@@ -99,5 +101,5 @@ def cmd_compare(args: argparse.Namespace) -> int:
         f"  completeness {comparison.completeness_before * 100:.1f}% -> "
         f"{comparison.completeness_after * 100:.1f}%"
     )
-    print(f"  wrote comparison.json, nodes.csv, edges.csv, facilities.csv to {out}")
+    print(f"  wrote comparison.json, nodes.csv, edges.csv, facilities.csv, access.csv to {out}")
     return EXIT_OK

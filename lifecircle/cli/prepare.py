@@ -23,9 +23,15 @@ def district_summary(district: Any, taxonomy: Any) -> dict[str, Any]:
     facilities = {c.id: counts.get(c.id, 0) for c in taxonomy.categories}
     on_pieces = 0
     if len(district.facilities):
-        idx, _ = net.snap_lonlat(
-            district.facilities["lon"].to_numpy(), district.facilities["lat"].to_numpy()
+        from geo.access.snapping import snap_facilities
+
+        snapped, _ = snap_facilities(
+            net,
+            district.facilities,
+            areas=district.facility_areas,
+            entrances=district.entrances,
         )
+        idx = snapped["node_pos"].to_numpy()
         on_pieces = int((net.nodes["component"].to_numpy()[idx] != 0).sum())
     by_source = district.facilities["source"].value_counts().to_dict()
     return {

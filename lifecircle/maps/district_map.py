@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from geo.access.analysis import Analysis
+from geo.access.snapping import join_lonlat
 from lifecircle.i18n import t
 from lifecircle.maps.basemaps import new_map, shift_for
 from lifecircle.maps.layers import (
@@ -103,10 +104,16 @@ def reach_table(
 ) -> pd.DataFrame:
     """What a clicked point reaches within the limit: one row per facility, nearest first."""
     net = analysis.district.network
-    pos, snap = net.snap_lonlat(np.array([lon]), np.array([lat]))
-    dist = analysis.engine.multi_source(pos, snap)
+    _, pos, cost = join_lonlat(net, np.array([lon]), np.array([lat])).rows()
+    dist = analysis.engine.multi_source(pos, cost)
     fac = analysis.facilities
-    d = dist[fac["node_pos"].to_numpy(dtype=np.int64)] + fac["snap_m"].to_numpy(dtype=float)
+    rows = analysis.facility_access
+    # A facility is as near as its nearest way in.
+    through = pd.Series(
+        dist[rows["node_pos"].to_numpy(dtype=np.int64)] + rows["cost_m"].to_numpy(dtype=float)
+    )
+    nearest = through.groupby(rows["facility_id"].astype(str).to_numpy()).min()
+    d = nearest.reindex(fac["facility_id"].astype(str)).to_numpy(dtype=float)
     ok = np.isfinite(d) & (d <= analysis.limit_m)
     rows = fac[ok].assign(distance_m=d[ok]).sort_values("distance_m")
     return pd.DataFrame(

@@ -2,9 +2,11 @@
 checked independently.
 
 The distances in ``nodes.csv`` are recomputed with networkx from ``edges.csv`` and
-``facilities.csv`` alone (a virtual source joined to each facility's ``node_id`` by its
-``snap_m``, cut off at ``limit_m``): anyone can redo this check with the files and no
-``geo``. CSV values are rounded to the millimetre, so a path of many edges may carry a
+``access.csv`` alone (a virtual source joined to every way into a category's facilities:
+each row's ``node_id`` at its ``cost_m``, cut off at ``limit_m``): anyone can redo this
+check with the files and no ``geo``. A home's distance is the minimum over its own rows.
+How points join the streets is checked against a brute-force nearest-edge search on the
+files. CSV values are rounded to the millimetre, so a path of many edges may carry a
 few millimetres of rounding; the tolerance stays 0.01 m. Residents served are recounted
 from those distances and the GeoPackage's homes layer. Every command line of the module
 runs once, concurrently, with the session's district cache.
@@ -36,6 +38,7 @@ from shapely.geometry import shape
 from geo.district.model import District
 from geo.settings import Settings
 from geo.standards.taxonomy import Taxonomy
+from tests.oracles import access_rule
 
 FloatArray = npt.NDArray[np.float64]
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,7 +61,19 @@ LAYERS = {
     "doorstep_circles",
     "gap_hexagons",
 }
-FACILITY_COLUMNS = ["facility_id", "category", "name", "lon", "lat", "node_id", "snap_m", "source"]
+FACILITY_COLUMNS = [
+    "facility_id",
+    "category",
+    "name",
+    "lon",
+    "lat",
+    "node_id",
+    "snap_m",
+    "source",
+    "access_rule",
+    "ways_in",
+]
+ACCESS_COLUMNS = ["kind", "id", "node_id", "cost_m"]
 
 Run = subprocess.CompletedProcess[str]
 
@@ -158,6 +173,7 @@ class Files:
         self.nodes = pd.read_csv(out / "nodes.csv")
         self.edges = pd.read_csv(out / "edges.csv")
         self.facilities = pd.read_csv(out / "facilities.csv", keep_default_na=False)
+        self.access = pd.read_csv(out / "access.csv", keep_default_na=False, dtype={"id": str})
         self.G = nx.DiGraph()
         self.G.add_nodes_from(self.nodes["node_id"].tolist())
         for u, v, w in self.edges.itertuples(index=False):
@@ -170,8 +186,18 @@ class Files:
         return self.nodes[f"{category}_m"].fillna(np.inf).to_numpy(dtype=float)
 
     def sources(self, category: str) -> list[tuple[int, float]]:
-        rows = self.facilities[self.facilities["category"] == category]
-        return list(zip(rows["node_id"].astype(int), rows["snap_m"].astype(float), strict=True))
+        """Every way into the category's facilities (access.csv rows of kind facility)."""
+        ids = set(self.facilities.loc[self.facilities["category"] == category, "facility_id"])
+        rows = self.access[(self.access["kind"] == "facility") & self.access["id"].isin(ids)]
+        return list(zip(rows["node_id"].astype(int), rows["cost_m"].astype(float), strict=True))
+
+    def home_distances(self, dist: FloatArray, home_ids: Sequence[str]) -> FloatArray:
+        """Each home's distance: the minimum over its access.csv rows."""
+        where = {int(n): i for i, n in enumerate(self.nodes["node_id"])}
+        rows = self.access[self.access["kind"] == "home"]
+        via = dist[[where[int(n)] for n in rows["node_id"]]] + rows["cost_m"].to_numpy(float)
+        best = pd.Series(via).groupby(rows["id"].to_numpy()).min()
+        return best.reindex([str(h) for h in home_ids]).to_numpy(dtype=float)
 
     def distances(self, sources: Iterable[tuple[int, float]]) -> FloatArray:
         best: dict[int, float] = {}
@@ -219,12 +245,10 @@ def homes(runs: dict[str, Run], folder: Path) -> dict[str, gpd.GeoDataFrame]:
 
 
 def served(
-    dist: Mapping[str, FloatArray], node_ids: Sequence[int], homes: pd.DataFrame, taxonomy: Taxonomy
+    dist: Mapping[str, FloatArray], f: Files, homes: pd.DataFrame, taxonomy: Taxonomy
 ) -> dict[str, npt.NDArray[np.bool_]]:
-    where = {int(n): i for i, n in enumerate(node_ids)}
-    pos = np.array([where[int(n)] for n in homes["node_id"]])
-    snap = homes["snap_m"].to_numpy(dtype=float)
-    return {c: dist[c][pos] + snap <= taxonomy.get(c).distance_m for c in taxonomy.ids}
+    ids = homes["home_id"].astype(str).tolist()
+    return {c: f.home_distances(dist[c], ids) <= taxonomy.get(c).distance_m for c in taxonomy.ids}
 
 
 # --- analyze -----------------------------------------------------------------------------------
@@ -237,7 +261,7 @@ def test_analyze_writes_the_tables(
     name: str,
 ) -> None:
     out = output(runs, folder, name)
-    expected = {"nodes.csv", "edges.csv", "facilities.csv", "summary.json"}
+    expected = {"nodes.csv", "edges.csv", "facilities.csv", "access.csv", "summary.json"}
     if name != "pbf":
         expected.add("lifecircle.gpkg")
     assert expected <= {p.name for p in out.iterdir()}
@@ -246,6 +270,18 @@ def test_analyze_writes_the_tables(
     assert len(taxonomy.ids) == 14
     assert f.edges.columns.tolist() == ["u", "v", "length_m"]
     assert f.facilities.columns.tolist() == FACILITY_COLUMNS
+    assert f.access.columns.tolist() == ACCESS_COLUMNS
+    assert set(f.access["kind"]) <= {"facility", "home"}
+    assert set(f.access["node_id"]) <= set(f.nodes["node_id"])
+    assert (f.access["cost_m"] >= 0).all()
+    # One row per facility in facilities.csv, its cheapest way in from access.csv.
+    ways = f.access[f.access["kind"] == "facility"].groupby("id")
+    assert set(ways.groups) == set(f.facilities["facility_id"])
+    cheapest = ways["cost_m"].min().reindex(f.facilities["facility_id"])
+    np.testing.assert_allclose(f.facilities["snap_m"], cheapest.to_numpy(), atol=1e-3)
+    assert (
+        ways.size().reindex(f.facilities["facility_id"]).to_numpy() == f.facilities["ways_in"]
+    ).all()
     assert f.nodes["node_id"].is_unique
     # One row per node of the edges, plus any isolated node.
     edge_nodes = set(f.edges["u"]) | set(f.edges["v"])
@@ -288,13 +324,38 @@ def test_analyze_lengths_and_snaps_match_the_coordinates(
     _, _, geodesic = GEOD.inv(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
     # Great-circle (sphere) vs ellipsoid: within 0.5 %, plus the coordinates' rounding.
     np.testing.assert_allclose(f.edges["length_m"], geodesic, rtol=5e-3, atol=0.02)
+    # Facilities mapped as points join the nearest street: both ends of the nearest edge of
+    # edges.csv (fragments passed over when a larger piece is within 100 m), at the snap
+    # distance plus the share of the edge to each end: a brute-force search on the files.
     to_utm = pyproj.Transformer.from_crs("EPSG:4326", UTM[name], always_xy=True)
     node_xy = np.column_stack(to_utm.transform(f.nodes["lon"], f.nodes["lat"]))
-    fac_xy = np.column_stack(to_utm.transform(f.facilities["lon"], f.facilities["lat"]))
-    d = np.hypot(fac_xy[:, None, 0] - node_xy[None, :, 0], fac_xy[:, None, 1] - node_xy[None, :, 1])
-    np.testing.assert_allclose(f.facilities["snap_m"], d.min(axis=1), atol=0.02)
-    chosen = f.nodes.reset_index().set_index("node_id").loc[f.facilities["node_id"], "index"]
-    np.testing.assert_allclose(d[np.arange(len(d)), chosen.to_numpy()], d.min(axis=1), atol=0.02)
+    pos = {int(n): i for i, n in enumerate(f.nodes["node_id"])}
+    u = np.array([pos[int(n)] for n in f.edges["u"]])
+    v = np.array([pos[int(n)] for n in f.edges["v"]])
+    graph = nx.Graph()
+    graph.add_nodes_from(range(len(node_xy)))
+    graph.add_edges_from(zip(u.tolist(), v.tolist(), strict=True))
+    component = np.zeros(len(node_xy), dtype=np.int64)
+    for label, piece in enumerate(sorted(nx.connected_components(graph), key=len, reverse=True)):
+        component[list(piece)] = label
+    points = f.facilities[f.facilities["access_rule"] == "edge"]
+    assert len(points) > 0
+    fac_xy = np.column_stack(to_utm.transform(points["lon"], points["lat"]))
+    joined = access_rule.join(
+        node_xy, u, v, f.edges["length_m"].to_numpy(dtype=float), component, fac_xy
+    )
+    for k, fid in enumerate(points["facility_id"]):
+        rows = f.access[(f.access["kind"] == "facility") & (f.access["id"] == fid)]
+        got = dict(zip(rows["node_id"].astype(int), rows["cost_m"].astype(float), strict=True))
+        ends = {
+            int(f.nodes["node_id"].iloc[u[joined.edge[k]]]): float(joined.u_cost_m[k]),
+            int(f.nodes["node_id"].iloc[v[joined.edge[k]]]): float(joined.v_cost_m[k]),
+        }
+        # Equally near edges meeting at a node are equally right: compare the cheapest.
+        assert min(got.values()) == pytest.approx(min(ends.values()), abs=0.05), fid
+        if len(got) == 2 and set(got) == set(ends):
+            for node, cost in ends.items():
+                assert got[node] == pytest.approx(cost, abs=0.05), fid
 
 
 @pytest.mark.parametrize("name", ["lujiazui", "wangjing", "pbf"])
@@ -356,7 +417,7 @@ def test_summary_json_equals_a_recount(
     pop = h["population"].to_numpy(dtype=float)
     assert summary["residents"] == pytest.approx(pop.sum(), abs=0.01)
     dist = {c: f.distances(f.sources(c)) for c in taxonomy.ids}
-    ok = served(dist, f.nodes["node_id"].tolist(), h, taxonomy)
+    ok = served(dist, f, h, taxonomy)
     assert [c["id"] for c in summary["categories"]] == list(taxonomy.ids)
     for row in summary["categories"]:
         cat = taxonomy.get(row["id"])
@@ -368,9 +429,7 @@ def test_summary_json_equals_a_recount(
         assert row["residents_not_served"] == pytest.approx(pop.sum() - mine, abs=0.011)
         assert row["share"] == pytest.approx(mine / pop.sum(), abs=2e-6)
         assert row["homes_served"] == int(ok[row["id"]].sum())
-        snap = h["snap_m"].to_numpy(dtype=float)
-        where = {int(n): i for i, n in enumerate(f.nodes["node_id"])}
-        home_d = dist[row["id"]][[where[int(n)] for n in h["node_id"]]] + snap
+        home_d = f.home_distances(dist[row["id"]], h["home_id"].astype(str).tolist())
         for tier in taxonomy.tiers.values():
             share = pop[home_d <= tier.distance_m].sum() / pop.sum()
             got = row["share_by_tier"][f"share_{tier.walk_minutes}min"]
@@ -417,11 +476,12 @@ def test_geopackage_layers(
     assert gaps["residents"].sum() == pytest.approx(summary["residents"], abs=0.02)
     # Homes served flags agree with the recount from the files.
     homes = layers["homes"]
+    assert homes["home_id"].is_unique
+    assert set(homes["home_id"]) == set(f.access.loc[f.access["kind"] == "home", "id"])
     dist = {c: f.distances(f.sources(c)) for c in ("clinic", "transit", "park")}
-    where = {int(n): i for i, n in enumerate(f.nodes["node_id"])}
-    pos = np.array([where[int(n)] for n in homes["node_id"]])
     for c, d in dist.items():
-        mine = d[pos] + homes["snap_m"].to_numpy() <= taxonomy.get(c).distance_m
+        home_d = f.home_distances(d, homes["home_id"].astype(str).tolist())
+        mine = home_d <= taxonomy.get(c).distance_m
         np.testing.assert_array_equal(homes[f"{c}_served"].astype(bool).to_numpy(), mine)
 
 
@@ -456,15 +516,11 @@ def test_compare_files_hold_the_scenario_network(
     assert f.nodes.columns.tolist() == base.nodes.columns.tolist()
     assert f.facilities.columns.tolist() == FACILITY_COLUMNS
     new_nodes = sorted(set(f.nodes["node_id"]) - set(base.nodes["node_id"]))
-    assert new_nodes == [-1]  # the passage's middle vertex
+    assert new_nodes == []  # the passage runs straight from a street node to a compound's
     assert set(base.nodes["node_id"]) <= set(f.nodes["node_id"])
-    doc = json.loads(EXAMPLE.read_text(encoding="utf-8"))
-    middle = doc["features"][0]["geometry"]["coordinates"][1]
-    row = f.nodes.set_index("node_id").loc[-1]
-    assert [row["lon"], row["lat"]] == pytest.approx(middle, abs=2e-7)
     added = f.edges.merge(base.edges, how="left", indicator=True)
     links = added[added["_merge"] == "left_only"]
-    assert len(links) == 2 and (links["u"] == -1).all()
+    assert len(links) == 1
     to_utm = pyproj.Transformer.from_crs("EPSG:4326", UTM["lujiazui"], always_xy=True)
     lonlat = f.nodes.set_index("node_id")[["lon", "lat"]]
     for u, v, length in links[["u", "v", "length_m"]].itertuples(index=False):
@@ -472,22 +528,25 @@ def test_compare_files_hold_the_scenario_network(
             lonlat.loc[[u, v], "lon"].to_numpy(), lonlat.loc[[u, v], "lat"].to_numpy()
         )
         assert length == pytest.approx(math.hypot(x2 - x1, y2 - y1), abs=0.05)
-    assert len(f.edges) == len(base.edges) + 2
+    assert len(f.edges) == len(base.edges) + 1
     garden = f.facilities[f.facilities["facility_id"] == "garden"]
     assert garden["category"].tolist() == ["park"]
     assert garden["source"].tolist() == ["scenario:space"]
+    # The garden's ways in are every node within 30 m of it, at its distance (access.csv).
+    rows = f.access[(f.access["kind"] == "facility") & (f.access["id"] == "garden")]
+    expected = dict(scenario_space_sources(f.nodes)["park"])
+    got = dict(zip(rows["node_id"].astype(int), rows["cost_m"].astype(float), strict=True))
+    assert set(got) == set(expected)
+    for node, cost in expected.items():
+        assert got[node] == pytest.approx(cost, abs=2e-3)
 
 
 def test_compare_distances_equal_networkx_on_the_files(
     compare_files: Files, taxonomy: Taxonomy
 ) -> None:
     f = compare_files
-    spaces = scenario_space_sources(f.nodes)
-    point_sources = f.facilities[f.facilities["source"] != "scenario:space"]
     for category in taxonomy.ids:
-        rows = point_sources[point_sources["category"] == category]
-        sources = list(zip(rows["node_id"].astype(int), rows["snap_m"], strict=True))
-        sources += spaces.get(category, [])
+        sources = f.sources(category)
         assert_same_distances(f.column(category), f.distances(sources), f"compare/{category}")
 
 
@@ -516,16 +575,10 @@ def test_comparison_json_equals_a_recount(
     base, after = files["lujiazui"], compare_files
     h = homes["lujiazui"]
     pop = h["population"].to_numpy(dtype=float)
-    spaces = scenario_space_sources(after.nodes)
-    point_sources = after.facilities[after.facilities["source"] != "scenario:space"]
     before_d = {c: base.distances(base.sources(c)) for c in taxonomy.ids}
-    after_d = {}
-    for c in taxonomy.ids:
-        rows = point_sources[point_sources["category"] == c]
-        src = list(zip(rows["node_id"].astype(int), rows["snap_m"], strict=True))
-        after_d[c] = after.distances(src + spaces.get(c, []))
-    ok_before = served(before_d, base.nodes["node_id"].tolist(), h, taxonomy)
-    ok_after = served(after_d, after.nodes["node_id"].tolist(), h, taxonomy)
+    after_d = {c: after.distances(after.sources(c)) for c in taxonomy.ids}
+    ok_before = served(before_d, base, h, taxonomy)
+    ok_after = served(after_d, after, h, taxonomy)
     assert list(doc["categories"]) == list(taxonomy.ids)
     for c, row in doc["categories"].items():
         b, a = float(pop[ok_before[c]].sum()), float(pop[ok_after[c]].sum())
@@ -534,8 +587,8 @@ def test_comparison_json_equals_a_recount(
         assert row["delta"] == pytest.approx(a - b, abs=0.011)
         assert row["homes_newly_served"] == int((ok_after[c] & ~ok_before[c]).sum())
     assert sum(row["delta"] for row in doc["categories"].values()) > 0
-    assert round(doc["categories"]["park"]["delta"]) == 851
-    assert round(doc["categories"]["transit"]["delta"]) == 1337
+    assert round(doc["categories"]["park"]["delta"]) == 3000
+    assert round(doc["categories"]["transit"]["delta"]) == 0
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,7 @@ from geo.access.gaps import gap_hexagons, unserved_homes
 from geo.district.model import District
 from geo.inputs.population import homes_from_population_file
 from geo.standards.taxonomy import Taxonomy
+from tests.oracles import access_rule
 
 FloatArray = npt.NDArray[np.float64]
 GEOD = pyproj.Geod(ellps="WGS84")
@@ -131,10 +132,43 @@ def node_xy(district: District, name: str) -> FloatArray:
     return np.column_stack(to_utm(name).transform(nodes["lon"], nodes["lat"]))
 
 
-def brute_snap(xy: FloatArray, pts: FloatArray) -> tuple[npt.NDArray[np.int64], FloatArray]:
-    d = np.hypot(pts[:, None, 0] - xy[None, :, 0], pts[:, None, 1] - xy[None, :, 1])
-    idx = d.argmin(axis=1)
-    return idx, d[np.arange(len(pts)), idx]
+def brute_join(district: District, name: str, pts: FloatArray) -> access_rule.Joined:
+    """The access rule by brute force (tests/oracles/access_rule.py)."""
+    net = district.network
+    u, v = net.edge_index
+    return access_rule.join(
+        node_xy(district, name),
+        u,
+        v,
+        net.edges["length_m"].to_numpy(),
+        net.nodes["component"].to_numpy(),
+        pts,
+    )
+
+
+def assert_joined_like_the_oracle(
+    homes: pd.DataFrame, oracle: access_rule.Joined, district: District, dist_m: FloatArray
+) -> None:
+    """Same snap distance, same cheapest way in, and the same walk to every node's
+    distances: when the foot of the perpendicular is a node shared by two equally near
+    edges, either edge is right (the walk goes through that node either way)."""
+    np.testing.assert_allclose(homes["snap_m"], oracle.snap_m, atol=1e-3)
+    cheapest = np.minimum(homes["u_cost_m"], homes["v_cost_m"])
+    np.testing.assert_allclose(cheapest, np.minimum(oracle.u_cost_m, oracle.v_cost_m), atol=1e-3)
+    np.testing.assert_array_equal(homes["joined"] == "fragment", oracle.on_fragment)
+    u, v = district.network.edge_index
+    ours = np.minimum(
+        dist_m[:, homes["u_pos"]] + homes["u_cost_m"].to_numpy(),
+        dist_m[:, homes["v_pos"]] + homes["v_cost_m"].to_numpy(),
+    )
+    theirs = np.minimum(
+        dist_m[:, u[oracle.edge]] + oracle.u_cost_m, dist_m[:, v[oracle.edge]] + oracle.v_cost_m
+    )
+    limit = np.nanmax(np.where(np.isfinite(dist_m), dist_m, np.nan))
+    # Beyond the search limit every distance is "not within reach", however computed.
+    ours = np.where(ours > limit, np.inf, ours)
+    theirs = np.where(theirs > limit, np.inf, theirs)
+    np.testing.assert_allclose(ours, theirs, atol=1e-3)
 
 
 # --- homes and residents -------------------------------------------------------------------
@@ -205,7 +239,7 @@ def test_population_is_footprint_times_levels_times_density(
     assert tagged.any() and (~tagged).any()
 
 
-def test_homes_snap_from_a_point_inside_the_footprint(
+def test_homes_join_the_nearest_street_from_a_point_inside_the_footprint(
     analyses: dict[str, Analysis], district_name: str, request: pytest.FixtureRequest
 ) -> None:
     district: District = request.getfixturevalue(district_name)
@@ -213,19 +247,47 @@ def test_homes_snap_from_a_point_inside_the_footprint(
     for lon, lat, geom in zip(homes["lon"], homes["lat"], homes.geometry, strict=True):
         assert geom.buffer(1e-7).covers(Point(lon, lat))
     pts = np.column_stack(to_utm(district_name).transform(homes["lon"], homes["lat"]))
-    xy = node_xy(district, district_name)
-    _, dist = brute_snap(xy, pts)
-    np.testing.assert_allclose(homes["snap_m"], dist, atol=1e-3)
-    chosen = xy[homes["node_pos"].to_numpy()]
-    np.testing.assert_allclose(np.hypot(*(chosen - pts).T), dist, atol=1e-3)
+    oracle = brute_join(district, district_name, pts)
+    assert_joined_like_the_oracle(homes, oracle, district, analyses[district_name].access.dist_m)
+    # The cheaper way in is the home's node; both ends are the ends of one street.
+    u, v = district.network.edge_index
+    edge_of = dict(zip(zip(u.tolist(), v.tolist(), strict=True), range(len(u)), strict=True))
+    assert all((a, b) in edge_of for a, b in zip(homes["u_pos"], homes["v_pos"], strict=True))
+    cheaper = np.where(homes["u_cost_m"] <= homes["v_cost_m"], homes["u_pos"], homes["v_pos"])
+    np.testing.assert_array_equal(homes["node_pos"], cheaper)
     assert (district.network.node_ids[homes["node_pos"]] == homes["node_id"]).all()
+
+
+def test_no_home_joins_a_fragment_when_a_larger_piece_is_within_100_m(
+    analyses: dict[str, Analysis], district_name: str, request: pytest.FixtureRequest
+) -> None:
+    district: District = request.getfixturevalue(district_name)
+    homes = analyses[district_name].homes
+    net = district.network
+    u, v = net.edge_index
+    fragment = access_rule.fragment_edges(net.nodes["component"].to_numpy(), u)
+    xy = node_xy(district, district_name)
+    pts = np.column_stack(to_utm(district_name).transform(homes["lon"], homes["lat"]))
+    on_fragment = homes["joined"].to_numpy() == "fragment"
+    for p, flagged, home_u in zip(pts, on_fragment, homes["u_pos"], strict=True):
+        a, b = xy[u[~fragment]], xy[v[~fragment]]
+        ab = b - a
+        t = np.clip(((p - a) * ab).sum(1) / np.maximum((ab**2).sum(1), 1e-12), 0, 1)
+        near_main = np.hypot(*(p - (a + t[:, None] * ab)).T).min() <= 100.0
+        assert not (near_main and flagged)
+        joined_fragment = net.nodes["component"].to_numpy()[home_u]
+        assert not near_main or not fragment[np.flatnonzero(u == home_u)].all() or (
+            joined_fragment == 0
+        )
 
 
 # --- coverage ------------------------------------------------------------------------------
 def recount(analysis: Analysis) -> tuple[FloatArray, npt.NDArray[np.bool_], FloatArray]:
     """Home distances (categories × homes), served matrix and tier distances, by hand."""
     homes = analysis.homes
-    dist = analysis.access.dist_m[:, homes["node_pos"].to_numpy()] + homes["snap_m"].to_numpy()
+    via_u = analysis.access.dist_m[:, homes["u_pos"].to_numpy()] + homes["u_cost_m"].to_numpy()
+    via_v = analysis.access.dist_m[:, homes["v_pos"].to_numpy()] + homes["v_cost_m"].to_numpy()
+    dist = np.minimum(via_u, via_v)
     tiers = np.array([analysis.taxonomy.get(c).distance_m for c in analysis.categories])
     return dist, dist <= tiers[:, None], tiers
 
@@ -503,8 +565,9 @@ def test_population_file_points(
         )
         assert shift.min() > 100.0
     pts = np.column_stack(to_utm("lujiazui").transform(homes["lon"], homes["lat"]))
-    _, dist = brute_snap(node_xy(lujiazui, "lujiazui"), pts)
-    np.testing.assert_allclose(homes["snap_m"], dist, atol=1e-3)
+    oracle = brute_join(lujiazui, "lujiazui", pts)
+    base = analyse(lujiazui, taxonomy)
+    assert_joined_like_the_oracle(homes, oracle, lujiazui, base.access.dist_m)
 
     # The file's residents drive coverage: a recount on them.
     analysis = analyse(lujiazui, taxonomy, homes=homes)

@@ -30,6 +30,7 @@ from geo.district.model import District
 from geo.district.network import WalkNetwork, label_components
 from geo.errors import NetworkError
 from geo.standards.taxonomy import Taxonomy
+from tests.oracles import access_rule
 
 FloatArray = npt.NDArray[np.float64]
 TOL_M = 0.01
@@ -406,10 +407,15 @@ class Case:
         self.G = nx_graph(district.network.edges)
         self.G.add_nodes_from(int(i) for i in district.network.node_ids)
         self.engine = DistanceEngine.for_network(district.network, limit_m=self.limit_m)
-        self.snapped = snap_facilities(district.network, district.facilities)
+        self.snapped, self.rows = snap_facilities(
+            district.network,
+            district.facilities,
+            areas=district.facility_areas,
+            entrances=district.entrances,
+        )
         self.result = compute_access(
             self.engine,
-            self.snapped,
+            self.rows,
             categories=tuple(taxonomy.ids),
             node_ids=district.network.node_ids,
         )
@@ -418,9 +424,13 @@ class Case:
         self.node_xy = np.column_stack(to_utm.transform(nodes["lon"], nodes["lat"]))
         self.to_utm = to_utm
 
+    def ways_in(self, category: str) -> pd.DataFrame:
+        """The category's access rows: every way into each of its facilities."""
+        return self.rows[self.rows["category"] == category].reset_index(drop=True)
+
     def sources(self, category: str) -> list[tuple[int, float]]:
-        group = self.snapped[self.snapped["category"] == category]
-        return list(zip(group["node_id"].tolist(), group["snap_m"].tolist(), strict=True))
+        group = self.ways_in(category)
+        return list(zip(group["node_id"].tolist(), group["cost_m"].tolist(), strict=True))
 
     def oracle(self, sources: Iterable[tuple[int, float]]) -> FloatArray:
         return as_array(nx_distances(self.G, sources, self.limit_m), self.network.node_ids)
@@ -435,19 +445,6 @@ def case(request: pytest.FixtureRequest, taxonomy: Taxonomy) -> Case:
 @pytest.fixture(scope="module")
 def lujiazui_case(lujiazui: District, taxonomy: Taxonomy) -> Case:
     return Case("lujiazui", lujiazui, taxonomy)
-
-
-def test_facilities_snap_to_their_nearest_node(case: Case) -> None:
-    facilities = case.district.facilities
-    assert len(case.snapped) == len(facilities) > 0
-    assert case.network.crs == UTM[case.name]
-    pts = np.column_stack(case.to_utm.transform(facilities["lon"], facilities["lat"]))
-    _, dist = brute_snap(case.node_xy, pts)
-    np.testing.assert_allclose(case.snapped["snap_m"].to_numpy(), dist, atol=1e-3)
-    # The chosen node is one of the nearest (a tie may pick another at the same distance).
-    chosen = case.node_xy[case.snapped["node_pos"].to_numpy()]
-    np.testing.assert_allclose(np.hypot(*(chosen - pts).T), dist, atol=1e-3)
-    assert (case.network.node_ids[case.snapped["node_pos"]] == case.snapped["node_id"]).all()
 
 
 def test_compute_access_equals_networkx(case: Case) -> None:
@@ -473,7 +470,7 @@ def test_unreached_nodes_are_the_ones_networkx_cannot_reach(case: Case) -> None:
     # Every node off the pieces that hold a category's facilities is inf for that category.
     comp = case.network.nodes["component"].to_numpy()
     for category in set(case.district.facilities["category"]):
-        group = case.snapped[case.snapped["category"] == category]
+        group = case.ways_in(category)
         pieces = set(comp[group["node_pos"].to_numpy()].tolist())
         off_pieces = ~np.isin(comp, list(pieces))
         assert np.isinf(case.result.of(category)[off_pieces]).all()
@@ -482,8 +479,8 @@ def test_unreached_nodes_are_the_ones_networkx_cannot_reach(case: Case) -> None:
 def test_multi_source_groups_equals_per_group_multi_source(case: Case) -> None:
     groups = []
     for category in case.taxonomy.ids:
-        group = case.snapped[case.snapped["category"] == category]
-        groups.append((group["node_pos"].to_numpy(np.int64), group["snap_m"].to_numpy(float)))
+        group = case.ways_in(category)
+        groups.append((group["node_pos"].to_numpy(np.int64), group["cost_m"].to_numpy(float)))
     together = case.engine.multi_source_groups(groups)
     for row, (nodes, offsets) in zip(together, groups, strict=True):
         alone = case.engine.multi_source(nodes, offsets)
@@ -498,9 +495,9 @@ def test_multi_source_groups_equals_per_group_multi_source(case: Case) -> None:
 
 def test_nearest_source_labels_a_nearest_facility(case: Case) -> None:
     for category in sorted(set(case.district.facilities["category"])):
-        group = case.snapped[case.snapped["category"] == category].reset_index(drop=True)
+        group = case.ways_in(category)  # one source per way into a facility
         nodes = group["node_pos"].to_numpy(np.int64)
-        offsets = group["snap_m"].to_numpy(float)
+        offsets = group["cost_m"].to_numpy(float)
         dist, label = case.engine.nearest_source(nodes, offsets)
         expected = case.oracle(case.sources(category))
         assert_same_distances(dist, expected, f"{case.name}/{category} nearest_source")
@@ -513,7 +510,7 @@ def test_nearest_source_labels_a_nearest_facility(case: Case) -> None:
             )
             mine = np.flatnonzero(label == k)
             via = np.array([walk.get(int(n), np.inf) for n in case.network.node_ids[mine]]) + float(
-                facility["snap_m"]
+                facility["cost_m"]
             )
             worst = float(np.max(np.abs(via - expected[mine])))
             assert worst <= TOL_M, (
@@ -556,8 +553,8 @@ def test_add_source_equals_a_full_recompute(
         np.testing.assert_array_equal(after, before)
     # The same addition through the engine's own full path.
     full = case.engine.multi_source(
-        np.append(case.snapped.loc[case.snapped["category"] == category, "node_pos"], node),
-        np.append(case.snapped.loc[case.snapped["category"] == category, "snap_m"], offset),
+        np.append(case.ways_in(category)["node_pos"], node),
+        np.append(case.ways_in(category)["cost_m"], offset),
     )
     np.testing.assert_array_equal(np.isfinite(after), np.isfinite(full))
 
@@ -610,17 +607,21 @@ def test_add_facility_equals_analyse_with_the_facility_appended(
     assert len(incremental.facilities) == len(lujiazui_analysis.facilities) + 1
     added = incremental.facilities.iloc[-1]
     assert added["category"] == category
-    assert added["snap_m"] == pytest.approx(math.hypot(*_offset_to_node(lujiazui, lon, lat)))
-
-
-def _offset_to_node(district: District, lon: float, lat: float) -> tuple[float, float]:
-    """Straight-line offset (dx, dy) in metres from the point to its nearest node."""
-    to_utm = pyproj.Transformer.from_crs("EPSG:4326", UTM["lujiazui"], always_xy=True)
-    nodes = district.network.nodes
-    xy = np.column_stack(to_utm.transform(nodes["lon"], nodes["lat"]))
-    px, py = to_utm.transform(lon, lat)
-    idx, _ = brute_snap(xy, np.array([[px, py]]))
-    return float(xy[idx[0], 0] - px), float(xy[idx[0], 1] - py)
+    # Its cheapest way in, as the access rule's brute-force oracle joins the point.
+    net = lujiazui.network
+    u, v = net.edge_index
+    nodes = net.nodes
+    joined = access_rule.join(
+        np.column_stack(to_utm.transform(nodes["lon"], nodes["lat"])),
+        u,
+        v,
+        net.edges["length_m"].to_numpy(),
+        nodes["component"].to_numpy(),
+        np.array([to_utm.transform(lon, lat)]),
+    )
+    cheapest = min(joined.u_cost_m[0], joined.v_cost_m[0])
+    assert added["snap_m"] == pytest.approx(cheapest, abs=1e-3)
+    assert added["ways_in"] in (1, 2)
 
 
 def test_analysis_walk_minutes_on_the_district(lujiazui_analysis: Analysis) -> None:

@@ -40,6 +40,7 @@ from geo.district.model import District
 from geo.district.network import WalkNetwork, label_components
 from geo.errors import CoordinateError, LifecircleError, NetworkError
 from geo.standards.taxonomy import Taxonomy
+from tests.oracles import access_rule
 
 CRS = "EPSG:32651"
 X0, Y0 = 350_000.0, 3_450_000.0
@@ -379,12 +380,25 @@ def access(district: District, taxonomy: Taxonomy) -> Access:
     return access_for_district(district.network, district.facilities, taxonomy)
 
 
-def nearest_node(network: WalkNetwork, lon: float, lat: float) -> tuple[int, float]:
-    """Brute-force nearest node (id, metres), without the network's KD-tree."""
+def ways_in(network: WalkNetwork, lon: float, lat: float) -> tuple[dict[int, float], float]:
+    """How a point joins the network, by the access rule's brute-force oracle: both ends
+    of its nearest street (node id -> metres walked to it) and the snap distance."""
     x, y = pyproj.Transformer.from_crs("EPSG:4326", network.crs, always_xy=True).transform(lon, lat)
-    d = np.hypot(network.nodes["x"].to_numpy() - x, network.nodes["y"].to_numpy() - y)
-    k = int(np.argmin(d))
-    return int(network.nodes.index[k]), float(d[k])
+    u, v = network.edge_index
+    joined = access_rule.join(
+        network.nodes[["x", "y"]].to_numpy(),
+        u,
+        v,
+        network.edges["length_m"].to_numpy(),
+        network.nodes["component"].to_numpy(),
+        np.array([[x, y]]),
+    )
+    ids = network.nodes.index.to_numpy()
+    edge = int(joined.edge[0])
+    ends = {int(ids[u[edge]]): float(joined.u_cost_m[0])}
+    other = int(ids[v[edge]])
+    ends[other] = min(ends.get(other, math.inf), float(joined.v_cost_m[0]))
+    return ends, float(joined.snap_m[0])
 
 
 def nx_dist(graph: nx.Graph, sources: Mapping[int, float], cutoff: float) -> dict[int, float]:
@@ -423,9 +437,9 @@ def test_isochrone_holds_exactly_the_nodes_within_reach(
     network = district.network
     within_m = float(rings["within_m"].iloc[tier])
     poly = rings.geometry.iloc[tier]
-    node, snap_m = nearest_node(network, *POINT)
+    sources, snap_m = ways_in(network, *POINT)
     assert rings["snap_m"].iloc[tier] == pytest.approx(snap_m)
-    lengths = nx_dist(graph, {node: snap_m}, cutoff=within_m + 100)
+    lengths = nx_dist(graph, sources, cutoff=within_m + 100)
     ids = network.nodes.index.to_numpy()
     d = np.array([lengths.get(int(i), math.inf) for i in ids])
     x, y = network.nodes["x"].to_numpy(), network.nodes["y"].to_numpy()
@@ -455,8 +469,8 @@ def test_isochrone_holds_exactly_the_nodes_within_reach(
 def test_isochrone_is_the_naive_band(
     district: District, graph: nx.Graph, rings: gpd.GeoDataFrame, within_m: float
 ) -> None:
-    node, snap_m = nearest_node(district.network, *POINT)
-    lengths = nx_dist(graph, {node: snap_m}, cutoff=within_m)
+    sources, _ = ways_in(district.network, *POINT)
+    lengths = nx_dist(graph, sources, cutoff=within_m)
     expected = naive_band(district.network, lengths, within_m)
     got = rings.loc[rings["within_m"] == within_m].geometry.iloc[0]
     assert_same_area(got, expected)
@@ -466,7 +480,12 @@ def test_isochrone_is_the_naive_band(
 def test_facility_isochrones_match_the_point_isochrone(district: District, access: Access) -> None:
     engine, snapped, _ = access
     row = snapped[snapped["category"] == "clinic"].iloc[0]
-    got = facility_isochrones(district.network, engine, row.to_dict(), within_m=(500, 1000))
+    _, rows = snap_facilities(district.network, district.facilities)
+    ways = rows[rows["facility_id"] == row["facility_id"]]
+    assert len(ways) == 2  # a clinic mapped as a point: both ends of its street
+    got = facility_isochrones(
+        district.network, engine, row.to_dict(), within_m=(500, 1000), access=ways
+    )
     assert list(got["within_m"]) == [1000.0, 500.0]
     assert set(got["facility_id"]) == {row["facility_id"]}
     assert set(got["category"]) == {"clinic"}
@@ -514,7 +533,16 @@ def parks(access: Access) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def park_catchments(district: District, access: Access, parks: pd.DataFrame) -> gpd.GeoDataFrame:
+def park_ways(district: District) -> pd.DataFrame:
+    """Every way into every park (the access rows, as access_for_district joins them)."""
+    _, rows = snap_facilities(district.network, district.facilities)
+    return rows[rows["category"] == "park"].reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def park_catchments(
+    district: District, access: Access, parks: pd.DataFrame, park_ways: pd.DataFrame
+) -> gpd.GeoDataFrame:
     return catchments(
         district.network,
         access[0],
@@ -522,6 +550,7 @@ def park_catchments(district: District, access: Access, parks: pd.DataFrame) -> 
         limit_m=1000.0,
         boundary=district.boundary,
         to_metric=True,
+        access=park_ways,
     )
 
 
@@ -532,6 +561,7 @@ def test_catchments_do_not_overlap_and_fill_the_reach(
     parks: pd.DataFrame,
     park_catchments: gpd.GeoDataFrame,
     access: Access,
+    park_ways: pd.DataFrame,
 ) -> None:
     got = park_catchments
     assert list(got.columns) == [*CATCHMENT_COLUMNS, "geometry"]
@@ -553,21 +583,29 @@ def test_catchments_do_not_overlap_and_fill_the_reach(
 
     # Node counts: every node networkx reaches within 1000 m is counted once.
     offsets: dict[int, float] = {}
-    for node_id, snap_m in zip(parks["node_id"], parks["snap_m"], strict=True):
-        offsets[int(node_id)] = min(offsets.get(int(node_id), math.inf), float(snap_m))
+    for node_id, cost_m in zip(park_ways["node_id"], park_ways["cost_m"], strict=True):
+        offsets[int(node_id)] = min(offsets.get(int(node_id), math.inf), float(cost_m))
     lengths = nx_dist(graph, offsets, cutoff=1000.0)
     assert int(got["nodes"].sum()) == sum(1 for d in lengths.values() if d <= 1000.0)
 
 
 @pytest.mark.slow
 def test_each_node_lies_in_the_catchment_of_its_nearest_facility(
-    district: District, graph: nx.Graph, parks: pd.DataFrame, park_catchments: gpd.GeoDataFrame
+    district: District,
+    graph: nx.Graph,
+    parks: pd.DataFrame,
+    park_ways: pd.DataFrame,
+    park_catchments: gpd.GeoDataFrame,
 ) -> None:
     network = district.network
     per_facility = np.full((len(parks), network.n_nodes), np.inf)
     position = {int(n): k for k, n in enumerate(network.nodes.index)}
-    for f, (node_id, snap_m) in enumerate(zip(parks["node_id"], parks["snap_m"], strict=True)):
-        for n, d in nx_dist(graph, {int(node_id): float(snap_m)}, cutoff=1000.0).items():
+    for f, fid in enumerate(parks["facility_id"]):
+        ways = park_ways[park_ways["facility_id"] == fid]
+        sources: dict[int, float] = {}
+        for node_id, cost_m in zip(ways["node_id"], ways["cost_m"], strict=True):
+            sources[int(node_id)] = min(sources.get(int(node_id), math.inf), float(cost_m))
+        for n, d in nx_dist(graph, sources, cutoff=1000.0).items():
             per_facility[f, position[n]] = d
     best = per_facility.min(axis=0)
     reached = np.flatnonzero(best <= 1000.0)
@@ -601,7 +639,7 @@ def test_catchments_on_a_line(line: WalkNetwork) -> None:
         geometry=gpd.points_from_xy([a[0], b[0], a[0]], [a[1], b[1], a[1] + 1e-6]),
         crs="EPSG:4326",
     )
-    snapped = snap_facilities(line, facilities)
+    snapped, _ = snap_facilities(line, facilities)
     got = catchments(line, engine, snapped, limit_m=1000.0, to_metric=True)
     assert list(got["nodes"]) == [3, 3, 0]  # a2 shares a's node and is farther
     assert got.geometry.iloc[2].is_empty and got["name"].iloc[2] == ""
