@@ -85,7 +85,7 @@ def taxonomy_for(standard: str, speed_kmh: float) -> Taxonomy:
 def district(source_key: str, _source: DataSource) -> District:
     taxonomy = base_taxonomy()
     if _source.kind == "overpass":
-        from geo.district.loader import load_overpass_district
+        from geo.district.online import load_overpass_district
 
         if _source.bbox is not None:
             return load_overpass_district(bbox=_source.bbox, taxonomy=taxonomy, settings=settings())

@@ -19,7 +19,7 @@ _EXPORTS = {
     "DistrictMeta": "geo.district.model",
     "bundled_districts": "geo.district.loader",
     "load_district": "geo.district.loader",
-    "load_overpass_district": "geo.district.loader",
+    "load_overpass_district": "geo.district.online",
     "CacheError": "geo.errors",
     "CoordinateError": "geo.errors",
     "InputFileError": "geo.errors",

@@ -253,6 +253,7 @@ SIMPLE_CATEGORY_TAGS: dict[str, list[tuple[str, frozenset[str]]]] = {
             frozenset(
                 {
                     "sports_centre",
+                    "sports_hall",
                     "fitness_centre",
                     "pitch",
                     "stadium",
@@ -301,6 +302,9 @@ def simple_categories(tags: Mapping[str, str]) -> set[str]:
             parts = {p.strip() for p in tags.get(key, "").split(";")}
             if parts & values:
                 found.add(category)
+    # A hospital mapped only as its building counts when it has a name.
+    if tags.get("building") == "hospital" and tags.get("name"):
+        found.add("clinic")
     return found
 
 
@@ -340,12 +344,48 @@ def expected_facilities(osm: OsmXml, bbox: BBox, taxonomy: Taxonomy) -> dict[str
         if rel.tags and any(area.intersects(g) for g in parts):
             elements.append((f"relation/{rel.id}", rel.tags))
     found: dict[str, set[str]] = {}
+    tags_of = dict(elements)
     for osm_id, tags in elements:
         categories = simple_categories(tags)
         categories |= NAME_RULE_CATEGORIES.intersection(taxonomy.classify(tags))
         for category in categories:
             found.setdefault(category, set()).add(osm_id)
+    # A facility known only from its building is part of a site mapped with its use when
+    # its name contains the site's name and the two are within 200 m (the README's rule).
+    for ids in found.values():
+        for building in [i for i in ids if _building_only(tags_of[i])]:
+            name = tags_of[building].get("name", "")
+            for site in ids - {building}:
+                site_name = tags_of[site].get("name", "")
+                if (
+                    not _building_only(tags_of[site])
+                    and site_name
+                    and site_name in name
+                    and _distance_m(osm, geometries, building, site) <= 200.0
+                ):
+                    ids.discard(building)
+                    break
     return found
+
+
+def _building_only(tags: Mapping[str, str]) -> bool:
+    uses = {"amenity", "leisure", "healthcare", "shop", "office", "social_facility"}
+    return "building" in tags and not (uses & tags.keys())
+
+
+def _distance_m(osm: OsmXml, geometries: Mapping[int, BaseGeometry], a: str, b: str) -> float:
+    """Metres between the centroids of two elements (equirectangular, fine at 200 m)."""
+
+    def centre(osm_id: str) -> tuple[float, float]:
+        kind, ident = osm_id.split("/")
+        if kind == "node":
+            return osm.nodes[int(ident)]
+        c = geometries[int(ident)].centroid
+        return (c.x, c.y)
+
+    (lon1, lat1), (lon2, lat2) = centre(a), centre(b)
+    k = math.cos(math.radians((lat1 + lat2) / 2))
+    return math.hypot((lon2 - lon1) * k, lat2 - lat1) * EARTH_RADIUS_M * math.pi / 180
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from shapely import Polygon
 
 from geo.standards.taxonomy import Taxonomy
@@ -31,10 +32,13 @@ def extract_facilities(
         projected = inside.geometry.to_crs(crs)
         reps = gpd.GeoSeries(projected.representative_point(), crs=crs).to_crs("EPSG:4326")
         records = inside[tag_cols].to_dict("records")
+        building_only: list[bool] = []
         for (element, osm_id), tags_raw, point in zip(inside.index, records, reps, strict=True):
             tags = {k: str(v) for k, v in tags_raw.items() if isinstance(v, str)}
             cats = taxonomy.classify(tags)
+            only_building = "building" in tags and not (USE_KEYS & tags.keys())
             for cat in cats:
+                building_only.append(only_building)
                 suffix = f":{cat}" if len(cats) > 1 else ""
                 rows.append(
                     {
@@ -50,8 +54,54 @@ def extract_facilities(
                         "osm_id": f"{element}/{osm_id}",
                     }
                 )
+        rows = _without_parts_of_mapped_sites(rows, building_only, inside, crs)
     df = pd.DataFrame(rows, columns=FACILITY_COLUMNS)
     return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs="EPSG:4326")
+
+
+# Keys that say what a place is used for; a building with none of them is only a building.
+USE_KEYS = frozenset({"amenity", "leisure", "healthcare", "shop", "office", "social_facility"})
+SAME_SITE_M = 200.0
+
+
+def _without_parts_of_mapped_sites(
+    rows: list[dict[str, Any]], building_only: list[bool], features: gpd.GeoDataFrame, crs: str
+) -> list[dict[str, Any]]:
+    """Drop a facility known only from its building (``building=school`` and a name) when
+    it is part of a site mapped with its use: it lies inside a same-category site's area,
+    or its name contains the name of a same-category facility within 200 m (白家庄小学教学楼
+    is a building of 白家庄小学). One school is one facility, not two."""
+    if not any(building_only):
+        return rows
+    keep = np.ones(len(rows), dtype=bool)
+    lon = np.array([r["lon"] for r in rows])
+    lat = np.array([r["lat"] for r in rows])
+    xy = np.column_stack(
+        gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+        .to_crs(crs)
+        .get_coordinates()
+        .to_numpy()
+        .T
+    )
+    shapes = features.geometry.to_crs(crs)
+    lookup = {f"{element}/{osm_id}": g for (element, osm_id), g in shapes.items()}
+    for i, row in enumerate(rows):
+        if not building_only[i]:
+            continue
+        for j, site in enumerate(rows):
+            if building_only[j] or site["category"] != row["category"]:
+                continue
+            area = lookup.get(site["osm_id"])
+            inside = (
+                area is not None
+                and area.geom_type in ("Polygon", "MultiPolygon")
+                and area.contains(shapely.Point(xy[i]))
+            )
+            named = bool(site["name"]) and site["name"] in row["name"]
+            if inside or (named and float(np.hypot(*(xy[i] - xy[j]))) <= SAME_SITE_M):
+                keep[i] = False
+                break
+    return [r for r, k in zip(rows, keep, strict=True) if k]
 
 
 FACILITY_AREA_COLUMNS = ["facility_id", "osm_id"]

@@ -55,7 +55,7 @@ def load_from_args(args: argparse.Namespace) -> Any:
             raise LifecircleError(
                 "give a SOURCE (a file or a bundled district), or --place / --bbox to download"
             )
-        from geo.district.loader import load_overpass_district
+        from geo.district.online import load_overpass_district
 
         district = load_overpass_district(
             place=place, bbox=bbox, taxonomy=taxonomy, settings=settings

@@ -94,9 +94,7 @@ def area_ways(
     import shapely  # the oracle measures distances with shapely, one geometry at a time
 
     outline = area_m.boundary  # type: ignore[attr-defined]
-    gates = [
-        p for p in entrances_xy if outline.distance(shapely.Point(p)) <= ENTRANCE_ON_OUTLINE_M
-    ]
+    gates = [p for p in entrances_xy if outline.distance(shapely.Point(p)) <= ENTRANCE_ON_OUTLINE_M]
     if gates:
         return join_entrances(np.array(gates))  # type: ignore[operator,no-any-return]
     d = np.array([area_m.distance(shapely.Point(p)) for p in node_xy])  # type: ignore[attr-defined]

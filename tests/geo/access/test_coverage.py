@@ -276,8 +276,10 @@ def test_no_home_joins_a_fragment_when_a_larger_piece_is_within_100_m(
         near_main = np.hypot(*(p - (a + t[:, None] * ab)).T).min() <= 100.0
         assert not (near_main and flagged)
         joined_fragment = net.nodes["component"].to_numpy()[home_u]
-        assert not near_main or not fragment[np.flatnonzero(u == home_u)].all() or (
-            joined_fragment == 0
+        assert (
+            not near_main
+            or not fragment[np.flatnonzero(u == home_u)].all()
+            or (joined_fragment == 0)
         )
 
 

@@ -35,6 +35,7 @@ def assert_same_district(got: District, want: District) -> None:
     assert_geodataframe_equal(got.buildings, want.buildings)
     assert_geodataframe_equal(got.areas, want.areas)
     assert_geodataframe_equal(got.entrances, want.entrances)
+    assert_geodataframe_equal(got.facility_areas, want.facility_areas)
 
 
 def assert_entry_valid(folder: Path) -> None:
@@ -47,6 +48,7 @@ def assert_entry_valid(folder: Path) -> None:
         "buildings",
         "areas",
         "entrances",
+        "facility_areas",
     }
     for name, spec in manifest["files"].items():
         digest = hashlib.sha256((folder / f"{name}.parquet").read_bytes()).hexdigest()

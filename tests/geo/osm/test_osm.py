@@ -248,10 +248,14 @@ def test_facility_points_lie_on_their_elements(case: tuple[District, Expected]) 
 
 def test_bundled_district_facility_counts(lujiazui: District, wangjing: District) -> None:
     """Spot figures, cross-checked by hand against the files (and README.osm.md)."""
-    # Lujiazui: 6 amenity=school ways, split 3 primary / 3 middle by name; 2 kindergartens.
+    # Lujiazui: 6 amenity=school ways, split 3 primary / 3 middle by name; 2 kindergartens
+    # mapped with amenity=kindergarten and one only as a named building (way 1198910501).
     assert lujiazui.facility_counts()["primary_school"] == 3
     assert lujiazui.facility_counts()["middle_school"] == 3
-    assert lujiazui.facility_counts()["childcare"] == 2
+    assert lujiazui.facility_counts()["childcare"] == 3
+    # Wangjing: 白家庄小学 (node 5439339741) and 望京实验学校 (building=school, way 627196401);
+    # 白家庄小学教学楼 (building=school, way 564589319) is a building of the first, not a third.
+    assert wangjing.facility_counts()["primary_school"] == 2
     # Wangjing: README lists supermarket 6, convenience 2.
     assert wangjing.facility_counts()["food_market"] == 6
     assert wangjing.facility_counts()["convenience"] == 2

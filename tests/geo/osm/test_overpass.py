@@ -26,8 +26,8 @@ import pytest
 import yaml
 from shapely import Polygon, box
 
-from geo.district.loader import load_overpass_district
 from geo.district.model import District
+from geo.district.online import load_overpass_district
 from geo.errors import InputFileError, OfflineError, OsmDataError
 from geo.osm import overpass
 from geo.osm.overpass import fetch_raw_osm

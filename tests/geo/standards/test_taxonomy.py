@@ -118,6 +118,46 @@ CLASSIFY_CASES = [
 ]
 
 
+# What Chinese mappers actually tag: each rule with a real tagging example (the OSM element
+# it comes from, or a real school of that name where the bundled extracts have none).
+CHINESE_TAGGING_CASES = [
+    # building=kindergarten with a name: 卧龙幼儿园 (Wangjing way 712409376)
+    ({"building": "kindergarten", "name": "卧龙幼儿园"}, ["childcare"]),
+    # ... and without a name it is only a building (Lujiazui way 948057320)
+    ({"building": "kindergarten"}, []),
+    # building=school named as a primary school: 白家庄小学教学楼 (Wangjing way 564589319)
+    ({"building": "school", "name": "白家庄小学教学楼"}, ["primary_school"]),
+    # building=school whose name gives no level: 望京实验学校 (Wangjing way 627196401)
+    ({"building": "school", "name": "望京实验学校"}, ["primary_school"]),
+    # 华东师范大学附属东昌中学 (Lujiazui way 957008800): 附属中学 is a middle school
+    ({"amenity": "school", "name": "华东师范大学附属东昌中学"}, ["middle_school"]),
+    # 北京师范大学附属小学 (Beijing, Xicheng): 附属小学 is a primary school
+    ({"amenity": "school", "name": "北京师范大学附属小学"}, ["primary_school"]),
+    # 清华大学附属实验学校 (Beijing): a university-affiliated school of basic education
+    ({"amenity": "school", "name": "清华大学附属实验学校"}, ["primary_school"]),
+    # 北京市什刹海体育运动学校 (Beijing): a sports school is no primary school
+    ({"amenity": "school", "name": "北京市什刹海体育运动学校"}, []),
+    ({"building": "school", "name": "上海市体育运动学校"}, []),
+    # a university building is no school of the life circle
+    ({"building": "school", "name": "复旦大学"}, []),
+    # building=hospital with a name (上海东方医院's building) is a clinic ...
+    ({"building": "hospital", "name": "上海东方医院"}, ["clinic"]),
+    # ... an unnamed hospital building (Lujiazui way 1427539583) is only a building
+    ({"building": "hospital"}, []),
+    # leisure=sports_hall: 一兆韦德健身 (Lujiazui way 1198910508)
+    ({"building": "yes", "leisure": "sports_hall", "name": "一兆韦德健身"}, ["sports"]),
+    # leisure=fitness_centre: 全民健身设施 (Wangjing node 6443074841)
+    ({"leisure": "fitness_centre", "name": "全民健身设施"}, ["sports"]),
+]
+
+
+@pytest.mark.parametrize(("tags", "expected"), CHINESE_TAGGING_CASES)
+def test_what_chinese_mappers_tag(
+    taxonomy: Taxonomy, tags: dict[str, str], expected: list[str]
+) -> None:
+    assert taxonomy.classify(tags) == expected
+
+
 CLASSIFY_IDS = [",".join(f"{k}={v}" for k, v in t.items()) or "no-tags" for t, _ in CLASSIFY_CASES]
 
 
