@@ -1,13 +1,10 @@
-"""Every user-facing string of the dashboard, in Chinese and English."""
+"""The strings of the map, the dashboard's shared pages and the sidebar, in zh and en."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-LANGS = ("zh", "en")
-DEFAULT_LANG = "zh"
-
-STRINGS: Mapping[str, Mapping[str, str]] = {
+CORE: Mapping[str, Mapping[str, str]] = {
     "app_title": {"zh": "15分钟社区生活圈", "en": "15-minute community life circle"},
     "app_subtitle": {
         "zh": "步行可达性、服务缺口与情景营造",
@@ -233,19 +230,3 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
     "scn_baseline": {"zh": "现状（基线）", "en": "Baseline"},
     "scn_difference": {"zh": "变化（新覆盖）", "en": "Difference (newly served)"},
 }
-
-
-def t(key: str, lang: str, **kwargs: object) -> str:
-    """The string ``key`` in ``lang`` (Chinese when the language is unknown)."""
-    entry = STRINGS[key]
-    text = entry.get(lang) or entry[DEFAULT_LANG]
-    return text.format(**kwargs) if kwargs else text
-
-
-def pick_lang(query_value: str | None, locale: str | None) -> str:
-    """``?lang=`` wins; else the browser's locale; else Chinese."""
-    if query_value in LANGS:
-        return str(query_value)
-    if locale:
-        return "zh" if locale.lower().startswith("zh") else "en"
-    return DEFAULT_LANG
