@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import osmium
@@ -65,7 +67,8 @@ def tiled_district(folder: Path, *, nodes: int) -> TiledDistrict:
 def _write_tiles(path: Path, cols: int, rows: int, width: float, height: float) -> None:
     nodes: list[tuple[int, float, float, dict[str, str]]] = []
     ways: list[tuple[int, list[int], dict[str, str]]] = []
-    for obj in osmium.FileProcessor(str(SOURCE)):
+    objects: Iterable[Any] = osmium.FileProcessor(str(SOURCE))
+    for obj in objects:
         tags = {t.k: t.v for t in obj.tags}
         if obj.is_node():
             nodes.append((obj.id, obj.lon, obj.lat, tags))
