@@ -10,8 +10,8 @@ is written as ``.osm.pbf`` and reused when it exists (keyed by the tile count).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
