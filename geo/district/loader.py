@@ -133,7 +133,9 @@ def load_district(
         if cached is not None:
             return replace(cached, timings_s={"load": time.perf_counter() - started, "cached": 1.0})
 
-    info, raw = read_osm_file(path, feature_tags=taxonomy.osm_query_tags())
+    info, raw = read_osm_file(
+        path, feature_tags=taxonomy.osm_query_tags(), keep_keys=taxonomy.osm_keys()
+    )
     parsed = time.perf_counter()
     if bbox is None and info.bounds is not None:
         bbox = info.bounds
