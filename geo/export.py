@@ -23,6 +23,7 @@ from geo.access.cells import DEFAULT_LAYERS, LayerSettings
 from geo.access.gaps import gap_hexagons
 from geo.access.layers import catchment_layer, doorstep_layer, service_area_layer
 from geo.errors import InputFileError
+from geo.progress import Progress, report, scaled
 
 GEOPACKAGE_NAME = "lifecircle.gpkg"
 
@@ -242,6 +243,7 @@ def geo_layers(
     *,
     settings: LayerSettings = DEFAULT_LAYERS,
     timings_s: dict[str, float] | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, gpd.GeoDataFrame]:
     """Every layer of the GeoPackage, WGS-84; each stage's seconds go to ``timings_s``."""
     d = analysis.district
@@ -272,14 +274,18 @@ def geo_layers(
     homes["categories_served"] = analysis.served.sum(axis=0) if len(homes) else []
     layers["homes"] = homes
     clock.lap("layer_tables")
+    report(progress, "service areas", 0.1)
     layers["service_areas"] = service_area_layer(analysis, settings=settings)
     clock.lap("service_areas")
+    report(progress, "catchments", 0.35)
     catchments = catchment_layer(analysis, settings=settings)
     if len(catchments):
         layers["catchments"] = catchments
     clock.lap("catchments")
+    report(progress, "doorstep circles", 0.7)
     layers["doorstep_circles"] = doorstep_layer(analysis)
     clock.lap("doorstep_circles")
+    report(progress, "gap hexagons", 0.85)
     layers["gap_hexagons"] = gap_hexagons(
         analysis.homes, analysis.served, categories=analysis.categories
     )
@@ -329,6 +335,7 @@ def write_analysis(
     *,
     geopackage: bool = True,
     layer_settings: LayerSettings = DEFAULT_LAYERS,
+    progress: Progress | None = None,
 ) -> dict[str, Path]:
     """Write nodes.csv, edges.csv, facilities.csv, access.csv, summary.json and the
     GeoPackage."""
@@ -343,6 +350,7 @@ def write_analysis(
         "access": out_dir / "access.csv",
         "summary": out_dir / "summary.json",
     }
+    report(progress, "writing the tables", 0.02)
     write_csv(paths["nodes"], nodes_table(analysis))
     write_csv(paths["edges"], edges_table(analysis))
     write_csv(paths["facilities"], facilities_table(analysis))
@@ -351,8 +359,14 @@ def write_analysis(
     if geopackage:
         t0 = time.perf_counter()
         paths["geopackage"] = out_dir / GEOPACKAGE_NAME
-        layers = geo_layers(analysis, settings=layer_settings, timings_s=extra)
+        layers = geo_layers(
+            analysis,
+            settings=layer_settings,
+            timings_s=extra,
+            progress=scaled(progress, 0.1, 0.75),
+        )
         t1 = time.perf_counter()
+        report(progress, "writing the GeoPackage", 0.75)
         write_geopackage(paths["geopackage"], layers)
         extra["write_geopackage"] = time.perf_counter() - t1
         extra["layers"] = time.perf_counter() - t0

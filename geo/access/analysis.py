@@ -16,6 +16,7 @@ from geo.access.homes import PopulationSettings, build_homes
 from geo.access.snapping import ACCESS_COLUMNS, join_lonlat, joined_kind, snap_facilities
 from geo.district.model import District
 from geo.errors import NetworkError
+from geo.progress import Progress, report
 from geo.settings import DEFAULT_WALK_SPEED_KMH
 from geo.standards.taxonomy import Taxonomy
 
@@ -78,11 +79,13 @@ def analyse(
     speed_kmh: float = DEFAULT_WALK_SPEED_KMH,
     population: PopulationSettings | None = None,
     homes: gpd.GeoDataFrame | None = None,
+    progress: Progress | None = None,
 ) -> Analysis:
     """Distances from every node to every category, then who is served."""
     if not (speed_kmh > 0 and np.isfinite(speed_kmh)):
         raise NetworkError(f"walking speed must be a positive number of km/h, not {speed_kmh}")
     t0 = time.perf_counter()
+    report(progress, "joining facilities to the streets", 0.05)
     engine = DistanceEngine.for_network(district.network, limit_m=taxonomy.limit_m)
     snapped, access_rows = snap_facilities(
         district.network,
@@ -94,16 +97,19 @@ def analyse(
         snapped, geometry=district.facilities.geometry.to_numpy(), crs="EPSG:4326"
     )
     t1 = time.perf_counter()
+    report(progress, "walking distances", 0.35)
     access = compute_access(
         engine, access_rows, categories=tuple(taxonomy.ids), node_ids=district.network.node_ids
     )
     t2 = time.perf_counter()
+    report(progress, "homes and residents served", 0.5)
     if homes is None:
         homes = build_homes(
             district.buildings, district.areas, district.network, settings=population
         )
     home_dist, served, coverage = recount(access, homes, taxonomy)
     t3 = time.perf_counter()
+    report(progress, "analysis done", 1.0)
     timings = dict(district.timings_s)
     timings.update(
         {"network": timings.get("network", 0.0) + (t1 - t0), "access": t2 - t1, "coverage": t3 - t2}

@@ -101,20 +101,24 @@ def catchment_cells(
     n_facilities: int,
     resolution: int,
 ) -> tuple[list[Polygon | MultiPolygon], IntArray]:
-    """Per facility, the cells whose nearest reached node is its own, and its node count.
+    """Per facility, the cells whose nearest reached node is its own, and the reached
+    nodes in those cells.
 
     ``label`` (per node, the facility index or -1) and ``dist_m`` come from
-    :meth:`geo.access.engine.DistanceEngine.nearest_source`.
+    :meth:`geo.access.engine.DistanceEngine.nearest_source`. A facility whose nodes all lie
+    in cells another facility is nearer to keeps no cell and counts no node.
     """
     reached = np.flatnonzero((label >= 0) & np.isfinite(dist_m) & (dist_m <= limit_m))
-    counts = np.bincount(label[reached], minlength=n_facilities).astype(np.int64)
     geoms: list[Polygon | MultiPolygon] = [Polygon() for _ in range(n_facilities)]
     if len(reached) == 0:
-        return geoms, counts
+        return geoms, np.zeros(n_facilities, dtype=np.int64)
     cells = node_cells(network, resolution)[reached]
-    # Each cell goes to the facility of its nearest reached node.
+    # Each cell goes to the facility of its nearest reached node, with all its nodes.
     frame = pd.DataFrame({"cell": cells, "dist": dist_m[reached], "owner": label[reached]})
     best = frame.sort_values(["cell", "dist"], kind="stable").drop_duplicates("cell")
+    owner_of = pd.Series(best["owner"].to_numpy(), index=best["cell"].to_numpy())
+    node_owner = owner_of.reindex(cells).to_numpy(dtype=np.int64)
+    counts = np.bincount(node_owner, minlength=n_facilities).astype(np.int64)
     for owner, group in best.groupby("owner", sort=False):
         geoms[int(owner)] = cells_polygon(group["cell"].to_numpy())
     return geoms, counts
