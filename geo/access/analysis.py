@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
@@ -59,10 +60,30 @@ class Analysis:
 
 
 def recount(
-    access: AccessResult, homes: gpd.GeoDataFrame, taxonomy: Taxonomy
+    access: AccessResult,
+    homes: gpd.GeoDataFrame,
+    taxonomy: Taxonomy,
+    *,
+    before: Analysis | None = None,
+    changed: Sequence[str] | None = None,
 ) -> tuple[FloatArray, BoolArray, CoverageReport]:
-    home_dist = home_distances(access, homes)
-    served = served_matrix(home_dist, taxonomy, access.categories)
+    """Home distances, who is served and the coverage tables for ``access``.
+
+    With ``before`` (an analysis of the same homes and categories) and ``changed`` (the
+    categories whose distances moved), only those rows are recounted: a workshop edit on
+    a whole district touches one category, not fourteen.
+    """
+    if before is not None and changed is not None:
+        rows = [access.categories.index(c) for c in changed]
+        home_dist = before.home_dist_m.copy()
+        served = before.served.copy()
+        if rows:
+            one = home_distances(_rows(access, rows), homes)
+            home_dist[rows] = one
+            served[rows] = served_matrix(one, taxonomy, tuple(access.categories[r] for r in rows))
+    else:
+        home_dist = home_distances(access, homes)
+        served = served_matrix(home_dist, taxonomy, access.categories)
     coverage = compute_coverage(
         home_dist,
         homes["population"].to_numpy(dtype=float),
@@ -70,6 +91,14 @@ def recount(
         categories=access.categories,
     )
     return home_dist, served, coverage
+
+
+def _rows(access: AccessResult, rows: Sequence[int]) -> AccessResult:
+    return replace(
+        access,
+        categories=tuple(access.categories[r] for r in rows),
+        dist_m=access.dist_m[list(rows)],
+    )
 
 
 def analyse(
@@ -176,7 +205,9 @@ def add_facility(
             "cost_m": ways_cost,
         }
     )
-    home_dist, served, coverage = recount(access, analysis.homes, analysis.taxonomy)
+    home_dist, served, coverage = recount(
+        access, analysis.homes, analysis.taxonomy, before=analysis, changed=[category]
+    )
     return replace(
         analysis,
         access=access,
