@@ -73,34 +73,38 @@ def _without_parts_of_mapped_sites(
     is a building of 白家庄小学). One school is one facility, not two."""
     if not any(building_only):
         return rows
-    keep = np.ones(len(rows), dtype=bool)
     lon = np.array([r["lon"] for r in rows])
     lat = np.array([r["lat"] for r in rows])
-    xy = np.column_stack(
-        gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326")
-        .to_crs(crs)
-        .get_coordinates()
-        .to_numpy()
-        .T
+    points = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326").to_crs(crs).values
+    lookup = {f"{element}/{osm_id}": g for (element, osm_id), g in features.geometry.items()}
+    parts = np.flatnonzero(building_only)
+    sites = np.flatnonzero(~np.asarray(building_only, dtype=bool))
+    # Indexed pairs rather than parts x rows: a whole district has tens of thousands.
+    near = shapely.STRtree(np.asarray(points)[sites])
+    part_at, site_at = near.query(
+        np.asarray(points)[parts], predicate="dwithin", distance=SAME_SITE_M
     )
-    shapes = features.geometry.to_crs(crs)
-    lookup = {f"{element}/{osm_id}": g for (element, osm_id), g in shapes.items()}
-    for i, row in enumerate(rows):
-        if not building_only[i]:
+    pairs = {(int(parts[a]), int(sites[b])) for a, b in zip(part_at, site_at, strict=True)}
+    areas = [
+        (int(j), g)
+        for j in sites
+        if (g := lookup.get(rows[j]["osm_id"])) is not None
+        and g.geom_type in ("Polygon", "MultiPolygon")
+    ]
+    inside: set[tuple[int, int]] = set()
+    if areas:
+        projected = gpd.GeoSeries([g for _, g in areas], crs="EPSG:4326").to_crs(crs)
+        within = shapely.STRtree(projected.values)
+        part_at, area_at = within.query(np.asarray(points)[parts], predicate="within")
+        inside = {(int(parts[a]), areas[b][0]) for a, b in zip(part_at, area_at, strict=True)}
+    keep = np.ones(len(rows), dtype=bool)
+    for i, j in inside | pairs:
+        row, site = rows[i], rows[j]
+        if site["category"] != row["category"]:
             continue
-        for j, site in enumerate(rows):
-            if building_only[j] or site["category"] != row["category"]:
-                continue
-            area = lookup.get(site["osm_id"])
-            inside = (
-                area is not None
-                and area.geom_type in ("Polygon", "MultiPolygon")
-                and area.contains(shapely.Point(xy[i]))
-            )
-            named = bool(site["name"]) and site["name"] in row["name"]
-            if inside or (named and float(np.hypot(*(xy[i] - xy[j]))) <= SAME_SITE_M):
-                keep[i] = False
-                break
+        named = bool(site["name"]) and site["name"] in row["name"]
+        if (i, j) in inside or named:
+            keep[i] = False
     return [r for r, k in zip(rows, keep, strict=True) if k]
 
 
