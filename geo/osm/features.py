@@ -29,13 +29,19 @@ def extract_facilities(
     if not features.empty:
         inside = features[features.intersects(boundary)]
         tag_cols = [c for c in inside.columns if c != "geometry"]
-        projected = inside.geometry.to_crs(crs)
-        reps = gpd.GeoSeries(projected.representative_point(), crs=crs).to_crs("EPSG:4326")
-        records = inside[tag_cols].to_dict("records")
-        building_only: list[bool] = []
-        for (element, osm_id), tags_raw, point in zip(inside.index, records, reps, strict=True):
-            tags = {k: str(v) for k, v in tags_raw.items() if isinstance(v, str)}
+        matches: list[tuple[int, list[str], dict[str, str]]] = []
+        for position, tags in enumerate(_tag_dicts(inside[tag_cols])):
             cats = taxonomy.classify(tags)
+            if cats:
+                matches.append((position, cats, tags))
+        # Only matched features need a point: buildings without a use are most features.
+        matched = inside.iloc[[m[0] for m in matches]]
+        projected = matched.geometry.to_crs(crs)
+        reps = gpd.GeoSeries(projected.representative_point(), crs=crs).to_crs("EPSG:4326")
+        building_only: list[bool] = []
+        for (element, osm_id), (_, cats, tags), point in zip(
+            matched.index, matches, reps, strict=True
+        ):
             only_building = "building" in tags and not (USE_KEYS & tags.keys())
             for cat in cats:
                 building_only.append(only_building)
@@ -57,6 +63,19 @@ def extract_facilities(
         rows = _without_parts_of_mapped_sites(rows, building_only, inside, crs)
     df = pd.DataFrame(rows, columns=FACILITY_COLUMNS)
     return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs="EPSG:4326")
+
+
+def _tag_dicts(tags: pd.DataFrame) -> list[dict[str, str]]:
+    """Each row's string tags, read from the non-empty cells only (the frame is wide and
+    mostly empty: one column per tag key of any feature)."""
+    dicts: list[dict[str, str]] = [{} for _ in range(len(tags))]
+    for column in tags.columns:
+        values = tags[column].to_numpy()
+        for position in np.flatnonzero(pd.notna(values)):
+            value = values[position]
+            if isinstance(value, str):
+                dicts[position][str(column)] = value
+    return dicts
 
 
 # Keys that say what a place is used for; a building with none of them is only a building.
