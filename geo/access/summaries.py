@@ -112,8 +112,9 @@ def area_summary(
         for a hexagon of empty homes) and ``facilities`` (the category's facilities whose
         mapped point lies in the hexagon).
     """
-    row = analysis.categories.index(category)  # ValueError for an unknown category
-    limit = analysis.taxonomy.get(category).distance_m if within_m is None else float(within_m)
+    tier_m = analysis.taxonomy.get(category).distance_m  # TaxonomyError when unknown
+    row = analysis.categories.index(category)
+    limit = tier_m if within_m is None else float(within_m)
     res = summary_resolution(analysis, max_cells=max_cells) if resolution is None else resolution
     if len(analysis.homes) == 0:
         frame = pd.DataFrame({c: [] for c in SUMMARY_COLUMNS})

@@ -181,15 +181,28 @@ def simplify_to_budget(
     geoms: Sequence[Any] | np.ndarray,
     *,
     max_coords: int,
-    tolerances_deg: Sequence[float] = (0.0, 0.00005, 0.0001, 0.0002, 0.0004, 0.0008, 0.0016),
+    tolerances_deg: Sequence[float] = (
+        0.0,
+        0.00005,
+        0.0001,
+        0.0002,
+        0.0004,
+        0.0008,
+        0.0016,
+        0.0032,
+        0.0064,
+    ),
 ) -> np.ndarray:
     """``geoms`` simplified by the smallest tolerance that brings their coordinates within
     ``max_coords`` (the largest tolerance when none does). Each geometry is simplified on
-    its own (linear time, unlike simplifying their union)."""
+    its own (linear time, unlike simplifying their union), without preserving topology,
+    so that rings smaller than the tolerance vanish: this is for drawing, not measuring."""
     array = np.asarray(geoms, dtype=object)
     out = array
     for tolerance in tolerances_deg:
-        out = array if tolerance == 0 else shapely.simplify(array, tolerance)
+        out = (
+            array if tolerance == 0 else shapely.simplify(array, tolerance, preserve_topology=False)
+        )
         if int(shapely.get_num_coordinates(out).sum()) <= max_coords:
             break
     return np.asarray(out, dtype=object)
