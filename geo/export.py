@@ -255,7 +255,7 @@ def geo_layers(
             nodes, geometry=gpd.points_from_xy(nodes["lon"], nodes["lat"]), crs="EPSG:4326"
         ),
         "edges": gpd.GeoDataFrame(
-            edges_table(analysis), geometry=net.edges.geometry.to_numpy(), crs="EPSG:4326"
+            edges_table(analysis), geometry=net.edge_lines, crs="EPSG:4326"
         ),
         "facilities": gpd.GeoDataFrame(
             facilities_table(analysis),
