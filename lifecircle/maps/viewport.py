@@ -193,7 +193,7 @@ def view_index_of(analysis: Analysis, *, doorstep: Any = None) -> ViewIndex:
         buildings = buildings[~d.buildings["osm_id"].astype(str).isin(homes).to_numpy()]
     return build_view_index(
         {
-            "streets": d.network.edges.geometry.to_numpy(),
+            "streets": d.network.edge_lines,
             "homes": analysis.homes.geometry.to_numpy(),
             "buildings": buildings,
             "areas": d.areas.geometry.to_numpy() if len(d.areas) else (),

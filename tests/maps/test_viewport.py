@@ -57,7 +57,7 @@ def full_layers(a: Analysis, data: ViewData) -> dict[str, list[Any]]:
     d = a.district
     homes = set(a.homes["home_id"].astype(str))
     return {
-        "streets": list(d.network.edges.geometry),
+        "streets": list(d.network.edge_lines),
         "homes": list(a.homes.geometry),
         "buildings": [
             g
@@ -275,7 +275,7 @@ def test_the_drawn_view_holds_the_selected_features(
         )
     )  # fmt: skip
     drawn = shapely.union_all([shape(f["geometry"]) for f in streets])
-    edges = analysis.district.network.edges.geometry.to_numpy()[selection.indices["streets"]]
+    edges = analysis.district.network.edge_lines[selection.indices["streets"]]
     expected = shapely.union_all(edges)
     assert drawn.length == pytest.approx(expected.length, rel=1e-4)
     assert shapely.hausdorff_distance(drawn, expected) < 1e-5
