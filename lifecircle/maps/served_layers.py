@@ -85,12 +85,13 @@ class ServedGeoJson(MacroElement):  # type: ignore[misc]
         self.url = url
         self.data_js = _safe_js(data) if data is not None else None
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
         # MacroElement.render wraps the script in an Element, which compiles it as a
         # jinja template: seconds for a layer of a few hundred kilobytes. Raw text
         # needs no compiling.
         script = self._template.module.__dict__["script"]
-        self.get_root().script.add_child(_RawScript(script(self, kwargs)), name=self.get_name())
+        root: Any = self.get_root()
+        root.script.add_child(_RawScript(script(self, kwargs)), name=self.get_name())
 
 
 class _RawScript(Element):  # type: ignore[misc]

@@ -161,7 +161,10 @@ def facilities_document(
 ) -> str:
     """The facilities in view: the category's as icon markers, the others as dots."""
     rows = analysis.facilities.iloc[selection.indices["facilities"]]
-    geoms, styles, tips, icons = [], [], [], []
+    geoms: list[Any] = []
+    styles: list[dict[str, Any]] = []
+    tips: list[str] = []
+    icons: list[dict[str, str] | None] = []
     for row in rows.itertuples(index=False):
         cat = analysis.taxonomy.get(str(row.category))
         geoms.append(shapely.Point(float(row.lon), float(row.lat)))
