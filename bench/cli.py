@@ -70,10 +70,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="sizes for --scale (default 100000 1000000; 20000 with --quick)",
     )
+    parser.add_argument(
+        "--dashboard-scale",
+        action="store_true",
+        help="the dashboard in headless Chromium on Lujiazui tiled to ~100k street nodes "
+        "(--scale-nodes sets the size) against the bundled Lujiazui (several minutes)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the benchmark and print the report; 1 if the engine's answers are wrong."""
+    if getattr(args, "dashboard_scale", False):
+        return run_dashboard_scale(args)
     if getattr(args, "scale", False):
         return run_scale(args)
     config = config_from_args(args)
@@ -124,6 +132,29 @@ def run_scale(args: argparse.Namespace) -> int:
         print(f"bench: scale: {exc}", file=sys.stderr)
         return EXIT_WRONG
     print(json.dumps(report, ensure_ascii=False) if args.json else format_scale_table(report))
+    return EXIT_OK
+
+
+def run_dashboard_scale(args: argparse.Namespace) -> int:
+    """``--dashboard-scale``: the dashboard on a whole district (:mod:`bench.dashboard_scale`)."""
+    from bench.dashboard_scale import (
+        DEFAULT_NODES,
+        DashboardScaleError,
+        format_dashboard_scale_table,
+        run_dashboard_scale_bench,
+    )
+
+    nodes = args.scale_nodes[0] if args.scale_nodes else DEFAULT_NODES
+    try:
+        report = run_dashboard_scale_bench(nodes=nodes)
+    except DashboardScaleError as exc:
+        print(f"bench: dashboard-scale: {exc}", file=sys.stderr)
+        return EXIT_WRONG
+    print(
+        json.dumps(report, ensure_ascii=False)
+        if args.json
+        else format_dashboard_scale_table(report)
+    )
     return EXIT_OK
 
 

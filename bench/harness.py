@@ -204,28 +204,32 @@ class DashboardServer(StreamlitServer):
 
 
 @contextlib.contextmanager
-def dashboard_server(workdir: Path, *, cache_dir: Path | None = None) -> Iterator[DashboardServer]:
+def dashboard_server(
+    workdir: Path, *, cache_dir: Path | None = None, env: Mapping[str, str] | None = None
+) -> Iterator[DashboardServer]:
     """``streamlit run dashboard/app.py`` from the repository root, on a free port.
 
     The district cache is ``cache_dir`` (``workdir/cache`` by default) and the scenario
     folder ``workdir/scenarios``, so the server never writes into the repository or the
     user's cache; its log is ``workdir/streamlit.log``. No Tianditu key reaches it (the
     basemaps stay the offline defaults). The file watcher is off, so that edits in the
-    working tree do not rerun the app under a test or a benchmark.
+    working tree do not rerun the app under a test or a benchmark. ``env`` adds variables
+    to the server's environment (for example ``LIFECIRCLE_LARGE_MAP_NODES``).
     """
     cache_dir = workdir / "cache" if cache_dir is None else cache_dir
     scenario_dir = workdir / "scenarios"
     cache_dir.mkdir(parents=True, exist_ok=True)
     scenario_dir.mkdir(parents=True, exist_ok=True)
-    env = with_repo_on_pythonpath(os.environ)
-    env["LIFECIRCLE_CACHE_DIR"] = str(cache_dir)
-    env["LIFECIRCLE_SCENARIO_DIR"] = str(scenario_dir)
-    env.pop("TIANDITU_KEY", None)
+    server_env = with_repo_on_pythonpath(os.environ)
+    server_env.update(env or {})
+    server_env["LIFECIRCLE_CACHE_DIR"] = str(cache_dir)
+    server_env["LIFECIRCLE_SCENARIO_DIR"] = str(scenario_dir)
+    server_env.pop("TIANDITU_KEY", None)
     options = {"server.enableStaticServing": "true", "server.fileWatcherType": "none"}
     with streamlit_server(
         DASHBOARD_APP,
         cwd=REPO_ROOT,
-        env=env,
+        env=server_env,
         log_path=workdir / "streamlit.log",
         options=options,
     ) as server:

@@ -7,6 +7,7 @@ never hashes a District or an Analysis.
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from dashboard.progress import LoadProgress
 from geo.access.analysis import Analysis, analyse
 from geo.access.gaps import gap_hexagons
 from geo.district.loader import load_district
@@ -26,6 +28,9 @@ from geo.settings import Settings
 from geo.standards.taxonomy import Taxonomy, load_taxonomy, retier_by_speed
 from lifecircle.maps import MapLayers, compute_map_layers
 from lifecircle.maps.offline import prepare_served_assets
+from lifecircle.maps.overview import Overview, compute_overview
+from lifecircle.maps.view_layers import ViewData, compute_view_data
+from lifecircle.maps.viewport import ViewportSettings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -82,7 +87,9 @@ def taxonomy_for(standard: str, speed_kmh: float) -> Taxonomy:
 
 
 @st.cache_resource(show_spinner=False, max_entries=6)
-def district(source_key: str, _source: DataSource) -> District:
+def district(
+    source_key: str, _source: DataSource, _progress: LoadProgress | None = None
+) -> District:
     taxonomy = base_taxonomy()
     if _source.kind == "overpass":
         from geo.district.online import load_overpass_district
@@ -90,15 +97,25 @@ def district(source_key: str, _source: DataSource) -> District:
         if _source.bbox is not None:
             return load_overpass_district(bbox=_source.bbox, taxonomy=taxonomy, settings=settings())
         return load_overpass_district(place=_source.value, taxonomy=taxonomy, settings=settings())
-    return load_district(_source.value, taxonomy=taxonomy, settings=settings(), bbox=_source.bbox)
+    return load_district(
+        _source.value,
+        taxonomy=taxonomy,
+        settings=settings(),
+        bbox=_source.bbox,
+        progress=_progress.stage("stage_district") if _progress else None,
+    )
 
 
 @st.cache_resource(show_spinner=False, max_entries=6)
 def district_with_inventory(
-    source_key: str, inventory_key: str, _source: DataSource, _inventory: UploadedInventory | None
+    source_key: str,
+    inventory_key: str,
+    _source: DataSource,
+    _inventory: UploadedInventory | None,
+    _progress: LoadProgress | None = None,
 ) -> tuple[District, tuple[object, ...]]:
     """The district plus the uploaded facilities, and the rejected rows."""
-    base = district(source_key, _source)
+    base = district(source_key, _source, _progress)
     if _inventory is None:
         return base, ()
     from geo.inputs.coords import parse_coord_system
@@ -120,12 +137,17 @@ def analysis(
     speed_kmh: float,
     _source: DataSource,
     _inventory: UploadedInventory | None,
+    _progress: LoadProgress | None = None,
 ) -> Analysis:
-    d, _ = district_with_inventory(source_key, inventory_key, _source, _inventory)
-    from geo.access.reach_index import reach_index
-
-    reach_index(d.network)  # built once here, so the first click's isochrone is fast
-    return analyse(d, taxonomy_for(standard, speed_kmh), speed_kmh=speed_kmh)
+    d, _ = district_with_inventory(source_key, inventory_key, _source, _inventory, _progress)
+    # The isochrone index is built in the background once the analysis is shown
+    # (reach_index_job), not here: it would hold up the first map by seconds.
+    return analyse(
+        d,
+        taxonomy_for(standard, speed_kmh),
+        speed_kmh=speed_kmh,
+        progress=_progress.stage("stage_analysis") if _progress else None,
+    )
 
 
 def analysis_key(source_key: str, inventory_key: str, standard: str, speed_kmh: float) -> str:
@@ -270,3 +292,90 @@ def priorities(
     from geo.surveys.priorities import rank_priorities
 
     return rank_priorities(_analysis, _responses, by=by)  # type: ignore[arg-type]
+
+
+# --- a dashboard that stays quick on a whole district (the scale path) ------------------------
+def viewport_settings() -> ViewportSettings:
+    """When the map sends only what is in view (``$LIFECIRCLE_LARGE_MAP_NODES`` moves the
+    threshold; read on every run, so a test can force the scale path)."""
+    return ViewportSettings.from_env()
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def overview(
+    key: str,
+    category: str,
+    within_m: float,
+    _analysis: Analysis,
+    _progress: LoadProgress | None = None,
+) -> Overview:
+    return compute_overview(
+        _analysis,
+        category=category,
+        within_m=within_m,
+        settings=viewport_settings(),
+        progress=_progress.stage("stage_layers") if _progress else None,
+    )
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def overview_documents(
+    key: str, category: str, within_m: float, lang: str, basemap: str, _analysis: Analysis
+) -> dict[str, str]:
+    """The district-zoom layers as GeoJSON text (``within_m`` picks the cached overview)."""
+    from lifecircle.maps.overview import overview_documents as documents
+
+    found = overview(key, category, within_m, _analysis)
+    return documents(_analysis, found, lang=lang, basemap=basemap)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def overview_urls(
+    key: str, category: str, within_m: float, lang: str, basemap: str, _analysis: Analysis
+) -> dict[str, str]:
+    """The district-zoom layers written to the static folder once; their URLs."""
+    from lifecircle.maps.served_layers import publish_geojson
+
+    docs = overview_documents(key, category, within_m, lang, basemap, _analysis)
+    return {layer: publish_geojson(STATIC_DIR, doc) for layer, doc in docs.items()}
+
+
+@st.cache_resource(show_spinner=False, max_entries=12)
+def view_data(key: str, _analysis: Analysis, _progress: LoadProgress | None = None) -> ViewData:
+    return compute_view_data(
+        _analysis, progress=_progress.stage("stage_layers") if _progress else None
+    )
+
+
+@st.cache_resource(show_spinner=False)
+def _background() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="lifecircle-index")
+
+
+@st.cache_resource(show_spinner=False, max_entries=12)
+def reach_index_job(key: str, _analysis: Analysis) -> Future[object]:
+    """The isochrone index of the analysis' network, built in the background (once).
+
+    Started as soon as an analysis is shown; a click waits for it only if it comes
+    before the index is done (seconds after a 100,000-node district first loads).
+    """
+    from geo.access.reach_index import reach_index
+
+    return _background().submit(reach_index, _analysis.district.network)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def click_reach(
+    key: str, lon: float, lat: float, speed_kmh: float, lang: str, _analysis: Analysis
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """The isochrone and reach table of a clicked point (a rerun after a pan reuses them)."""
+    from geo.access.service_areas import isochrone
+    from lifecircle.maps import reach_table
+
+    reach_index_job(key, _analysis).result()  # never build it twice
+    a = _analysis
+    iso = isochrone(
+        a.district.network, a.engine, lon=lon, lat=lat, within_m=(a.limit_m,), speed_kmh=speed_kmh
+    )
+    table = reach_table(a, lon=lon, lat=lat, speed_kmh=speed_kmh, lang=lang)
+    return iso, table

@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import loaders, state
 from dashboard.loaders import DEFAULT_SOURCE, DataSource, UploadedInventory
+from dashboard.progress import LoadProgress
 from geo.access.analysis import Analysis
 from geo.errors import LifecircleError
 from geo.settings import DEFAULT_WALK_SPEED_KMH
@@ -149,14 +150,17 @@ def _render_sidebar() -> Context | None:
             key=state.COLOUR_BY,
         )
     key = loaders.analysis_key(source.key, inv_key, str(standard), speed)
+    progress = LoadProgress(lang)  # the stages of loading and analysis, when they run
     try:
-        with st.spinner(t("computing", lang)):
-            analysis = loaders.analysis(
-                source.key, inv_key, str(standard), speed, source, inventory
-            )
+        analysis = loaders.analysis(
+            source.key, inv_key, str(standard), speed, source, inventory, progress
+        )
     except LifecircleError as exc:
+        progress.clear()
         st.error(f"{t('error', lang)}: {exc}")
         return None
+    progress.finish()
+    loaders.reach_index_job(key, analysis)  # the isochrone index, in the background
     st.sidebar.caption(f"{analysis.district.meta.title(lang)} · {t('osm_attribution', lang)}")
     return Context(
         lang=lang,

@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import loaders, state
 from dashboard.loaders import DataSource, UploadedInventory
+from dashboard.progress import LoadProgress
 from dashboard.sidebar import current_lang, page_context
 from geo.district.loader import bundled_districts
 from geo.errors import LifecircleError, OfflineError
@@ -47,8 +48,10 @@ elif kind == "file":
             bbox = parse_bbox(bbox_text) if bbox_text.strip() else None
             path = loaders.save_upload(upload.getvalue(), upload.name, "uploads")
             source = DataSource(kind="file", value=str(path), label=upload.name, bbox=bbox)
-            with st.spinner(t("loading", lang)):
-                loaders.district(source.key, source)
+            # A large file takes a while: its stages are shown as it is read.
+            progress = LoadProgress(lang, stages={"stage_district": (0.0, 1.0)})
+            loaders.district(source.key, source, progress)
+            progress.finish()
             st.session_state[state.SOURCE] = source
             st.rerun()
         except LifecircleError as exc:

@@ -8,12 +8,14 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import loaders, state
+from dashboard.progress import LoadProgress
 from dashboard.sidebar import page_context
 from geo.access.coverage import residents_within
 from geo.errors import LifecircleError
 from lifecircle import maps
 from lifecircle.i18n import t
 from lifecircle.maps.offline import make_offline, standalone_html
+from lifecircle.maps.viewport import map_view, select_in_view
 
 ctx = page_context()
 if ctx is None:
@@ -41,20 +43,57 @@ c4.metric(
     help=t("completeness_help", lang),
 )
 
-with st.spinner(t("computing", lang)):
-    layers = loaders.map_layers(ctx.analysis_key, ctx.category, a)
-    fmap = maps.build_map(
+viewport = loaders.viewport_settings()
+large = viewport.is_large(a.district.network.n_nodes)
+shift = maps.shift_for(ctx.basemap)
+view_groups: list[folium.FeatureGroup] = []
+if large:
+    # The scale path: district-wide summaries served as files, the detail of the view
+    # added to the map as it is panned and zoomed (lifecircle.maps.viewport).
+    progress = LoadProgress(lang, stages={"stage_layers": (0.0, 1.0)})
+    overview = loaders.overview(ctx.analysis_key, ctx.category, ctx.tier_m, a, progress)
+    view = loaders.view_data(ctx.analysis_key, a, progress)
+    progress.finish()
+    urls = loaders.overview_urls(ctx.analysis_key, ctx.category, ctx.tier_m, lang, ctx.basemap, a)
+    fmap = maps.build_overview_map(
         a,
-        layers,
-        category=ctx.category,
+        overview,
+        urls=urls,
         lang=lang,
         basemap=ctx.basemap,
-        speed_kmh=ctx.speed_kmh,
         colour_by=ctx.colour_by,
-        within_m=ctx.tier_m,
         tianditu_key=ctx.tianditu_key,
-        layer_control=False,  # st_folium adds it, listing the isochrone layer too
     )
+    shown = map_view(st.session_state.get(state.MAP_KEY), gcj02=maps.BASEMAPS[ctx.basemap].gcj02)
+    selection = select_in_view(view.index, shown, viewport)
+    view_groups = maps.view_groups(
+        a,
+        view,
+        selection,
+        category=ctx.category,
+        colour_by=ctx.colour_by,
+        speed_kmh=ctx.speed_kmh,
+        lang=lang,
+        shift=shift,
+        within_m=ctx.tier_m,
+    )
+    for group in view_groups:
+        make_offline(group, mode="served")
+else:
+    with st.spinner(t("computing", lang)):
+        layers = loaders.map_layers(ctx.analysis_key, ctx.category, a)
+        fmap = maps.build_map(
+            a,
+            layers,
+            category=ctx.category,
+            lang=lang,
+            basemap=ctx.basemap,
+            speed_kmh=ctx.speed_kmh,
+            colour_by=ctx.colour_by,
+            within_m=ctx.tier_m,
+            tianditu_key=ctx.tianditu_key,
+            layer_control=False,  # st_folium adds it, listing the isochrone layer too
+        )
 make_offline(fmap, mode="served")
 
 # The click of the previous run (st_folium keeps its value under its key).
@@ -62,44 +101,51 @@ clicked = (st.session_state.get(state.MAP_KEY) or {}).get("last_clicked")
 iso_group = folium.FeatureGroup(name=t("layer_isochrone", lang))
 reach = None
 if clicked:
-    from geo.access.service_areas import isochrone
-
     try:
-        iso = isochrone(
-            a.district.network,
-            a.engine,
-            lon=float(clicked["lng"]),
-            lat=float(clicked["lat"]),
-            within_m=(a.limit_m,),
-            speed_kmh=ctx.speed_kmh,
-        )
-        shift = maps.shift_for(ctx.basemap)
+        lon, lat = float(clicked["lng"]), float(clicked["lat"])
+        iso, reach = loaders.click_reach(ctx.analysis_key, lon, lat, ctx.speed_kmh, lang, a)
         for geom in iso.geometry:
             maps.geojson_layer(
                 shift(geom), "isochrone", colour="#3f007d", weight=2, fill=True, fill_opacity=0.12
             ).add_to(iso_group)
-        point = shift(shapely.Point(float(clicked["lng"]), float(clicked["lat"])))
+        point = shift(shapely.Point(lon, lat))
         folium.CircleMarker((point.y, point.x), radius=6, color="#3f007d", fill=True).add_to(
             iso_group
-        )
-        reach = maps.reach_table(
-            a,
-            lon=float(clicked["lng"]),
-            lat=float(clicked["lat"]),
-            speed_kmh=ctx.speed_kmh,
-            lang=lang,
         )
     except LifecircleError as exc:
         st.warning(str(exc))
 
 st.caption(t("click_hint", lang))
+if large:
+    if selection.status == "detail":
+        st.caption(
+            t(
+                "view_detail",
+                lang,
+                streets=f"{selection.count('streets'):,}",
+                homes=f"{selection.count('homes'):,}",
+                facilities=f"{selection.count('facilities'):,}",
+            )
+        )
+    elif selection.status == "too_many":
+        st.caption(
+            t(
+                "view_too_many",
+                lang,
+                vertices=f"{selection.vertices:,}",
+                markers=f"{selection.markers:,}",
+            )
+        )
+    else:
+        st.caption(t("view_overview", lang))
 st_folium(
     fmap,
     key=state.MAP_KEY,
     height=620,
     use_container_width=True,
-    returned_objects=["last_clicked"],
-    feature_group_to_add=iso_group,
+    # The scale path reruns on a pan or zoom, to send what is then in view.
+    returned_objects=["last_clicked", "bounds", "zoom"] if large else ["last_clicked"],
+    feature_group_to_add=[*view_groups, iso_group],
     layer_control=folium.LayerControl(collapsed=False),
 )
 if reach is not None:
@@ -109,9 +155,30 @@ if reach is not None:
     else:
         st.dataframe(reach, hide_index=True, width="stretch")
 
+
+def _export_html() -> bytes:
+    if not large:
+        return standalone_html(fmap).encode("utf-8")
+    # A file that opens anywhere: the district-zoom layers embedded, not fetched.
+    docs = loaders.overview_documents(
+        ctx.analysis_key, ctx.category, ctx.tier_m, lang, ctx.basemap, a
+    )
+    whole = maps.build_overview_map(
+        a,
+        overview,
+        documents=docs,
+        lang=lang,
+        basemap=ctx.basemap,
+        colour_by=ctx.colour_by,
+        tianditu_key=ctx.tianditu_key,
+    )
+    folium.LayerControl(collapsed=False).add_to(whole)
+    return standalone_html(whole).encode("utf-8")
+
+
 st.download_button(
     t("export_html", lang),
-    data=lambda: standalone_html(fmap).encode("utf-8"),
+    data=_export_html,
     file_name=f"lifecircle-{a.district.meta.name}-{ctx.category}.html",
     mime="text/html",
     on_click="ignore",

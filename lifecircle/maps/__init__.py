@@ -29,8 +29,10 @@ from lifecircle.maps.layers import (
 )
 from lifecircle.maps.legend import Legend, legend_html, street_legend
 from lifecircle.maps.needs import needs_layers
+from lifecircle.maps.overview import build_overview_map
 from lifecircle.maps.scenario_layers import KIND_COLOURS, difference_layer, scenario_layer
 from lifecircle.maps.text import safe_text
+from lifecircle.maps.view_layers import view_groups
 
 __all__ = [
     "BASEMAPS",
@@ -47,6 +49,7 @@ __all__ = [
     "MapLayers",
     "base_layer",
     "build_map",
+    "build_overview_map",
     "compute_map_layers",
     "difference_layer",
     "doorstep_layer",
@@ -66,4 +69,5 @@ __all__ = [
     "simplify_for_map",
     "street_legend",
     "streets_layer",
+    "view_groups",
 ]

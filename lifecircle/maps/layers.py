@@ -97,6 +97,26 @@ def edge_minutes(analysis: Analysis, category: str, *, speed_kmh: float) -> np.n
     return nearer / (speed_kmh * 1000.0 / 60.0)
 
 
+def street_classes(
+    analysis: Analysis, *, category: str, colour_by: str, speed_kmh: float, lang: str
+) -> tuple[np.ndarray, list[str], tuple[str, ...]]:
+    """Per edge, its colour class; and the classes' labels and colours."""
+    if colour_by == "count":
+        u, v = analysis.district.network.edge_index
+        reached = analysis.reached_count()
+        counts = np.maximum(reached[u], reached[v])
+        n_cat = max(len(analysis.categories), 1)
+        cls = np.minimum((counts * (len(COUNT_COLOURS) - 1)) // n_cat, len(COUNT_COLOURS) - 1)
+        labels = [
+            f"≥{int(np.ceil(i * n_cat / (len(COUNT_COLOURS) - 1)))}"
+            for i in range(len(COUNT_COLOURS))
+        ]
+        return cls, labels, COUNT_COLOURS
+    minutes = edge_minutes(analysis, category, speed_kmh=speed_kmh)
+    cls = np.digitize(minutes, TIME_BINS_MIN, right=True)
+    return cls, ["≤5", "≤10", "≤15", t("beyond", lang)], TIME_COLOURS
+
+
 def streets_layer(
     analysis: Analysis,
     *,
@@ -109,22 +129,9 @@ def streets_layer(
     """Streets in a few colour classes (one multi-line per class keeps the payload small)."""
     fg = folium.FeatureGroup(name=t("layer_streets", lang), show=True)
     lines = _edge_lines(analysis)
-    if colour_by == "count":
-        u, v = analysis.district.network.edge_index
-        reached = analysis.reached_count()
-        counts = np.maximum(reached[u], reached[v])
-        n_cat = max(len(analysis.categories), 1)
-        cls = np.minimum((counts * (len(COUNT_COLOURS) - 1)) // n_cat, len(COUNT_COLOURS) - 1)
-        labels = [
-            f"≥{int(np.ceil(i * n_cat / (len(COUNT_COLOURS) - 1)))}"
-            for i in range(len(COUNT_COLOURS))
-        ]
-        palette: tuple[str, ...] = COUNT_COLOURS
-    else:
-        minutes = edge_minutes(analysis, category, speed_kmh=speed_kmh)
-        cls = np.digitize(minutes, TIME_BINS_MIN, right=True)
-        labels = ["≤5", "≤10", "≤15", t("beyond", lang)]
-        palette = TIME_COLOURS
+    cls, labels, palette = street_classes(
+        analysis, category=category, colour_by=colour_by, speed_kmh=speed_kmh, lang=lang
+    )
     for i, colour in enumerate(palette):
         sel = lines[cls == i]
         if len(sel) == 0:
@@ -141,9 +148,29 @@ def facilities_layer(
 ) -> folium.FeatureGroup:
     """All facilities as small dots; the chosen category as icon markers."""
     fg = folium.FeatureGroup(name=t("layer_facilities", lang), show=True)
-    fac = analysis.facilities
-    for row in fac.itertuples(index=False):
-        cat = analysis.taxonomy.get(str(row.category))
+    add_facility_markers(
+        fg,
+        analysis.facilities,
+        taxonomy=analysis.taxonomy,
+        category=category,
+        lang=lang,
+        shift=shift,
+    )
+    return fg
+
+
+def add_facility_markers(
+    fg: folium.FeatureGroup,
+    facilities: Any,
+    *,
+    taxonomy: Any,
+    category: str,
+    lang: str,
+    shift: Callable[[Any], Any],
+) -> None:
+    """One marker per facility row: an icon for ``category``, a small dot for the others."""
+    for row in facilities.itertuples(index=False):
+        cat = taxonomy.get(str(row.category))
         point = shift(shapely.Point(float(row.lon), float(row.lat)))
         label = f"{cat.name(lang)}: {row.name}" if row.name else cat.name(lang)
         tip = safe_text(label)
@@ -163,7 +190,6 @@ def facilities_layer(
                 weight=1,
                 tooltip=tip,
             ).add_to(fg)
-    return fg
 
 
 def service_area_layer(
