@@ -254,9 +254,7 @@ def geo_layers(
         "nodes": gpd.GeoDataFrame(
             nodes, geometry=gpd.points_from_xy(nodes["lon"], nodes["lat"]), crs="EPSG:4326"
         ),
-        "edges": gpd.GeoDataFrame(
-            edges_table(analysis), geometry=net.edge_lines, crs="EPSG:4326"
-        ),
+        "edges": gpd.GeoDataFrame(edges_table(analysis), geometry=net.edge_lines, crs="EPSG:4326"),
         "facilities": gpd.GeoDataFrame(
             facilities_table(analysis),
             geometry=analysis.facilities.geometry.to_numpy(),
