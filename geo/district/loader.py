@@ -87,7 +87,8 @@ def build_district(
 
 
 # --- loading ---------------------------------------------------------------------------------
-CACHE_FORMAT = "district-v2"
+# v3: areas include vacant plots (landuse=brownfield|greenfield|construction).
+CACHE_FORMAT = "district-v3"
 
 
 def resolve_source(source: str | Path) -> tuple[Path, BundledDistrict | None]:
