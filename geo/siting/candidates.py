@@ -266,8 +266,9 @@ def join_candidates(
     net = network or district.network
     if len(raw) == 0:
         raise SitingError(
-            "no candidate sites: the district has no vacant plots, named public buildings "
-            "or compound entrances, and none were given (a file or clicks on the map)"
+            "no candidate sites to choose from: none came from the district's data (vacant "
+            "plots, named public buildings, compound entrances) and none were given (a file, "
+            "or clicks on the map)"
         )
     table = raw.reset_index(drop=True).copy()
     n = len(table)

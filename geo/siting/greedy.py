@@ -178,10 +178,9 @@ def sites_needed_bound(run: GreedyRun, need: float) -> int:
 
 
 def contribution_order(covers: sparse.csr_matrix, weight: FloatArray, chosen: IntArray) -> IntArray:
-    """``chosen`` reordered greedily: the site that adds most first (to report what each
-    site newly serves)."""
+    """``chosen`` reordered greedily, the site that adds most first, without the sites that
+    add nothing to the others (a solver may leave such sites in a set of at most k)."""
     if len(chosen) == 0:
         return np.zeros(0, dtype=np.int64)
     run = greedy_run(covers[chosen], weight, max_sites=len(chosen))
-    rest = [i for i in range(len(chosen)) if i not in set(run.order)]
-    return np.asarray(chosen, dtype=np.int64)[[*run.order, *rest]]
+    return np.asarray(chosen, dtype=np.int64)[list(run.order)]
