@@ -98,6 +98,17 @@ class Candidates:
         wanted = range(len(self.table)) if positions is None else positions
         return [(pos[starts[i] : starts[i + 1]], cost[starts[i] : starts[i + 1]]) for i in wanted]
 
+    def subset(self, positions: Sequence[int]) -> Candidates:
+        """The candidates at ``positions``, in that order."""
+        keep = [int(p) for p in positions]
+        remap = np.full(len(self.table), -1, dtype=np.int64)
+        remap[keep] = np.arange(len(keep))
+        rows = self.access[remap[self.access["candidate"].to_numpy(dtype=np.int64)] >= 0].copy()
+        rows["candidate"] = remap[rows["candidate"].to_numpy(dtype=np.int64)]
+        rows = rows.sort_values("candidate", kind="stable").reset_index(drop=True)
+        table = gpd.GeoDataFrame(self.table.iloc[keep].reset_index(drop=True), crs="EPSG:4326")
+        return Candidates(table=table, access=rows, left_out=self.left_out)
+
 
 def empty_candidates() -> gpd.GeoDataFrame:
     """A candidate table with no rows."""

@@ -200,7 +200,7 @@ def solve_set_covering(
             "set_covering", "exact", (), 0.0, 0.0, 0.0, 0.0, True, 0.0, target=target,
             note=f"{share_now:.1%} of residents are already served: no new site is needed",
         )  # fmt: skip
-    reachable = float(m.residents.sum())
+    reachable = float(m.residents[m.covered_by(np.arange(m.n_candidates))].sum())
     if reachable < need * (1 - 1e-12):
         best = (m.residents_served_before + reachable) / m.residents_total
         raise SitingError(
