@@ -132,14 +132,14 @@ def _check_row(
             problems.append(RowProblem(row, where, "0, 0", "0, 0 is a placeholder"))
     extra: dict[str, float] = {}
     for field in ("capacity", "cost"):
-        column = columns.get(field)
-        text = cell_text(record[column]) if column else ""
-        if not column or not text:
+        optional = columns.get(field)
+        text = cell_text(record[optional]) if optional else ""
+        if optional is None or not text:
             extra[field] = float("nan")
             continue
-        number = parse_number(record[column])
+        number = parse_number(record[optional])
         if number is None or number < 0:
-            problems.append(RowProblem(row, column, text, f"{field} must be a number ≥ 0"))
+            problems.append(RowProblem(row, optional, text, f"{field} must be a number ≥ 0"))
         else:
             extra[field] = number
     if problems:

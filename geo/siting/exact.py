@@ -42,7 +42,9 @@ class Patterns:
     residents: FloatArray
 
 
-def group_patterns(covers: sparse.csr_matrix, weight: FloatArray, residents: FloatArray) -> Patterns:
+def group_patterns(
+    covers: sparse.csr_matrix, weight: FloatArray, residents: FloatArray
+) -> Patterns:
     """One column per distinct set of candidates, with the weights of its homes summed."""
     by_home = covers.T.tocsr()
     by_home.sort_indices()
@@ -60,8 +62,8 @@ def group_patterns(covers: sparse.csr_matrix, weight: FloatArray, residents: Flo
     reach = by_home[first].T.tocsr()
     return Patterns(
         reach=reach,
-        weight=np.bincount(inverse, weights=weight, minlength=n),
-        residents=np.bincount(inverse, weights=residents, minlength=n),
+        weight=np.bincount(inverse, weights=weight, minlength=n).astype(np.float64),
+        residents=np.bincount(inverse, weights=residents, minlength=n).astype(np.float64),
     )
 
 
@@ -120,9 +122,7 @@ def max_covering(
         rows.append((np.concatenate([cost, zeros_p]), 0.0, float(budget)))
     if need is not None:
         rows.append((np.concatenate([np.zeros(n_c), p.residents]), need, np.inf))
-    answer = _solve(
-        p, np.concatenate([np.zeros(n_c), -p.weight]), rows, time_limit_s=time_limit_s
-    )
+    answer = _solve(p, np.concatenate([np.zeros(n_c), -p.weight]), rows, time_limit_s=time_limit_s)
     if answer is None:
         return None
     chosen, fun, dual, optimal, message = answer

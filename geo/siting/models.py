@@ -73,7 +73,9 @@ def check_k(k: object) -> int:
 
 def check_target(target: object) -> float:
     if not isinstance(target, int | float) or not 0 < float(target) <= 1:
-        raise SitingError(f"the target must be a share of residents above 0 and at most 1, not {target}")
+        raise SitingError(
+            f"the target must be a share of residents above 0 and at most 1, not {target}"
+        )
     return float(target)
 
 
@@ -95,7 +97,7 @@ def _costs(m: CoverageMatrix, budget: float | None) -> FloatArray | None:
         return None
     if not (math.isfinite(budget) and budget >= 0):
         raise SitingError(f"the budget must be a number of at least 0, not {budget}")
-    cost = m.candidates.table["cost"].to_numpy(dtype=np.float64)
+    cost: FloatArray = m.candidates.table["cost"].to_numpy(dtype=np.float64)
     missing = int((~np.isfinite(cost)).sum())
     if missing:
         raise SitingError(
@@ -267,7 +269,14 @@ def coverage_curve(
             covered = m.covered_by(sites)
             value, bound = float(m.weight[covered].sum()), run.bound(k)
             rows.append(
-                (k, float(m.residents[covered].sum()), value, bound, _gap_max(value, bound), "greedy")
+                (
+                    k,
+                    float(m.residents[covered].sum()),
+                    value,
+                    bound,
+                    _gap_max(value, bound),
+                    "greedy",
+                )
             )
     else:
         for k in range(1, k_max + 1):

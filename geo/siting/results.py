@@ -163,9 +163,7 @@ class Suggestion:
                     provides=(self.category,) if kind == "space" else (),
                 )
             )
-        how = (
-            f"k = {s.k}" if s.model == "max_covering" else f"target {float(s.target or 0):.0%}"
-        )
+        how = f"k = {s.k}" if s.model == "max_covering" else f"target {float(s.target or 0):.0%}"
         title = (
             f"建议选址：{self.category_name_zh}（{len(items)}处） · "
             f"Suggested sites: {self.category_name_en} ({len(items)})"

@@ -209,11 +209,12 @@ def _report(suggestion: Any, paths: dict[str, Path], out: Path) -> None:
             f"  {row.rank:>2}. {label} ({row.source}, {row.lon:.6f}, {row.lat:.6f}): "
             f"+{row.residents_added:,.0f} residents"
         )
-    bound = f"bound {s.bound:,.0f}" if s.model == "max_covering" else f"at least {s.bound:.0f} sites"
+    bound = (
+        f"bound {s.bound:,.0f}" if s.model == "max_covering" else f"at least {s.bound:.0f} sites"
+    )
     print(
         f"  {s.residents_new:,.0f} residents newly served; served "
         f"{summary['share_before']:.1%} -> {summary['share_after']:.1%}; "
         f"{s.method}, optimality gap {s.gap:.2%} ({bound})"
     )
     print(f"  wrote {', '.join(p.name for p in paths.values())} to {out}")
-

@@ -74,7 +74,14 @@ def test_suggest_then_compare_reproduces_the_residents_newly_served(tmp_path: Pa
     assert len(geo["features"]) == 3 and "OpenStreetMap" in geo["attribution"]
 
     compared = run_cli(
-        ["compare", "lujiazui", "--scenario", str(out / "scenario.geojson"), "--out", str(tmp_path / "c")],
+        [
+            "compare",
+            "lujiazui",
+            "--scenario",
+            str(out / "scenario.geojson"),
+            "--out",
+            str(tmp_path / "c"),
+        ],
         tmp_path,
     )
     assert compared.returncode == 0, compared.stderr

@@ -51,7 +51,10 @@ def test_vacant_plots_are_the_landuse_ways_of_the_file(
     plots = plot_candidates(lujiazui)
     assert expected and set(plots["candidate_id"]) == expected
     assert set(plots.geometry.geom_type) == {"Polygon"}
-    assert all(g.contains(Point(x, y)) for g, x, y in zip(plots.geometry, plots.lon, plots.lat))
+    assert all(
+        g.contains(Point(x, y))
+        for g, x, y in zip(plots.geometry, plots.lon, plots.lat, strict=True)
+    )
 
 
 def test_public_buildings_are_named_non_residential_and_not_homes(lujiazui: District) -> None:
@@ -102,8 +105,8 @@ def test_candidates_join_as_the_scenario_features_they_become(
     groups = candidates.groups(picks)
     for i, (pos, cost) in zip(picks, groups, strict=True):
         theirs = rows[rows["facility_id"] == f"c{i}"]
-        assert sorted(zip(pos.tolist(), cost.tolist())) == sorted(
-            zip(theirs["node_pos"].tolist(), theirs["cost_m"].tolist())
+        assert sorted(zip(pos.tolist(), cost.tolist(), strict=True)) == sorted(
+            zip(theirs["node_pos"].tolist(), theirs["cost_m"].tolist(), strict=True)
         )
 
 

@@ -43,17 +43,16 @@ def test_the_scenario_reproduces_the_residents_newly_served(
     assert homes["population"].sum() == pytest.approx(s.solution.residents_new)
 
     # The file a planner gets, read back like any scenario, through apply and compare.
-    scenario = loads_scenario(
-        s.to_scenario(district="lujiazui").dumps(), taxonomy=taxonomy
-    )
+    scenario = loads_scenario(s.to_scenario(district="lujiazui").dumps(), taxonomy=taxonomy)
     assert len(scenario.interventions) == s.solution.sites
     after = apply_scenario(analysis, scenario)
     row = compare(analysis, after).by_category.loc[category]
     assert row["delta"] == pytest.approx(s.solution.residents_new, rel=1e-12)
     assert int(row["homes_newly_served"]) == len(homes)
-    newly = after.served[after.categories.index(category)] & ~analysis.served[
-        analysis.categories.index(category)
-    ]
+    newly = (
+        after.served[after.categories.index(category)]
+        & ~analysis.served[analysis.categories.index(category)]
+    )
     assert set(analysis.homes["home_id"][newly]) == set(homes["home_id"])
 
 
@@ -87,7 +86,7 @@ def test_survey_weights_are_the_priorities_needs_times_gaps(
     weighted = suggest_sites(analysis, category, candidates, k=3, weight=weight)
     assert weighted.matrix.weighted and not plain.matrix.weighted
     # Each is optimal for its own objective, so neither beats the other on it.
-    assert weighted.solution.value >= float(
-        weight[weighted.matrix.homes[weighted.matrix.covered_by(list(plain.solution.chosen))]].sum()
-    ) - 1e-9
+    m = weighted.matrix
+    plain_value = float(weight[m.homes[m.covered_by(list(plain.solution.chosen))]].sum())
+    assert weighted.solution.value >= plain_value - 1e-9
     assert plain.solution.residents_new >= weighted.solution.residents_new - 1e-9
