@@ -74,7 +74,8 @@ class Candidates:
     ----------
     table
         One row per candidate: :data:`RAW_COLUMNS`, ``kind`` (``facility`` for a point,
-        ``space`` for a plot), ``node_id``/``join_m`` (the cheapest way in and its cost),
+        ``space`` for a plot), ``node_id`` (the cheapest way in), ``join_m`` (metres to the
+        network: a point's straight line to its street, a plot's cheapest way in),
         ``ways_in`` and ``access_rule``; WGS-84 geometry.
     access
         Every way in: ``candidate`` (row position in ``table``), ``node_pos``, ``cost_m``.
@@ -290,10 +291,12 @@ def join_candidates(
     row_cost: list[FloatArray] = []
     rule = np.full(n, "edge", dtype=object)
     points = np.flatnonzero(~is_area)
+    join_m = np.zeros(n)
     if len(points):
         joined = join_lonlat(
             net, table["lon"].to_numpy(float)[points], table["lat"].to_numpy(float)[points]
         )
+        join_m[points] = joined.snap_m
         o, p, c = joined.rows()
         owner.append(points[o])
         row_pos.append(p)
@@ -307,6 +310,7 @@ def join_candidates(
         row_pos.append(area.node_pos)
         row_cost.append(area.cost_m)
         rule[i] = area.rule
+        join_m[i] = float(area.cost_m.min())
     table = table.set_geometry(gpd.GeoSeries(geoms, crs="EPSG:4326"))
     own = np.concatenate(owner)
     pos = np.concatenate(row_pos)
@@ -314,12 +318,11 @@ def join_candidates(
     order = np.lexsort((cost, own))
     own, pos, cost = own[order], pos[order], cost[order]
     first = np.searchsorted(own, np.arange(n))
-    best = cost[first]
-    far = best > settings.max_join_m
-    _refuse_far(table, far, best, settings)
+    far = join_m > settings.max_join_m
+    _refuse_far(table, far, join_m, settings)
     table["kind"] = np.where(is_area, "space", "facility")
     table["node_id"] = net.node_ids[pos[first]]
-    table["join_m"] = best
+    table["join_m"] = join_m
     table["ways_in"] = np.bincount(own, minlength=n)
     table["access_rule"] = rule
     left_out = table.loc[far, "source"].value_counts()

@@ -9,13 +9,20 @@ serve do not count again.
 
 The matrix comes from the engine: one search per candidate from a virtual source joined
 to its ways in, bounded at the tier distance (:meth:`DistanceEngine.multi_source_groups`,
-a batch of candidates per call), so each search only visits the nodes within the tier.
-Nothing is routed pair by pair.
+a batch of nearby candidates per call), so each search only visits the nodes within the
+tier. Nothing is routed pair by pair. On a large network a batch runs on the part of the
+network around it: every node within ``tier × 1.05`` (straight line, projected metres) of
+the box of the batch's ways in. A walk of at most ``tier`` metres never leaves that part
+(edge lengths are great-circle metres, which a UTM projection stretches by far less than
+5 %), so the distances within the tier are the same as on the whole network, and each
+search's set-up costs that part's size, not the whole network's.
 """
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,12 +30,19 @@ import numpy.typing as npt
 from scipy import sparse
 
 from geo.access.analysis import Analysis
+from geo.access.engine import DistanceEngine
+from geo.district.network import WalkNetwork
 from geo.siting.candidates import Candidates
 from geo.siting.settings import DEFAULT_SITING, SitingSettings
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+
+SCALE_MARGIN = 1.05
+"""Straight-line reach of a walk of ``tier`` metres, as a multiple of ``tier`` (see above)."""
+PART_MAX_SHARE = 0.5
+"""A batch searches the whole network when its part would hold more than this share."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -162,20 +176,34 @@ def _reached_pairs(
 
     out_c: list[IntArray] = []
     out_h: list[IntArray] = []
-    for first in range(0, len(candidates), batch):
-        positions = list(range(first, min(first + batch, len(candidates))))
-        dist = analysis.engine.multi_source_groups(candidates.groups(positions), limit_m=tier)
+    network = analysis.district.network
+    for positions, part in _search_batches(network, candidates, tier, batch):
+        groups = candidates.groups(positions)
+        if part is None:
+            dist = analysis.engine.multi_source_groups(groups, limit_m=tier)
+            to_global = None
+        else:
+            local = np.full(network.n_nodes, -1, dtype=np.int64)
+            local[part] = np.arange(len(part))
+            engine = DistanceEngine(network.csr[part][:, part], limit_m=tier)
+            dist = engine.multi_source_groups([(local[p], c) for p, c in groups], limit_m=tier)
+            to_global = part
         # Only nodes that are a home's way in matter; the rest of the search is transit.
-        rows, nodes = np.nonzero((dist <= tier) & has_home[None, :])
+        rows, nodes = np.nonzero(dist <= tier)
+        d = dist[rows, nodes]
+        if to_global is not None:
+            nodes = to_global[nodes]
+        at_home = has_home[nodes]
+        rows, nodes, d = rows[at_home], nodes[at_home], d[at_home]
         if len(rows) == 0:
             continue
-        d = dist[rows, nodes]
         counts = starts[nodes + 1] - starts[nodes]
         rep = np.repeat(np.arange(len(rows)), counts)
         offsets = np.arange(len(rep)) - np.repeat(np.cumsum(counts) - counts, counts)
         way = starts[nodes][rep] + offsets
         ok = d[rep] + cost[way] <= tier
-        out_c.append(rows[rep][ok].astype(np.int64) + first)
+        chosen = np.asarray(positions, dtype=np.int64)
+        out_c.append(chosen[rows[rep][ok]])
         out_h.append(owner[way][ok].astype(np.int64))
     if not out_c:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
@@ -183,3 +211,36 @@ def _reached_pairs(
     h = np.concatenate(out_h)
     key = np.unique(c * max(len(demand), 1) + h)
     return key // max(len(demand), 1), key % max(len(demand), 1)
+
+
+def _search_batches(
+    network: WalkNetwork, candidates: Candidates, tier: float, batch: int
+) -> Iterator[tuple[list[int], IntArray | None]]:
+    """Batches of nearby candidates, each with the part of the network its searches need
+    (``None``: the whole network)."""
+    n = len(candidates)
+    if n == 0:
+        return
+    xy = network.xy
+    owner = candidates.access["candidate"].to_numpy(dtype=np.int64)
+    way_xy = xy[candidates.access["node_pos"].to_numpy(dtype=np.int64)]
+    starts = np.searchsorted(owner, np.arange(n))
+    lo = np.minimum.reduceat(way_xy, starts, axis=0)
+    hi = np.maximum.reduceat(way_xy, starts, axis=0)
+    origin, extent = xy.min(axis=0), np.ptp(xy, axis=0)
+    area = max(float(extent[0] * extent[1]), 1.0)
+    # Square cells holding about one batch each, and never smaller than the search.
+    side = max(2.0 * tier, math.sqrt(area * batch / n))
+    cell = np.floor(((lo + hi) / 2 - origin) / side).astype(np.int64)
+    order = np.lexsort((cell[:, 0], cell[:, 1]))
+    key = cell[order, 1] * (int(cell[:, 0].max()) + 1) + cell[order, 0]
+    bounds = np.flatnonzero(np.diff(key)) + 1
+    reach = tier * SCALE_MARGIN + 1.0
+    for run in np.split(order, bounds):
+        for first in range(0, len(run), batch):
+            positions = run[first : first + batch]
+            box_lo = lo[positions].min(axis=0) - reach
+            box_hi = hi[positions].max(axis=0) + reach
+            inside = np.flatnonzero(((xy >= box_lo) & (xy <= box_hi)).all(axis=1))
+            part = inside if len(inside) < PART_MAX_SHARE * len(xy) else None
+            yield [int(p) for p in positions], part
