@@ -57,10 +57,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--seed", type=int, default=DEFAULT_SEED, help="seed of the generated network"
     )
     add_browser_arguments(parser, prefix="browser-")
+    parser.add_argument(
+        "--siting",
+        action="store_true",
+        help="time the site suggestion instead (bench/siting.py; --quick: smaller instances)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the benchmark and print the report; 1 if the engine's answers are wrong."""
+    if getattr(args, "siting", False):
+        return run_siting(args)
     config = config_from_args(args)
     report = build_report(config)
     browser_failed = False
@@ -90,6 +97,18 @@ def run(args: argparse.Namespace) -> int:
     if report["correct"]["pandana_agrees"] is False:
         print("bench: warning: pandana's distances differ from the engine's", file=sys.stderr)
     return EXIT_WRONG if browser_failed else EXIT_OK
+
+
+def run_siting(args: argparse.Namespace) -> int:
+    """``--siting``: the site-suggestion benchmark alone."""
+    from bench.siting import format_siting_table, run_siting_bench
+
+    report = run_siting_bench(quick=bool(args.quick), seed=int(args.seed))
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, allow_nan=False))
+    else:
+        print(format_siting_table(report))
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -190,9 +190,7 @@ def bench_generated(*, n_nodes: int, n_candidates: int, seed: int) -> list[dict[
     rows = []
     for category in ("elderly_care", "clinic"):
         matrix, coverage_s = _timed(lambda c=category: build_coverage(analysis, c, candidates))
-        greedy, greedy_s = _timed(
-            lambda m=matrix: solve_max_covering(m, K_SITES, method="greedy")
-        )
+        greedy, greedy_s = _timed(lambda m=matrix: solve_max_covering(m, K_SITES, method="greedy"))
         total = join_s + coverage_s + greedy_s
         rows.append(
             {

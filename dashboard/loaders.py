@@ -270,3 +270,56 @@ def priorities(
     from geo.surveys.priorities import rank_priorities
 
     return rank_priorities(_analysis, _responses, by=by)  # type: ignore[arg-type]
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def candidate_sites(
+    key: str,
+    sources: tuple[str, ...],
+    file_path: str | None,
+    file_crs: str,
+    clicks: tuple[tuple[float, float], ...],
+    _district: District,
+) -> tuple[object, tuple[object, ...]]:
+    """Candidate sites joined to the network, and the rows of the file left out."""
+    from geo.inputs.coords import parse_coord_system
+    from geo.siting.candidate_files import read_candidate_file
+    from geo.siting.candidates import (
+        concat_candidates,
+        district_candidates,
+        join_candidates,
+        point_candidates,
+    )
+
+    frames = [district_candidates(_district, sources=sources)] if sources else []
+    rejected: tuple[object, ...] = ()
+    if file_path:
+        given = read_candidate_file(Path(file_path), coord_system=parse_coord_system(file_crs))
+        frames.append(given.candidates)
+        rejected = tuple(given.rejected)
+    if clicks:
+        frames.append(point_candidates(list(clicks)))
+    return join_candidates(_district, concat_candidates(frames)), rejected
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def suggestion(
+    key: str,
+    category: str,
+    k: int | None,
+    target: float | None,
+    _analysis: Analysis,
+    _candidates: object,
+    _weight: object,
+) -> object:
+    """A site suggestion (:func:`geo.siting.results.suggest_sites`), cached by ``key``."""
+    from geo.siting.results import suggest_sites
+
+    return suggest_sites(
+        _analysis,
+        category,
+        _candidates,
+        k=k,
+        target=target,
+        weight=_weight,  # type: ignore[arg-type]
+    )
