@@ -308,18 +308,31 @@ def suggestion(
     category: str,
     k: int | None,
     target: float | None,
+    survey_path: str | None,
+    survey_crs: str,
     _analysis: Analysis,
     _candidates: object,
-    _weight: object,
 ) -> object:
-    """A site suggestion (:func:`geo.siting.results.suggest_sites`), cached by ``key``."""
+    """A site suggestion (:func:`geo.siting.results.suggest_sites`), weighted by a survey's
+    stated needs when ``survey_path`` is given; cached by ``key``."""
     from geo.siting.results import suggest_sites
+    from geo.siting.weights import need_weights
+    from geo.surveys.read import read_survey
 
+    weight = None
+    if survey_path:
+        responses = read_survey(
+            Path(survey_path),
+            taxonomy=_analysis.taxonomy,
+            district=_analysis.district,
+            coord_system=survey_crs,
+        ).responses
+        weight = need_weights(_analysis, responses, category)
     return suggest_sites(
         _analysis,
         category,
-        _candidates,
+        _candidates,  # type: ignore[arg-type]
         k=k,
         target=target,
-        weight=_weight,  # type: ignore[arg-type]
+        weight=weight,
     )

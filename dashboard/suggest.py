@@ -47,7 +47,10 @@ def sites_frame(suggestion: Any, lang: str) -> pd.DataFrame:
         {
             t("sg_col_rank", lang): sites["rank"].to_numpy(),
             t("sg_col_name", lang): [
-                str(n or c) for n, c in zip(sites["name"], sites["candidate_id"], strict=True)
+                str(n).strip() or f"{source.get(s, s)} {c.split(':', 1)[-1]}"
+                for n, s, c in zip(
+                    sites["name"], sites["source"], sites["candidate_id"], strict=True
+                )
             ],
             t("sg_col_source", lang): [source.get(s, s) for s in sites["source"]],
             t("sg_col_added", lang): sites["residents_added"].round(0).astype(int).to_numpy(),

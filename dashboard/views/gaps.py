@@ -154,17 +154,20 @@ with st.form("sg_form"):
             )
             if sg_weighted
             else None,
+            # The sample survey was written in GCJ-02; an uploaded one in the chosen system.
+            "survey_crs": sg_crs if sg_survey is not None else "gcj02",
         }
 
 clicks: list[tuple[float, float]] = st.session_state.setdefault(SG_CLICKS, [])
 params = st.session_state.get(SG_PARAMS)
 result = None
+rejected_rows: tuple[object, ...] = ()
 if params is None:
     st.info(t("sg_no_result", lang))
 else:
     try:
         with st.spinner(t("computing", lang)):
-            cands, cand_rejected = loaders.candidate_sites(
+            cands, rejected_rows = loaders.candidate_sites(
                 f"{ctx.analysis_key}|{params['sources']}|{params['file']}|{params['crs']}|{clicks}",
                 params["sources"],
                 params["file"],
@@ -172,31 +175,20 @@ else:
                 tuple(clicks),
                 a.district,
             )
-            weight = None
-            if params["survey"]:
-                from geo.siting.weights import need_weights
-
-                survey = loaders.survey(
-                    f"{ctx.analysis_key}|{params['survey']}|gcj02|priority",
-                    params["survey"],
-                    "gcj02",
-                    "priority",
-                    a.district,
-                )
-                weight = need_weights(a, survey.responses, params["category"])  # type: ignore[attr-defined]
             result = loaders.suggestion(
                 f"{ctx.analysis_key}|{params}|{clicks}",
                 params["category"],
                 params["k"],
                 params["target"],
+                params["survey"],
+                params["survey_crs"],
                 a,
                 cands,
-                weight,
             )
     except LifecircleError as exc:
         st.error(f"{t('error', lang)}: {exc}")
-    if cand_rejected if result is not None else False:
-        st.warning("; ".join(str(r) for r in cand_rejected[:5]))
+    if rejected_rows:
+        st.warning("; ".join(str(r) for r in rejected_rows[:5]))
 
 if result is not None:
     sol = result.solution  # type: ignore[attr-defined]
@@ -219,33 +211,40 @@ if result is not None:
         f"{sol.gap * 100:.2f}%",
         help=t("sg_gap_help", lang, method=t(f"sg_method_{sol.method}", lang)),
     )
-map_col, side_col = st.columns([3, 2])
-with map_col:
-    shift = maps.shift_for(ctx.basemap)
-    smap = maps.new_map(a, basemap=ctx.basemap, lang=lang, tianditu_key=ctx.tianditu_key)
-    maps.base_layer(a, lang=lang, shift=shift).add_to(smap)
+if params is not None:
+    # The map appears once a question was asked: a click on it adds a candidate site.
+    map_col, side_col = st.columns([3, 2])
+    with map_col:
+        shift = maps.shift_for(ctx.basemap)
+        smap = maps.new_map(a, basemap=ctx.basemap, lang=lang, tianditu_key=ctx.tianditu_key)
+        maps.base_layer(a, lang=lang, shift=shift).add_to(smap)
+        if result is not None:
+            candidates_layer(result, lang=lang, shift=shift).add_to(smap)
+            newly_served_layer(result, a, lang=lang, shift=shift).add_to(smap)
+            sites_layer(result, lang=lang, shift=shift).add_to(smap)
+        clicks_layer(clicks, lang=lang, shift=shift).add_to(smap)
+        make_offline(smap, mode="served")
+        st.caption(t("sg_clicks", lang, n=len(clicks)))
+        returned = st_folium(
+            smap,
+            key=SG_MAP,
+            height=460,
+            use_container_width=True,
+            returned_objects=["last_clicked"],
+        )
+        clicked = clicked_lonlat(returned, gcj02=maps.BASEMAPS[ctx.basemap].gcj02)
+        if clicked is not None and clicked != st.session_state.get(SG_LAST_CLICK):
+            st.session_state[SG_LAST_CLICK] = clicked
+            clicks.append(clicked)
+            st.rerun()
+        if clicks and st.button(t("sg_clear_clicks", lang)):
+            clicks.clear()
+            st.rerun()
+    with side_col:
+        if result is not None:
+            st.write(f"**{t('sg_curve', lang)}**")
+            st.line_chart(curve_frame(result, lang), height=300)
     if result is not None:
-        candidates_layer(result, lang=lang, shift=shift).add_to(smap)
-        newly_served_layer(result, a, lang=lang, shift=shift).add_to(smap)
-        sites_layer(result, lang=lang, shift=shift).add_to(smap)
-    clicks_layer(clicks, lang=lang, shift=shift).add_to(smap)
-    make_offline(smap, mode="served")
-    st.caption(t("sg_clicks", lang, n=len(clicks)))
-    returned = st_folium(
-        smap, key=SG_MAP, height=460, use_container_width=True, returned_objects=["last_clicked"]
-    )
-    clicked = clicked_lonlat(returned, gcj02=maps.BASEMAPS[ctx.basemap].gcj02)
-    if clicked is not None and clicked != st.session_state.get(SG_LAST_CLICK):
-        st.session_state[SG_LAST_CLICK] = clicked
-        clicks.append(clicked)
-        st.rerun()
-    if clicks and st.button(t("sg_clear_clicks", lang)):
-        clicks.clear()
-        st.rerun()
-with side_col:
-    if result is not None:
-        st.write(f"**{t('sg_curve', lang)}**")
-        st.line_chart(curve_frame(result, lang), height=220)
         st.write(f"**{t('sg_sites_table', lang)}**")
         st.dataframe(sites_frame(result, lang), hide_index=True, width="stretch")
 if result is not None:
