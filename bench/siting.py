@@ -28,7 +28,7 @@ GENERATED_NODES = 100_000
 GENERATED_CANDIDATES = 5_000
 HOMES_PER_NODE = 0.3
 K_SITES = 10
-QUICK = {"lujiazui_candidates": 200, "nodes": 20_000, "candidates": 1_000}
+QUICK = {"lujiazui_candidates": 200, "nodes": 10_000, "candidates": 500}
 
 
 def _timed(fn: Any) -> tuple[Any, float]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -150,3 +150,67 @@ def fewest_sites(
     chosen, fun, dual, optimal, message = answer
     lower = math.ceil(dual - 1e-6) if math.isfinite(dual) else 0
     return MilpAnswer(chosen, fun, float(max(0, lower)), optimal, message)
+
+
+# HiGHS solves the relaxation to a relative accuracy of about 1e-7: the bound it proves
+# is the LP optimum widened by that much.
+LP_SLACK = 1e-7
+
+
+def _relaxation(
+    objective: FloatArray,
+    p: Patterns,
+    rows: list[tuple[FloatArray, float, float]],
+    *,
+    time_limit_s: float,
+) -> float | None:
+    """The optimum of the LP relaxation (``None`` if HiGHS did not finish in time)."""
+    n_p = p.reach.shape[1]
+    link = sparse.hstack([-p.reach.T.astype(np.float64), sparse.identity(n_p)], format="csr")
+    upper = [link]
+    b_upper = [np.zeros(n_p)]
+    for coeffs, lb, ub in rows:
+        if math.isfinite(ub):
+            upper.append(sparse.csr_matrix(coeffs[None, :]))
+            b_upper.append(np.array([ub]))
+        if math.isfinite(lb):
+            upper.append(sparse.csr_matrix(-coeffs[None, :]))
+            b_upper.append(np.array([-lb]))
+    res = linprog(
+        objective,
+        A_ub=sparse.vstack(upper, format="csr"),
+        b_ub=np.concatenate(b_upper),
+        bounds=(0.0, 1.0),
+        method="highs",
+        options={"time_limit": time_limit_s},
+    )
+    return float(res.fun) if res.status == 0 else None
+
+
+def max_covering_bound(
+    p: Patterns,
+    *,
+    k: int,
+    cost: FloatArray | None = None,
+    budget: float | None = None,
+    time_limit_s: float,
+) -> float | None:
+    """An upper bound on the best covered weight: the LP relaxation of maximal covering."""
+    n_c, n_p = p.reach.shape
+    rows = [(np.concatenate([np.ones(n_c), np.zeros(n_p)]), -np.inf, float(k))]
+    if budget is not None and cost is not None:
+        rows.append((np.concatenate([cost, np.zeros(n_p)]), -np.inf, float(budget)))
+    fun = _relaxation(
+        np.concatenate([np.zeros(n_c), -p.weight]), p, rows, time_limit_s=time_limit_s
+    )
+    return None if fun is None else -fun * (1 + LP_SLACK) + LP_SLACK
+
+
+def fewest_sites_bound(p: Patterns, *, need: float, time_limit_s: float) -> int | None:
+    """A lower bound on the fewest sites that cover ``need``: the LP relaxation, rounded up."""
+    n_c, n_p = p.reach.shape
+    rows = [(np.concatenate([np.zeros(n_c), p.residents]), need, np.inf)]
+    fun = _relaxation(
+        np.concatenate([np.ones(n_c), np.zeros(n_p)]), p, rows, time_limit_s=time_limit_s
+    )
+    return None if fun is None else max(0, math.ceil(fun * (1 - LP_SLACK) - LP_SLACK))

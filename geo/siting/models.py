@@ -139,7 +139,18 @@ def solve_max_covering(
         g_sites, g_bound = run.order, run.bound(k)
     chosen, value, residents = _finish(m, np.array(g_sites, dtype=np.int64))
     bound, how, optimal = max(g_bound, value), "greedy", False
-    if use_exact(m, method, settings) and m.n_candidates:
+    exact_wanted = use_exact(m, method, settings) and m.n_candidates > 0
+    if not exact_wanted and m.n_candidates and settings.bound_time_limit_s > 0 and bound > value:
+        relaxed = exact.max_covering_bound(
+            exact.group_patterns(m.covers, m.weight, m.residents),
+            k=k,
+            cost=cost,
+            budget=budget,
+            time_limit_s=settings.bound_time_limit_s,
+        )
+        if relaxed is not None:
+            bound = max(min(bound, relaxed), value)
+    if exact_wanted:
         answer = exact.max_covering(
             exact.group_patterns(m.covers, m.weight, m.residents),
             k=k,
@@ -214,7 +225,16 @@ def solve_set_covering(
     run = greedy_run(m.covers, m.residents, max_sites=m.n_candidates, until=slack)
     chosen, value, residents = _finish(m, np.array(run.order, dtype=np.int64))
     lower, how, optimal = float(sites_needed_bound(run, slack)), "greedy", False
-    if use_exact(m, method, settings):
+    exact_wanted = use_exact(m, method, settings)
+    if not exact_wanted and settings.bound_time_limit_s > 0 and lower < len(chosen):
+        relaxed = exact.fewest_sites_bound(
+            exact.group_patterns(m.covers, m.weight, m.residents),
+            need=slack,
+            time_limit_s=settings.bound_time_limit_s,
+        )
+        if relaxed is not None:
+            lower = max(lower, float(relaxed))
+    if exact_wanted:
         patterns = exact.group_patterns(m.covers, m.weight, m.residents)
         fewest = exact.fewest_sites(patterns, need=slack, time_limit_s=settings.time_limit_s)
         if fewest is not None and len(fewest.chosen) <= len(chosen):

@@ -21,7 +21,9 @@ class SitingSettings:
     ``exact_max_candidates`` and ``exact_max_pairs``: the largest instance (candidates, and
     candidate–home pairs within reach) solved exactly; larger ones get the greedy solution
     and its proven bound. ``time_limit_s``: per exact solve; a solve stopped by the limit
-    reports the solver's own bound. ``batch``: candidates per engine call when the
+    reports the solver's own bound. ``bound_time_limit_s``: for the greedy answer, the time
+    HiGHS may spend on the LP relaxation, a tighter bound than the greedy's own (skipped
+    when it does not finish in time). ``batch``: candidates per engine call when the
     coverage matrix is built (memory: ``batch`` × nodes distances at a time).
     """
 
@@ -29,6 +31,7 @@ class SitingSettings:
     exact_max_candidates: int = 2_000
     exact_max_pairs: int = 2_000_000
     time_limit_s: float = 20.0
+    bound_time_limit_s: float = 2.0
     batch: int = 128
 
     def __post_init__(self) -> None:
