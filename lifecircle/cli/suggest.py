@@ -209,9 +209,12 @@ def _report(suggestion: Any, paths: dict[str, Path], out: Path) -> None:
             f"  {row.rank:>2}. {label} ({row.source}, {row.lon:.6f}, {row.lat:.6f}): "
             f"+{row.residents_added:,.0f} residents"
         )
-    bound = (
-        f"bound {s.bound:,.0f}" if s.model == "max_covering" else f"at least {s.bound:.0f} sites"
-    )
+    if s.model == "set_covering":
+        bound = f"at least {s.bound:.0f} sites"
+    elif m.weighted:
+        bound = f"need-weighted objective {s.value:,.0f}, bound {s.bound:,.0f}"
+    else:
+        bound = f"bound {s.bound:,.0f}"
     print(
         f"  {s.residents_new:,.0f} residents newly served; served "
         f"{summary['share_before']:.1%} -> {summary['share_after']:.1%}; "
