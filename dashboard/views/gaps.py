@@ -188,7 +188,19 @@ else:
     except LifecircleError as exc:
         st.error(f"{t('error', lang)}: {exc}")
     if rejected_rows:
-        st.warning("; ".join(str(r) for r in rejected_rows[:5]))
+        # Cells of the user's file are shown in a table, never as markdown.
+        st.warning(t("survey_rejected", lang, n=len(rejected_rows)))
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("col_row", lang): [getattr(r, "row", "") for r in rejected_rows],
+                    t("col_column", lang): [getattr(r, "column", "") for r in rejected_rows],
+                    t("col_value", lang): [str(getattr(r, "value", "")) for r in rejected_rows],
+                    t("col_reason", lang): [getattr(r, "reason", "") for r in rejected_rows],
+                }
+            ),
+            hide_index=True,
+        )
 
 if result is not None:
     sol = result.solution  # type: ignore[attr-defined]
