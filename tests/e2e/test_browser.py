@@ -282,7 +282,8 @@ def test_suggest_sites_click_a_candidate_and_make_a_scenario(
     page.goto(app_server.url(f"/gaps?lang={lang}"))
     run = page.get_by_role("button", name=t("sg_run", lang))
     expect(run).to_be_visible(timeout=wait_ms)
-    expect(page.locator(MAP_IFRAME)).to_have_count(1)
+    # Components mount after the script's other elements: wait for the gaps map too.
+    expect(page.locator(MAP_IFRAME)).to_have_count(1, timeout=wait_ms)
     run.click()
 
     # The answer: metrics, a second map with the numbered sites, the curve, the table.
