@@ -98,12 +98,15 @@ def test_suggest_then_compare_reproduces_the_residents_newly_served(tmp_path: Pa
         (["--category", "elderly_care", "--k", "-3"], "--k must be at least 1"),
         (["--category", "sauna", "--k", "2"], "unknown category 'sauna'"),
         (
-            ["--category", "park", "--k", "2", "--data-candidates", "none"],
+            ["--category", "community_service", "--k", "2", "--data-candidates", "none"],
             "no candidate sites",
         ),
-        (["--category", "park", "--target", "1.5"], "--target must be a share"),
-        (["--category", "park", "--target", "0.99"], "cannot be reached"),
-        (["--category", "park", "--k", "2", "--data-candidates", "parks"], "unknown --data"),
+        (["--category", "community_service", "--target", "1.5"], "--target must be a share"),
+        (["--category", "community_service", "--target", "0.99"], "cannot be reached"),
+        (
+            ["--category", "community_service", "--k", "2", "--data-candidates", "parks"],
+            "unknown --data",
+        ),
     ],
 )
 def test_bad_questions_get_one_line_and_exit_2(
@@ -131,8 +134,8 @@ def test_bad_candidate_files_get_one_line_and_exit_2(
     path = tmp_path / "c.csv"
     path.write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8")
     code = main(
-        ["suggest", "lujiazui", "--category", "park", "--k", "2", "--candidates", str(path),
-         "--data-candidates", "none", "--out", str(tmp_path / "o")]
+        ["suggest", "lujiazui", "--category", "community_service", "--k", "2",
+         "--candidates", str(path), "--data-candidates", "none", "--out", str(tmp_path / "o")]
     )  # fmt: skip
     err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("lifecircle")]
     assert code == EXIT_BAD_INPUT

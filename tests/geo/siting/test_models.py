@@ -155,7 +155,7 @@ def lujiazui_oracle(
     return coverage_networkx(edges, ways, home_ways, demand, tier)
 
 
-@pytest.mark.parametrize("category", ["elderly_care", "park", "clinic"])
+@pytest.mark.parametrize("category", ["elderly_care", "community_service", "culture"])
 def test_lujiazui_twelve_candidates_against_networkx_and_exhaustive_search(
     analysis: Analysis, candidates: Candidates, category: str
 ) -> None:
@@ -178,7 +178,9 @@ def test_lujiazui_twelve_candidates_against_networkx_and_exhaustive_search(
     assert s.sites == fewest_exhaustive(pairs, residents, need)
 
 
-@pytest.mark.parametrize(("category", "k"), [("elderly_care", 3), ("park", 5), ("clinic", 2)])
+@pytest.mark.parametrize(
+    ("category", "k"), [("elderly_care", 3), ("community_service", 5), ("culture", 2)]
+)
 def test_on_lujiazui_exact_is_at_least_greedy(
     analysis: Analysis, candidates: Candidates, category: str, k: int
 ) -> None:
@@ -193,19 +195,19 @@ def test_on_lujiazui_exact_is_at_least_greedy(
 
 def test_bad_questions_are_refused(analysis: Analysis, candidates: Candidates) -> None:
     with pytest.raises(SitingError, match="at least 1"):
-        suggest_sites(analysis, "park", candidates, k=0)
+        suggest_sites(analysis, "community_service", candidates, k=0)
     with pytest.raises(SitingError, match="at least 1"):
-        suggest_sites(analysis, "park", candidates, k=-2)
+        suggest_sites(analysis, "community_service", candidates, k=-2)
     with pytest.raises(SitingError, match="not both"):
-        suggest_sites(analysis, "park", candidates, k=2, target=0.5)
+        suggest_sites(analysis, "community_service", candidates, k=2, target=0.5)
     with pytest.raises(SitingError, match="above 0"):
-        suggest_sites(analysis, "park", candidates, target=1.2)
+        suggest_sites(analysis, "community_service", candidates, target=1.2)
     with pytest.raises(TaxonomyError, match="unknown category 'spa'"):
         suggest_sites(analysis, "spa", candidates, k=2)
     with pytest.raises(SitingError, match="cannot be reached"):
-        suggest_sites(analysis, "park", candidates.subset([0, 1]), target=1.0)
+        suggest_sites(analysis, "community_service", candidates.subset([0, 1]), target=1.0)
     with pytest.raises(SitingError, match="needs a cost"):
-        suggest_sites(analysis, "park", candidates, k=2, budget=100.0)
+        suggest_sites(analysis, "community_service", candidates, k=2, budget=100.0)
 
 
 def test_a_target_already_met_needs_no_site(analysis: Analysis, candidates: Candidates) -> None:
