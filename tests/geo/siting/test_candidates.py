@@ -96,8 +96,8 @@ def test_candidates_join_as_the_scenario_features_they_become(
             id=f"c{i}",
             kind=str(table.at[i, "kind"]),
             geometry=table.geometry.iloc[i],
-            category="community_service" if table.at[i, "kind"] == "facility" else None,
-            provides=("community_service",) if table.at[i, "kind"] == "space" else (),
+            category="sports" if table.at[i, "kind"] == "facility" else None,
+            provides=("sports",) if table.at[i, "kind"] == "space" else (),
         )
         for i in picks
     )

@@ -155,7 +155,8 @@ def lujiazui_oracle(
     return coverage_networkx(edges, ways, home_ways, demand, tier)
 
 
-@pytest.mark.parametrize("category", ["elderly_care", "community_service", "culture"])
+# elderly care: nobody served yet; sports and culture: existing facilities already serve many.
+@pytest.mark.parametrize("category", ["elderly_care", "sports", "culture"])
 def test_lujiazui_twelve_candidates_against_networkx_and_exhaustive_search(
     analysis: Analysis, candidates: Candidates, category: str
 ) -> None:
@@ -179,7 +180,9 @@ def test_lujiazui_twelve_candidates_against_networkx_and_exhaustive_search(
 
 
 @pytest.mark.parametrize(
-    ("category", "k"), [("elderly_care", 3), ("community_service", 5), ("culture", 2)]
+    ("category", "k"),
+    # food_market, k = 3: the greedy answer is 4.9 % below the exact one there.
+    [("elderly_care", 3), ("food_market", 3), ("sports", 5), ("culture", 2)],
 )
 def test_on_lujiazui_exact_is_at_least_greedy(
     analysis: Analysis, candidates: Candidates, category: str, k: int

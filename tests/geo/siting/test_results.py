@@ -24,7 +24,7 @@ SAMPLE_SURVEY = Path(__file__).resolve().parents[3] / "data" / "sample_survey_lu
 
 @pytest.mark.parametrize(
     ("category", "question"),
-    [("community_service", {"k": 5}), ("elderly_care", {"target": 0.4}), ("culture", {"k": 2})],
+    [("sports", {"k": 5}), ("elderly_care", {"target": 0.4}), ("culture", {"k": 2})],
 )
 def test_the_scenario_reproduces_the_residents_newly_served(
     analysis: Analysis,
@@ -60,11 +60,9 @@ def test_the_plot_becomes_a_space_that_provides_the_category(
     analysis: Analysis, candidates: Candidates
 ) -> None:
     plots = np.flatnonzero(candidates.table["kind"] == "space")
-    s = suggest_sites(analysis, "community_service", candidates.subset(plots), k=1)
+    s = suggest_sites(analysis, "sports", candidates.subset(plots), k=1)
     scenario = s.to_scenario(district="lujiazui")
-    assert [(i.kind, i.provides) for i in scenario.interventions] == [
-        ("space", ("community_service",))
-    ]
+    assert [(i.kind, i.provides) for i in scenario.interventions] == [("space", ("sports",))]
 
 
 def test_survey_weights_are_the_priorities_needs_times_gaps(
