@@ -76,6 +76,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the dashboard in headless Chromium on Lujiazui tiled to ~100k street nodes "
         "(--scale-nodes sets the size) against the bundled Lujiazui (several minutes)",
     )
+    parser.add_argument(
+        "--siting",
+        action="store_true",
+        help="time the site suggestion instead (bench/siting.py; --quick: smaller instances)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
         return run_dashboard_scale(args)
     if getattr(args, "scale", False):
         return run_scale(args)
+    if getattr(args, "siting", False):
+        return run_siting(args)
     config = config_from_args(args)
     report = build_report(config)
     browser_failed = False
@@ -155,6 +162,18 @@ def run_dashboard_scale(args: argparse.Namespace) -> int:
         if args.json
         else format_dashboard_scale_table(report)
     )
+    return EXIT_OK
+
+
+def run_siting(args: argparse.Namespace) -> int:
+    """``--siting``: the site-suggestion benchmark alone."""
+    from bench.siting import format_siting_table, run_siting_bench
+
+    report = run_siting_bench(quick=bool(args.quick), seed=int(args.seed))
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, allow_nan=False))
+    else:
+        print(format_siting_table(report))
     return EXIT_OK
 
 

@@ -379,3 +379,69 @@ def click_reach(
     )
     table = reach_table(a, lon=lon, lat=lat, speed_kmh=speed_kmh, lang=lang)
     return iso, table
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def candidate_sites(
+    key: str,
+    sources: tuple[str, ...],
+    file_path: str | None,
+    file_crs: str,
+    clicks: tuple[tuple[float, float], ...],
+    _district: District,
+) -> tuple[object, tuple[object, ...]]:
+    """Candidate sites joined to the network, and the rows of the file left out."""
+    from geo.inputs.coords import parse_coord_system
+    from geo.siting.candidate_files import read_candidate_file
+    from geo.siting.candidates import (
+        concat_candidates,
+        district_candidates,
+        join_candidates,
+        point_candidates,
+    )
+
+    frames = [district_candidates(_district, sources=sources)] if sources else []
+    rejected: tuple[object, ...] = ()
+    if file_path:
+        given = read_candidate_file(Path(file_path), coord_system=parse_coord_system(file_crs))
+        frames.append(given.candidates)
+        rejected = tuple(given.rejected)
+    if clicks:
+        frames.append(point_candidates(list(clicks)))
+    return join_candidates(_district, concat_candidates(frames)), rejected
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def suggestion(
+    key: str,
+    category: str,
+    k: int | None,
+    target: float | None,
+    survey_path: str | None,
+    survey_crs: str,
+    _analysis: Analysis,
+    _candidates: object,
+) -> object:
+    """A site suggestion (:func:`geo.siting.results.suggest_sites`), weighted by a survey's
+    stated needs when ``survey_path`` is given; cached by ``key``."""
+    from geo.siting.results import suggest_sites
+    from geo.siting.weights import need_weights
+    from geo.surveys.read import read_survey
+
+    weight = None
+    if survey_path:
+        responses = read_survey(
+            Path(survey_path),
+            taxonomy=_analysis.taxonomy,
+            district=_analysis.district,
+            coord_system=survey_crs,
+        ).responses
+        weight = need_weights(_analysis, responses, category)
+    return suggest_sites(
+        _analysis,
+        category,
+        _candidates,  # type: ignore[arg-type]
+        k=k,
+        target=target,
+        weight=weight,
+    )

@@ -57,6 +57,11 @@ _EXPORTS = {
     "SurveyResult": "geo.surveys.result",
     "read_survey": "geo.surveys.read",
     "rank_priorities": "geo.surveys.priorities",
+    "suggest_sites": "geo.siting.results",
+    "district_candidates": "geo.siting.candidates",
+    "join_candidates": "geo.siting.candidates",
+    "read_candidate_file": "geo.siting.candidate_files",
+    "SitingError": "geo.siting.settings",
 }
 
 __all__ = sorted(_EXPORTS)

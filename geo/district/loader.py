@@ -88,7 +88,9 @@ def build_district(
 
 
 # --- loading ---------------------------------------------------------------------------------
-CACHE_FORMAT = "district-v3"
+# v4: edges without stored geometry; areas include vacant plots
+# (landuse=brownfield|greenfield|construction).
+CACHE_FORMAT = "district-v4"
 
 
 def resolve_source(source: str | Path) -> tuple[Path, BundledDistrict | None]:

@@ -202,6 +202,8 @@ _GREEN = {
     "landuse": {"grass", "forest", "recreation_ground", "village_green", "meadow", "park"},
     "natural": {"wood", "scrub", "grassland"},
 }
+# Vacant or under-used plots: where a new service or a pocket garden could go (geo.siting).
+_VACANT = {"landuse": {"brownfield", "greenfield", "construction"}}
 _WATER = {
     "natural": {"water", "wetland"},
     "waterway": {"riverbank", "dock", "canal", "river"},
@@ -214,14 +216,15 @@ def _area_kind(tags: Mapping[str, Any]) -> str | None:
         return "residential"
     if isinstance(tags.get("water"), str):
         return "water"
-    for kind, table in (("water", _WATER), ("green", _GREEN)):
+    for kind, table in (("water", _WATER), ("green", _GREEN), ("vacant", _VACANT)):
         if any(tags.get(k) in values for k, values in table.items()):
             return kind
     return None
 
 
 def extract_areas(features: gpd.GeoDataFrame, *, boundary: Polygon) -> gpd.GeoDataFrame:
-    """Land-use polygons: ``kind`` is residential, water or green."""
+    """Land-use polygons: ``kind`` is residential, water, green or vacant
+    (``landuse=brownfield|greenfield|construction``)."""
     polys = _polygons(features, boundary)
     keys = [c for c in ("landuse", "natural", "waterway", "water", "leisure") if c in polys.columns]
     kinds = [_area_kind(r) for r in polys[keys].to_dict("records")] if keys else []

@@ -267,3 +267,48 @@ def test_data_page(offline_page: tuple[Any, Any], app_server: Any) -> None:
     expect(facilities).to_contain_text(t("col_source", "en"))
     wait_until_idle(page)
     log.assert_clean()
+
+
+# ------------------------------------------------------------ suggest sites (补建选址)
+
+
+def test_suggest_sites_click_a_candidate_and_make_a_scenario(
+    offline_page: tuple[Any, Any], app_server: Any
+) -> None:
+    """Ask for sites, see them numbered on the map, click a candidate, make a scenario."""
+    page, log = offline_page
+    lang, wait_ms = "zh", 2 * RERUN_MS
+    page.set_viewport_size({"width": 1400, "height": 2400})
+    page.goto(app_server.url(f"/gaps?lang={lang}"))
+    run = page.get_by_role("button", name=t("sg_run", lang))
+    expect(run).to_be_visible(timeout=wait_ms)
+    # Components mount after the script's other elements: wait for the gaps map too.
+    expect(page.locator(MAP_IFRAME)).to_have_count(1, timeout=wait_ms)
+    run.click()
+
+    # The answer: metrics, a second map with the numbered sites, the curve, the table.
+    expect(page.get_by_text(t("sg_metric_gap", lang))).to_be_visible(timeout=wait_ms)
+    expect(page.locator(MAP_IFRAME)).to_have_count(2, timeout=wait_ms)
+    frame = page.frame_locator(MAP_IFRAME).nth(1)
+    expect(frame.locator(".lc-site")).to_have_count(3, timeout=wait_ms)
+    expect(frame.locator(".leaflet-control-attribution")).to_contain_text("OpenStreetMap")
+    table = page.get_by_test_id("stDataFrame").last
+    expect(table).to_contain_text(t("sg_col_added", lang))
+    expect(table.locator("table")).to_have_attribute("aria-rowcount", "4")  # header + 3
+
+    # A click on the map adds a candidate site, and the answer is recomputed with it.
+    container = frame.locator(".leaflet-container")
+    box = container.bounding_box()
+    assert box is not None
+    container.click(position={"x": box["width"] * 0.55, "y": box["height"] * 0.55})
+    expect(page.get_by_text(t("sg_clicks", lang, n=1))).to_be_visible(timeout=wait_ms)
+    expect(page.frame_locator(MAP_IFRAME).nth(1).locator(".lc-site")).to_have_count(
+        3, timeout=wait_ms
+    )
+
+    page.get_by_role("button", name=t("sg_to_scenario", lang)).click()
+    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text(
+        "suggested-sites", timeout=wait_ms
+    )
+    wait_until_idle(page)
+    log.assert_clean()
