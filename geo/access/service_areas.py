@@ -50,6 +50,7 @@ from geo.access.reach import (
     DEFAULT_BUFFER_M,
     DEFAULT_TIERS_M,
     DIRECT_MAX_SEGMENTS,
+    INDEX_MIN_SHARE,
     WGS84,
     FloatArray,
     GeomArray,
@@ -122,7 +123,8 @@ def reach_polygon(
         raise NetworkError("the reach index was built for another network or band width")
     if index is None:
         found, index = cached_reach_index(network, buffer_m)
-        if not found and reach.n_pieces > DIRECT_MAX_SEGMENTS:
+        worth_it = max(DIRECT_MAX_SEGMENTS, INDEX_MIN_SHARE * network.n_edges)
+        if not found and reach.n_pieces > worth_it:
             index = reach_index(network, buffer_m=buffer_m)
 
     u, v = network.edge_index

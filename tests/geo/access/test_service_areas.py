@@ -656,3 +656,22 @@ def test_catchments_on_a_line(line: WalkNetwork) -> None:
     mixed = snapped.assign(category=["clinic", "park", "park"])
     with pytest.raises(ValueError, match="per category"):
         catchments(line, engine, mixed, limit_m=1000.0)
+
+
+def test_small_reach_is_buffered_directly_and_large_one_builds_the_index() -> None:
+    from geo.access.reach_index import cached_reach_index
+
+    network = gappy_grid(n=24)  # over 500 streets: big enough for an index
+    dist = dist_from(network, 0)
+    node_dist = {
+        int(i): float(d) for i, d in zip(network.nodes.index, dist, strict=True) if np.isfinite(d)
+    }
+    # A reach of a few blocks: under a quarter of the edges, no index is built for it.
+    small = reach_polygon(network, dist, within_m=250.0)
+    assert cached_reach_index(network, DEFAULT_BUFFER_M) == (False, None)
+    assert_same_area(small, naive_band(network, node_dist, 250.0))
+    # The whole grid: the index pays for itself and is kept.
+    large = reach_polygon(network, dist, within_m=5000.0)
+    found, index = cached_reach_index(network, DEFAULT_BUFFER_M)
+    assert found and index is not None
+    assert_same_area(large, naive_band(network, node_dist, 5000.0))
