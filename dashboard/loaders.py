@@ -7,7 +7,6 @@ never hashes a District or an Analysis.
 from __future__ import annotations
 
 import hashlib
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,8 +139,6 @@ def analysis(
     _progress: LoadProgress | None = None,
 ) -> Analysis:
     d, _ = district_with_inventory(source_key, inventory_key, _source, _inventory, _progress)
-    # The isochrone index is built in the background once the analysis is shown
-    # (reach_index_job), not here: it would hold up the first map by seconds.
     return analyse(
         d,
         taxonomy_for(standard, speed_kmh),
@@ -347,23 +344,6 @@ def view_data(key: str, _analysis: Analysis, _progress: LoadProgress | None = No
     )
 
 
-@st.cache_resource(show_spinner=False)
-def _background() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="lifecircle-index")
-
-
-@st.cache_resource(show_spinner=False, max_entries=12)
-def reach_index_job(key: str, _analysis: Analysis) -> Future[object]:
-    """The isochrone index of the analysis' network, built in the background (once).
-
-    Started as soon as an analysis is shown; a click waits for it only if it comes
-    before the index is done (seconds after a 100,000-node district first loads).
-    """
-    from geo.access.reach_index import reach_index
-
-    return _background().submit(reach_index, _analysis.district.network)
-
-
 @st.cache_resource(show_spinner=False, max_entries=32)
 def click_reach(
     key: str, lon: float, lat: float, speed_kmh: float, lang: str, _analysis: Analysis
@@ -372,7 +352,7 @@ def click_reach(
     from geo.access.service_areas import isochrone
     from lifecircle.maps import reach_table
 
-    reach_index_job(key, _analysis).result()  # never build it twice
+    # No index to wait for: a click's reach is buffered directly (geo.access.reach).
     a = _analysis
     iso = isochrone(
         a.district.network, a.engine, lon=lon, lat=lat, within_m=(a.limit_m,), speed_kmh=speed_kmh

@@ -160,7 +160,6 @@ def _render_sidebar() -> Context | None:
         st.error(f"{t('error', lang)}: {exc}")
         return None
     progress.finish()
-    loaders.reach_index_job(key, analysis)  # the isochrone index, in the background
     st.sidebar.caption(f"{analysis.district.meta.title(lang)} · {t('osm_attribution', lang)}")
     return Context(
         lang=lang,
