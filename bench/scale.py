@@ -189,6 +189,7 @@ STAGE_ORDER = [
     "first_isochrone",
     "next_isochrone",
     "edit_add_facility",
+    "edit_add_facility_again",
     "edit_scenario_facility",
     "edit_scenario_link",
 ]

@@ -114,6 +114,12 @@ def run_warm(path: Path, bbox: tuple[float, float, float, float]) -> dict[str, A
         "edit_add_facility",
         lambda: add_facility(analysis, category=category, lon=lon + 0.001, lat=lat),
     )
+    # A workshop edits again and again: the second edit shows the steady state (the
+    # first also pays the allocation of a fresh distance table).
+    stages.run(
+        "edit_add_facility_again",
+        lambda: add_facility(analysis, category=category, lon=lon + 0.002, lat=lat),
+    )
     facility = parse_scenario(_collection(_point(lon + 0.001, lat, category)), taxonomy=taxonomy)
     stages.run("edit_scenario_facility", lambda: apply_scenario(analysis, facility))
     link = parse_scenario(_collection(_link(lon, lat)), taxonomy=taxonomy)

@@ -91,6 +91,7 @@ def test_a_size_is_measured_in_real_processes(lujiazui: District) -> None:
         "first_isochrone",
         "next_isochrone",
         "edit_add_facility",
+        "edit_add_facility_again",
         "edit_scenario_facility",
         "edit_scenario_link",
     }
