@@ -1,0 +1,50 @@
+"""A separate process that votes: ``python voter_process.py URL ROOM ROUND_ID THREADS FILE``
+with one token code per line in FILE. For each token it redeems the code, votes for the round's
+first option, and prints ``ok <ballot_id>`` only after the vote committed (then flushes),
+or ``refused <message>``. The tests kill it part-way or run several at once."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+
+from geo.deliberation.codes import new_device_secret
+from geo.deliberation.database import DatabaseSettings
+from geo.deliberation.model import DeliberationError
+from geo.deliberation.store import DeliberationStore
+
+
+def main() -> int:
+    url, room, round_id = sys.argv[1:4]
+    threads = int(sys.argv[4])
+    with open(sys.argv[5], encoding="utf-8") as f:
+        codes = [line.strip() for line in f if line.strip()]
+    os.unlink(sys.argv[5])
+    store = DeliberationStore(DatabaseSettings(url=url))
+    box = store.ballot_box()
+    option = store.round(round_id).option_ids[0]
+    lock = threading.Lock()
+
+    def vote(code: str) -> None:
+        try:
+            ballot = box.redeem_token(room, code, new_device_secret())
+            receipt = box.cast(ballot, round_id, [option])
+            line = f"ok {receipt.ballot_id}"
+        except DeliberationError as exc:
+            line = f"refused {exc}"
+        with lock:
+            print(line, flush=True)
+
+    chunks = [codes[i::threads] for i in range(threads)]
+    workers = [threading.Thread(target=lambda c=c: [vote(x) for x in c]) for c in chunks]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
