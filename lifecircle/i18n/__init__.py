@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from lifecircle.i18n.core import CORE
+from lifecircle.i18n.deliberation import DELIBERATION
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
@@ -25,7 +26,7 @@ def _merge(*tables: Mapping[str, Mapping[str, str]]) -> dict[str, Mapping[str, s
     return merged
 
 
-STRINGS: Mapping[str, Mapping[str, str]] = _merge(CORE)
+STRINGS: Mapping[str, Mapping[str, str]] = _merge(CORE, DELIBERATION)
 
 
 def t(key: str, lang: str, **kwargs: object) -> str:
