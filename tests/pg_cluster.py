@@ -72,14 +72,18 @@ def running_cluster() -> Iterator[str]:
             _as_owner(
                 [
                     str(bin_dir / "initdb"),
-                    "-D", str(data),
-                    "-U", "lifecircle",
-                    "-A", "trust",
-                    "-E", "UTF8",
+                    "-D",
+                    str(data),
+                    "-U",
+                    "lifecircle",
+                    "-A",
+                    "trust",
+                    "-E",
+                    "UTF8",
                     "--locale=C.UTF-8",
                     "--no-sync",
                 ]
-            ),  # fmt: skip
+            ),
             check=True,
             capture_output=True,
             timeout=120,
@@ -87,9 +91,20 @@ def running_cluster() -> Iterator[str]:
         options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=200"
         started = subprocess.run(
             _as_owner(
-                [str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log), "-w",
-                 "-t", "60", "start"]
-            ),  # fmt: skip
+                [
+                    str(bin_dir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-o",
+                    options,
+                    "-l",
+                    str(log),
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ]
+            ),
             capture_output=True,
             timeout=90,
             check=False,

@@ -77,7 +77,9 @@ def test_the_seed_case_two_rounds_and_a_decision(store: DeliberationStore) -> No
     codes = d.issue_tokens(topic_id, 30)
     assert len(set(codes)) == 30
     r1 = d.open_round(
-        topic_id, option_ids=[alts["waste"], alts["garden"], alts["none"]], question="垃圾房还是花园？"
+        topic_id,
+        option_ids=[alts["waste"], alts["garden"], alts["none"]],
+        question="垃圾房还是花园？",
     )
     box = store.ballot_box()
     rng = random.Random(7)

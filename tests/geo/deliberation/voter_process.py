@@ -5,9 +5,9 @@ or ``refused <message>``. The tests kill it part-way or run several at once."""
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
+from pathlib import Path
 
 from geo.deliberation.codes import new_device_secret
 from geo.deliberation.database import DatabaseSettings
@@ -18,9 +18,9 @@ from geo.deliberation.store import DeliberationStore
 def main() -> int:
     url, room, round_id = sys.argv[1:4]
     threads = int(sys.argv[4])
-    with open(sys.argv[5], encoding="utf-8") as f:
-        codes = [line.strip() for line in f if line.strip()]
-    os.unlink(sys.argv[5])
+    codes_file = Path(sys.argv[5])
+    codes = [line.strip() for line in codes_file.read_text("utf-8").splitlines() if line.strip()]
+    codes_file.unlink()
     store = DeliberationStore(DatabaseSettings(url=url))
     box = store.ballot_box()
     option = store.round(round_id).option_ids[0]
