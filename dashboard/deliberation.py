@@ -84,7 +84,8 @@ def impact_of(analysis_key: str, base: Analysis, scenario_id: str | None) -> dic
 
 
 def side_by_side(alternatives: list[Alternative], base: Analysis, lang: str) -> pd.DataFrame:
-    """Rows: residents newly served per category and tier, completeness, doorstep circles."""
+    """Rows: residents newly served per category and tier, completeness, doorstep circles
+    (for ``st.table``: user text escaped as Markdown)."""
     tax = base.taxonomy
     rows: dict[str, dict[str, str]] = {}
     for alt in alternatives:
@@ -102,14 +103,17 @@ def side_by_side(alternatives: list[Alternative], base: Analysis, lang: str) -> 
             impact.get("doorstep_circles_touched", 0)
         )
     table = pd.DataFrame(rows).T.reindex(columns=[a.label for a in alternatives]).fillna("0")
+    # For st.table, which renders Markdown: the labels are user text.
+    table.columns = [md(c) for c in table.columns]
     table.index.name = ""
     return table.reset_index()
 
 
 def tally_frame(tally: Tally, labels: dict[str, str], lang: str) -> pd.DataFrame:
+    """Votes, shares (and Borda points) per option, for ``st.table``."""
     frame = pd.DataFrame(
         {
-            t("md_option", lang): [labels.get(o.option_id, o.option_id) for o in tally.options],
+            t("md_option", lang): [md(labels.get(o.option_id, "?")) for o in tally.options],
             t("dl_votes", lang): [o.count for o in tally.options],
             t("dl_share", lang): [f"{o.share * 100:.1f}%" for o in tally.options],
         }

@@ -46,7 +46,7 @@ def _fail(exc: LifecircleError) -> None:
 if not dl.is_facilitator():
     st.info(t("dl_key_needed", lang))
     typed = st.text_input(t("dl_key", lang), type="password", help=t("dl_key_help", lang))
-    if st.button(t("dl_key", lang), key="dl_sign_in"):
+    if st.button(t("dl_sign_in", lang), key="dl_sign_in"):
         st.session_state[dl.FACILITATOR_OK] = typed
         try:
             dl.desk()
@@ -187,7 +187,7 @@ if topic.is_open:
             except LifecircleError as exc:
                 _fail(exc)
 if alternatives:
-    st.dataframe(dl.side_by_side(alternatives, base, lang), hide_index=True, width="stretch")
+    st.table(dl.side_by_side(alternatives, base, lang).set_index(""))
     tabs = st.tabs([a.label for a in alternatives])
     for tab, alt in zip(tabs, alternatives, strict=True):
         with tab:
@@ -225,9 +225,7 @@ for rnd in rounds:
         f"**{t('dl_round', lang, n=rnd.number)}** · {dl.md(rnd.question)} · "
         f"{t('dl_round_closed', lang)}"
     )
-    st.dataframe(
-        dl.tally_frame(store.tally(rnd.id), labels, lang), hide_index=True, width="stretch"
-    )
+    st.table(dl.tally_frame(store.tally(rnd.id), labels, lang).set_index(t("md_option", lang)))
 
 if open_round is not None:
     q1, q2 = st.columns([1, 3])
@@ -243,9 +241,7 @@ if open_round is not None:
         """Re-run every second while the round is open: the tally updates by itself."""
         tally = store.tally(open_round.id)
         st.metric(t("dl_ballots", lang), tally.ballots, help=t("dl_live", lang))
-        st.dataframe(
-            dl.tally_frame(tally, labels, lang), hide_index=True, width="stretch", key=None
-        )
+        st.table(dl.tally_frame(tally, labels, lang).set_index(t("md_option", lang)))
 
     live_tally()
     if st.button(t("dl_close_round", lang), type="primary", key="dl_close_round"):

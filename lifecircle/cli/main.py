@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from geo.errors import LifecircleError
-from lifecircle.cli import analyze, bench, compare, dashboard, prepare, survey
+from lifecircle.cli import analyze, bench, compare, dashboard, prepare, survey, topic, vote_sheet
 from lifecircle.cli import map as map_command
 from lifecircle.cli.sources import EXIT_BAD_INPUT, EXIT_OK, Handler
 
@@ -27,7 +27,17 @@ def build_parser() -> argparse.ArgumentParser:
         "prepare OSM data, analyse walking access, compare scenarios, export.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for command in (prepare, analyze, map_command, compare, dashboard, survey, bench):
+    for command in (
+        prepare,
+        analyze,
+        map_command,
+        compare,
+        dashboard,
+        survey,
+        bench,
+        topic,
+        vote_sheet,
+    ):
         command.register(sub)
     return parser
 

@@ -13,6 +13,7 @@ DELIBERATION: Mapping[str, Mapping[str, str]] = {
         "zh": "启动仪表板时打印的 LIFECIRCLE_FACILITATOR_KEY。",
         "en": "LIFECIRCLE_FACILITATOR_KEY, printed when the dashboard starts.",
     },
+    "dl_sign_in": {"zh": "登录主持", "en": "Sign in"},
     "dl_key_ok": {"zh": "已验证为主持人", "en": "Signed in as facilitator"},
     "dl_key_needed": {
         "zh": "主持人操作需要主持人密钥；居民请扫描二维码投票。",
