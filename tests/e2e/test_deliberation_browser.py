@@ -52,6 +52,7 @@ def _pick(page: Any, label: str, text: str) -> None:
     box.click()
     box.fill(text)
     box.press("Enter")
+    box.press("Escape")  # close the drop-down, which would cover the buttons below
 
 
 def _metric(page: Any, label: str) -> Any:
