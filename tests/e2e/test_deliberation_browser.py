@@ -61,7 +61,7 @@ def _metric(page: Any, label: str) -> Any:
 
 def _download_text(page: Any, button: str, tmp_path: Path) -> str:
     with page.expect_download(timeout=WAIT_MS) as info:
-        page.get_by_role("button", name=button).click()
+        page.get_by_role("button", name=button, exact=True).click()
     pdf = tmp_path / f"{button.replace(' ', '_')}.pdf"
     info.value.save_as(pdf)
     assert pdf.read_bytes().startswith(b"%PDF")
@@ -140,6 +140,8 @@ def test_the_seed_case_from_a_priority_row_to_the_minutes(
 
         page.get_by_text("Print ballot tokens").click()
         page.get_by_label("Number of tokens").fill("31")
+        page.get_by_label("Number of tokens").press("Enter")
+        page.get_by_text("0 issued, 0 used").wait_for(timeout=WAIT_MS)
         page.get_by_role("button", name="Make the token sheet (PDF)").click()
         sheet = _download_text(page, "PDF", tmp_path)
         codes = TOKEN.findall(sheet)
