@@ -3,6 +3,7 @@ impacts (cached), and tables. No drawing of whole pages here."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -11,11 +12,13 @@ import streamlit as st
 
 from dashboard import loaders
 from geo.access.analysis import Analysis
+from geo.deliberation.database import database_url
 from geo.deliberation.evidence import alternative_impact
-from geo.deliberation.model import Alternative, FacilitatorKeyError
+from geo.deliberation.model import Alternative, FacilitatorKeyError, Topic
 from geo.deliberation.outcome import load_alternative_scenario
 from geo.deliberation.store import DeliberationStore, FacilitatorDesk
 from geo.deliberation.tally import Tally
+from geo.errors import LifecircleError
 from geo.scenarios.model import Scenario, ScenarioMeta
 from lifecircle.deliberation.text import markdown_text
 from lifecircle.i18n import t
@@ -126,3 +129,39 @@ def tally_frame(tally: Tally, labels: dict[str, str], lang: str) -> pd.DataFrame
 def md(value: object) -> str:
     """User text for st.markdown, st.subheader, st.error, radio labels."""
     return markdown_text(value)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A closed topic whose decision is a scenario: what the main map shows of it."""
+
+    topic: Topic
+    label: str
+    scenario: Scenario
+
+
+def decided_outcomes() -> list[Outcome]:
+    """Closed topics decided for a scenario, newest first (none without a record yet).
+
+    The map page asks on every run: a missing SQLite file is not created for it, and a
+    database that cannot be opened leaves the map as it is.
+    """
+    settings = database_url(loaders.scenario_folder())
+    sqlite_file = settings.sqlite_path()
+    if sqlite_file is not None and not sqlite_file.exists():
+        return []
+    try:
+        opened = store()
+        closed = [tp for tp in opened.topics() if not tp.is_open and tp.decided_alternative_id]
+    except LifecircleError:
+        return []
+    found = []
+    for topic in closed:
+        try:
+            alternatives = {a.id: a for a in opened.alternatives(topic.id)}
+            chosen = alternatives.get(str(topic.decided_alternative_id))
+            if chosen is not None and chosen.scenario_id is not None:
+                found.append(Outcome(topic, chosen.label, load_scenario(chosen.scenario_id)))
+        except LifecircleError:  # a scenario file deleted since: the others still show
+            continue
+    return found

@@ -22,6 +22,7 @@ from lifecircle import maps
 from lifecircle.deliberation.minutes import load_record, minutes_markdown, minutes_pdf
 from lifecircle.deliberation.qr import qr_png
 from lifecircle.deliberation.sheets import room_url, vote_sheet_pdf
+from lifecircle.deliberation.text import refusal_text
 from lifecircle.i18n import t
 from lifecircle.maps.offline import make_offline
 
@@ -39,7 +40,7 @@ def _cat_name(cid: str) -> str:
 
 
 def _fail(exc: LifecircleError) -> None:
-    st.error(f"{t('error', lang)}: {dl.md(exc)}")
+    st.error(f"{t('error', lang)}: {dl.md(refusal_text(exc, lang, resident=False))}")
 
 
 # --- the facilitator key --------------------------------------------------------------------
@@ -188,31 +189,32 @@ if topic.is_open:
                 _fail(exc)
 if alternatives:
     st.table(dl.side_by_side(alternatives, base, lang).set_index(""))
-    tabs = st.tabs([a.label for a in alternatives])
-    for tab, alt in zip(tabs, alternatives, strict=True):
-        with tab:
-            if alt.scenario_id is None:
-                st.caption(t("dl_do_nothing", lang))
-                continue
-            after, comparison = dl.scenario_after(ctx.analysis_key, base, alt.scenario_id)
-            shift = maps.shift_for(ctx.basemap)
-            fmap = maps.new_map(
-                after, basemap=ctx.basemap, lang=lang, tianditu_key=ctx.tianditu_key
-            )
-            maps.base_layer(after, lang=lang, shift=shift).add_to(fmap)
-            maps.difference_layer(comparison, lang=lang, shift=shift).add_to(fmap)
-            maps.scenario_layer(
-                dl.load_scenario(alt.scenario_id), taxonomy=tax, lang=lang, shift=shift
-            ).add_to(fmap)
-            folium.LayerControl(collapsed=True).add_to(fmap)
-            make_offline(fmap, mode="served")
-            st_folium(
-                fmap,
-                key=f"dl_diff::{alt.id}",
-                height=360,
-                use_container_width=True,
-                returned_objects=[],
-            )
+    # One difference map at a time: every map is the whole district, and every rerun of
+    # this page (each click of the facilitator) would send them all again.
+    mapped = {a.id: a for a in alternatives if a.scenario_id is not None}
+    shown = st.selectbox(
+        t("dl_difference_map", lang),
+        options=list(mapped),
+        format_func=lambda i: mapped[i].label,
+        index=None,
+        placeholder=t("dl_difference_map_pick", lang),
+        key="dl_diff_pick",
+    )
+    if shown in mapped and mapped[shown].scenario_id:
+        alt_sid = str(mapped[shown].scenario_id)
+        after, comparison = dl.scenario_after(ctx.analysis_key, base, alt_sid)
+        shift = maps.shift_for(ctx.basemap)
+        fmap = maps.new_map(after, basemap=ctx.basemap, lang=lang, tianditu_key=ctx.tianditu_key)
+        maps.base_layer(after, lang=lang, shift=shift).add_to(fmap)
+        maps.difference_layer(comparison, lang=lang, shift=shift).add_to(fmap)
+        maps.scenario_layer(dl.load_scenario(alt_sid), taxonomy=tax, lang=lang, shift=shift).add_to(
+            fmap
+        )
+        folium.LayerControl(collapsed=True).add_to(fmap)
+        make_offline(fmap, mode="served")
+        st_folium(
+            fmap, key="dl_diff_map", height=360, use_container_width=True, returned_objects=[]
+        )
 
 # --- rounds ---------------------------------------------------------------------------------
 st.header(t("dl_rounds", lang))
@@ -294,6 +296,7 @@ if topic.is_open:
                 st.session_state["dl_sheet"] = vote_sheet_pdf(
                     topic, codes, base_url=dl.base_url(), lang=lang
                 )
+                st.rerun()  # the count above includes the new tokens
             except LifecircleError as exc:
                 _fail(exc)
         if st.session_state.get("dl_sheet"):
@@ -314,12 +317,14 @@ if topic.is_open and alternatives:
     winner = store.tally(last.id).winner if last else None
     ids = [a.id for a in alternatives]
     with st.form("dl_decide"):
+        # Keyed by the last closed round: its winner is the default, also after a widget of
+        # an earlier round was drawn (Streamlit keeps a keyed widget's first value).
         decided = st.selectbox(
             t("dl_outcome", lang),
             options=ids,
             index=ids.index(winner) if winner in ids else 0,
             format_func=lambda i: labels[i],
-            key="dl_decided",
+            key=f"dl_decided::{last.id if last else ''}",
         )
         decision = st.text_area(t("dl_decision_text", lang), max_chars=5000, key="dl_decision_text")
         follow_up = st.text_area(t("dl_follow_up", lang), max_chars=5000, key="dl_follow_up")

@@ -63,7 +63,7 @@ class RoomView:
 
 def _check_device_secret(device_secret: object) -> str:
     if not isinstance(device_secret, str) or len(device_secret) < MIN_DEVICE_SECRET_CHARS:
-        raise TokenError("this phone has no device identity; reload the page")
+        raise TokenError("this phone has no device identity; reload the page", reason="no_device")
     return device_secret[:200]
 
 
@@ -81,7 +81,11 @@ class BallotBox:
             .first()
         )
         if row is None:
-            raise DeliberationError(f"there is no room {code[:12]!r}: check the code")
+            raise DeliberationError(
+                f"there is no room {code[:12]!r}: check the code",
+                reason="room_unknown",
+                code=code[:12],
+            )
         return records.topic_from_row(row)
 
     def room(self, room_code: str) -> RoomView:
@@ -101,12 +105,14 @@ class BallotBox:
         secret = _check_device_secret(device_secret)
         code = normalise_code(token_code)
         if not code:
-            raise TokenError("type the code printed on your ballot")
+            raise TokenError("type the code printed on your ballot", reason="token_missing")
 
         def work(conn: Connection) -> BallotPass:
             topic = self._topic_of_room(conn, room_code)
             if not topic.is_open:
-                raise DeliberationError("this topic is closed: voting has ended")
+                raise DeliberationError(
+                    "this topic is closed: voting has ended", reason="topic_closed"
+                )
             row = (
                 conn.execute(
                     select(schema.tokens)
@@ -117,9 +123,14 @@ class BallotBox:
                 .first()
             )
             if row is None or row["topic_id"] != topic.id:
-                raise TokenError("this ballot code is not known in this room: check it")
+                raise TokenError(
+                    "this ballot code is not known in this room: check it", reason="token_unknown"
+                )
             if row["expires_at"] <= now_iso():
-                raise TokenError("this ballot code has expired; ask the facilitator for a new one")
+                raise TokenError(
+                    "this ballot code has expired; ask the facilitator for a new one",
+                    reason="token_expired",
+                )
             device_hash = hash_secret(secret)
             if row["voter_id"] is not None:
                 voter = conn.execute(
@@ -127,7 +138,9 @@ class BallotBox:
                 ).first()
                 if voter is not None and voter[0] == device_hash:
                     return BallotPass(voter_id=row["voter_id"], device_secret=secret, kind="token")
-                raise TokenError("this ballot code was already used on another phone")
+                raise TokenError(
+                    "this ballot code was already used on another phone", reason="token_used"
+                )
             voter_id = new_id()
             conn.execute(
                 insert(schema.voters).values(
@@ -145,7 +158,9 @@ class BallotBox:
                 .values(voter_id=voter_id, redeemed_at=now_iso())
             )
             if claimed.rowcount != 1:  # lost a race with another phone: nothing is kept
-                raise TokenError("this ballot code was already used on another phone")
+                raise TokenError(
+                    "this ballot code was already used on another phone", reason="token_used"
+                )
             return BallotPass(voter_id=voter_id, device_secret=secret, kind="token")
 
         return with_retries(self.engine, work)  # type: ignore[no-any-return]
@@ -158,7 +173,9 @@ class BallotBox:
         def work(conn: Connection) -> BallotPass:
             topic = self._topic_of_room(conn, room_code)
             if not topic.is_open:
-                raise DeliberationError("this topic is closed: voting has ended")
+                raise DeliberationError(
+                    "this topic is closed: voting has ended", reason="topic_closed"
+                )
             found = conn.execute(
                 select(schema.voters.c.id).where(
                     schema.voters.c.topic_id == topic.id,
@@ -213,13 +230,21 @@ class BallotBox:
                 .first()
             )
             if voter is None or voter["device_hash"] != secret_hash:
-                raise TokenError("this ballot is not valid: scan your code again")
+                raise TokenError(
+                    "this ballot is not valid: scan your code again", reason="ballot_invalid"
+                )
             if voter["topic_id"] != rnd.topic_id:
-                raise TokenError("this ballot belongs to another room")
+                raise TokenError("this ballot belongs to another room", reason="other_room")
             if not rnd.is_open:
-                raise RoundClosedError(f"round {rnd.number} is closed: your vote was not counted")
+                raise RoundClosedError(
+                    f"round {rnd.number} is closed: your vote was not counted",
+                    reason="round_closed",
+                    number=rnd.number,
+                )
             if rnd.mode == "token" and voter["kind"] != "token":
-                raise TokenError("this round needs the ballot code printed for you")
+                raise TokenError(
+                    "this round needs the ballot code printed for you", reason="needs_token"
+                )
             if voter["kind"] == "token":
                 token = conn.execute(
                     select(schema.tokens.c.expires_at).where(
@@ -227,7 +252,10 @@ class BallotBox:
                     )
                 ).first()
                 if token is None or token[0] <= now_iso():
-                    raise TokenError("your ballot code has expired; ask the facilitator")
+                    raise TokenError(
+                        "your ballot code has expired; ask the facilitator",
+                        reason="token_expired",
+                    )
             _check_choice(rnd, picked)
             replaced = conn.execute(
                 update(schema.ballots)
@@ -275,13 +303,15 @@ class BallotBox:
 
 def _check_choice(rnd: Round, picked: tuple[str, ...]) -> None:
     if not picked:
-        raise NotOnBallotError("choose an option first")
+        raise NotOnBallotError("choose an option first", reason="choose_first")
     stray = [p for p in picked if p not in rnd.option_ids]
     if stray:
         raise NotOnBallotError(
-            f"that option is not on the ballot of round {rnd.number}: your vote was not counted"
+            f"that option is not on the ballot of round {rnd.number}: your vote was not counted",
+            reason="not_on_ballot",
+            number=rnd.number,
         )
     if len(set(picked)) != len(picked):
-        raise NotOnBallotError("each option may be ranked only once")
+        raise NotOnBallotError("each option may be ranked only once", reason="rank_once")
     if rnd.method == "single" and len(picked) != 1:
-        raise NotOnBallotError("this round takes one choice")
+        raise NotOnBallotError("this round takes one choice", reason="one_choice")

@@ -70,6 +70,13 @@ class DatabaseSettings:
     def is_sqlite(self) -> bool:
         return self.url.startswith("sqlite")
 
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file of a ``sqlite:///`` URL (None for a server or memory)."""
+        prefix = "sqlite:///"
+        if not self.url.startswith(prefix) or self.url == prefix or ":memory:" in self.url:
+            return None
+        return Path(self.url[len(prefix) :])
+
     def redacted(self) -> str:
         """The URL without its password, for messages."""
         head, sep, tail = self.url.partition("@")
@@ -230,7 +237,8 @@ def with_retries(engine: Engine, work: Any) -> Any:
         except OperationalError as exc:
             if not _is_transient(exc) or attempt == _RETRIES - 1:
                 raise DeliberationError(
-                    f"the deliberation database is busy, try again ({_first_line(exc)})"
+                    f"the deliberation database is busy, try again ({_first_line(exc)})",
+                    reason="busy",
                 ) from exc
         except DBAPIError as exc:
             if not _is_transient(exc) or attempt == _RETRIES - 1:

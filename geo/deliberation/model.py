@@ -21,6 +21,7 @@ from geo.errors import LifecircleError
 __all__ = [
     "METHODS",
     "MODES",
+    "REFUSALS",
     "Alternative",
     "BallotReceipt",
     "DeliberationError",
@@ -43,8 +44,58 @@ TITLE_MAX_CHARS = 200
 TEXT_MAX_CHARS = 5000
 
 
+REFUSALS: tuple[str, ...] = (
+    "busy",
+    "no_device",
+    "room_unknown",
+    "topic_closed",
+    "token_missing",
+    "token_unknown",
+    "token_expired",
+    "token_used",
+    "ballot_invalid",
+    "other_room",
+    "needs_token",
+    "round_unknown",
+    "round_closed",
+    "choose_first",
+    "not_on_ballot",
+    "rank_once",
+    "one_choice",
+    "facilitator_key",
+)
+"""Why a request was refused, as stable codes: the pages show each in the reader's language
+(``lifecircle.i18n``: ``refusal_<code>``); the English message is for logs and the CLI."""
+
+
 class DeliberationError(LifecircleError, ValueError):
-    """A deliberation request cannot be carried out (the message says why)."""
+    """A deliberation request cannot be carried out (the message says why).
+
+    ``reason`` is one of :data:`REFUSALS` (``"other"`` for the facilitator's own requests,
+    whose English message is shown as it is); ``details`` are the values its translation
+    needs (``number`` of a round, ``code`` of a room).
+    """
+
+    reason: str = "other"
+
+    def __init__(self, message: str, *, reason: str | None = None, **details: object) -> None:
+        super().__init__(message)
+        if reason is not None:
+            if reason not in REFUSALS:
+                raise ValueError(f"unknown refusal reason {reason!r}")
+            self.reason = reason
+        self.details: dict[str, object] = details
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled across processes with its reason
+        return (_rebuild_error, (type(self), str(self), self.reason, self.details))
+
+
+def _rebuild_error(
+    cls: type[DeliberationError], message: str, reason: str, details: dict[str, object]
+) -> DeliberationError:
+    error = cls(message, **details)
+    error.reason = reason
+    return error
 
 
 class TokenError(DeliberationError):
@@ -61,6 +112,8 @@ class NotOnBallotError(DeliberationError):
 
 class FacilitatorKeyError(DeliberationError, PermissionError):
     """A facilitator action came without the facilitator key, or with a wrong one."""
+
+    reason = "facilitator_key"
 
 
 def now_iso() -> str:

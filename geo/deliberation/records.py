@@ -95,7 +95,7 @@ def get_round(conn: Connection, round_id: str, *, lock: str | None = None) -> Ro
         query = query.with_for_update()
     row = conn.execute(query).mappings().first()
     if row is None:
-        raise DeliberationError("there is no such round of voting")
+        raise DeliberationError("there is no such round of voting", reason="round_unknown")
     return round_from_row(row)
 
 

@@ -42,6 +42,10 @@ DELIBERATION: Mapping[str, Mapping[str, str]] = {
     "dl_doorstep_touched": {"zh": "涉及的家门口服务圈", "en": "Doorstep circles touched"},
     "dl_completeness": {"zh": "生活圈完整度（前→后）", "en": "Completeness (before → after)"},
     "dl_difference_map": {"zh": "差异图", "en": "Difference map"},
+    "dl_difference_map_pick": {
+        "zh": "选择一个方案查看差异图",
+        "en": "Pick an alternative to see its difference map",
+    },
     "dl_rounds": {"zh": "投票轮次", "en": "Rounds of voting"},
     "dl_open_round": {"zh": "开启新一轮投票", "en": "Open a round"},
     "dl_close_round": {"zh": "结束本轮投票", "en": "Close the round"},
@@ -87,14 +91,20 @@ DELIBERATION: Mapping[str, Mapping[str, str]] = {
     "dl_closed": {"zh": "议题已结束", "en": "This topic is closed"},
     "dl_winner": {"zh": "领先", "en": "leading"},
     "dl_tie": {"zh": "平票", "en": "tie"},
+    "map_decided": {
+        "zh": "议事决定（{date}）：“{topic}” → {choice}。地图上的“议事决定”图层显示该方案。",
+        "en": "Decided in deliberation ({date}): “{topic}” → {choice}. "
+        "The map's “Decided in deliberation” layer shows it.",
+    },
+    "layer_decided": {"zh": "议事决定", "en": "Decided in deliberation"},
     "vote_title": {"zh": "居民投票", "en": "Resident vote"},
     "vote_room": {"zh": "房间码", "en": "Room code"},
     "vote_enter": {"zh": "进入", "en": "Enter"},
     "vote_token": {"zh": "选票码（印在选票上）", "en": "Ballot code (printed on your ballot)"},
     "vote_use_token": {"zh": "使用选票码", "en": "Use this code"},
     "vote_no_round": {
-        "zh": "现在没有正在进行的投票，请稍后刷新。",
-        "en": "No round is open right now; reload in a moment.",
+        "zh": "现在没有正在进行的投票；投票开始时本页会自动更新。",
+        "en": "No round is open right now; this page updates by itself when one opens.",
     },
     "vote_mode_token": {
         "zh": "本轮使用一次性选票码：每张选票一票。",
@@ -106,18 +116,94 @@ DELIBERATION: Mapping[str, Mapping[str, str]] = {
     },
     "vote_choose": {"zh": "请选择一项", "en": "Choose one"},
     "vote_rank": {"zh": "按喜好排序（第一项为首选）", "en": "Rank them (first is your favourite)"},
+    "vote_rank_placeholder": {"zh": "依次点选各项", "en": "Pick them in order"},
     "vote_submit": {"zh": "投票", "en": "Vote"},
     "vote_recorded": {"zh": "已记录您的投票：{choice}", "en": "Your vote is recorded: {choice}"},
     "vote_replaced": {
         "zh": "已更新您的投票：{choice}（以最后一次为准）",
         "en": "Your vote is updated: {choice} (the last one counts)",
     },
-    "vote_current": {"zh": "您当前的选择：{choice}", "en": "Your current choice: {choice}"},
     "vote_change_hint": {
         "zh": "投票结束前可以修改，以最后一次为准。",
         "en": "You may change your vote until the round closes; the last one counts.",
     },
     "vote_refused": {"zh": "未计票：{reason}", "en": "Not counted: {reason}"},
+    "vote_page_title": {"zh": "投票", "en": "Vote"},
+    "vote_lang": {"zh": "语言", "en": "Language"},
+    # Why a request was refused (geo.deliberation.model.REFUSALS): the resident page and the
+    # facilitator's page show these, in the page's language.
+    "refusal_busy": {
+        "zh": "系统正忙，请几秒后再试一次。",
+        "en": "The system is busy; try again in a few seconds.",
+    },
+    "refusal_no_device": {
+        "zh": "这台手机还没有设备标识，请刷新页面。",
+        "en": "This phone has no device identity yet; reload the page.",
+    },
+    "refusal_room_unknown": {
+        "zh": "没有房间码为 {code} 的议事，请核对房间码。",
+        "en": "There is no room {code}: check the room code.",
+    },
+    "refusal_topic_closed": {
+        "zh": "这个议题已经结束，投票已截止。",
+        "en": "This topic is closed: voting has ended.",
+    },
+    "refusal_token_missing": {
+        "zh": "请输入选票上印的选票码。",
+        "en": "Type the code printed on your ballot.",
+    },
+    "refusal_token_unknown": {
+        "zh": "本房间没有这个选票码，请核对。",
+        "en": "This ballot code is not known in this room: check it.",
+    },
+    "refusal_token_expired": {
+        "zh": "这个选票码已过期，请向主持人领取新的选票。",
+        "en": "This ballot code has expired; ask the facilitator for a new one.",
+    },
+    "refusal_token_used": {
+        "zh": "这个选票码已在另一台手机上使用。",
+        "en": "This ballot code was already used on another phone.",
+    },
+    "refusal_ballot_invalid": {
+        "zh": "这张选票无效，请重新扫描您的选票码。",
+        "en": "This ballot is not valid: scan your code again.",
+    },
+    "refusal_other_room": {
+        "zh": "这张选票属于另一个议事房间。",
+        "en": "This ballot belongs to another room.",
+    },
+    "refusal_needs_token": {
+        "zh": "本轮需要使用为您打印的选票码。",
+        "en": "This round needs the ballot code printed for you.",
+    },
+    "refusal_round_unknown": {
+        "zh": "没有这一轮投票。",
+        "en": "There is no such round of voting.",
+    },
+    "refusal_round_closed": {
+        "zh": "第{number}轮投票已结束，您的投票未计入。",
+        "en": "Round {number} is closed: your vote was not counted.",
+    },
+    "refusal_choose_first": {"zh": "请先选择一项。", "en": "Choose an option first."},
+    "refusal_not_on_ballot": {
+        "zh": "该选项不在第{number}轮的选票上，您的投票未计入。",
+        "en": "That option is not on the ballot of round {number}: your vote was not counted.",
+    },
+    "refusal_rank_once": {
+        "zh": "每个选项只能排一次。",
+        "en": "Each option may be ranked only once.",
+    },
+    "refusal_one_choice": {"zh": "本轮只能选一项。", "en": "This round takes one choice."},
+    "refusal_facilitator_key": {
+        "zh": "此操作需要主持人密钥（LIFECIRCLE_FACILITATOR_KEY，启动仪表板时打印）；"
+        "没有做任何更改。",
+        "en": "This needs the facilitator key (LIFECIRCLE_FACILITATOR_KEY, printed when the "
+        "dashboard starts); nothing was changed.",
+    },
+    "refusal_other": {
+        "zh": "请求未能完成，请重试或询问主持人。",
+        "en": "The request could not be carried out; try again or ask the facilitator.",
+    },
     "md_minutes_title": {"zh": "会议纪要：{title}", "en": "Minutes: {title}"},
     "md_topic": {"zh": "议题", "en": "Topic"},
     "md_place": {"zh": "地点", "en": "Place"},
