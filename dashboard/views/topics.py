@@ -216,6 +216,7 @@ if alternatives:
             fmap, key="dl_diff_map", height=360, use_container_width=True, returned_objects=[]
         )
 
+
 # --- rounds ---------------------------------------------------------------------------------
 st.header(t("dl_rounds", lang))
 url = room_url(dl.base_url(), topic.room_code)
@@ -243,6 +244,9 @@ if open_round is not None:
         """Re-run every second while the round is open: the tally updates by itself."""
         tally = store.tally(open_round.id)
         st.metric(t("dl_ballots", lang), tally.ballots, help=t("dl_live", lang))
+        if open_round.mode == "token":  # tokens used so far, live too
+            n_issued, n_used = store.tokens_issued(topic.id)
+            st.caption(t("dl_tokens_issued", lang, n=n_issued, used=n_used))
         st.table(dl.tally_frame(tally, labels, lang).set_index(t("md_option", lang)))
 
     live_tally()

@@ -83,7 +83,10 @@ def _blocks(record: MinutesRecord, category_name: CategoryName, lang: str) -> li
                 (t("md_district", lang), topic.district or "—"),
                 (t("dl_room_code", lang), topic.room_code),
                 (t("md_opened", lang), topic.created_at[:16].replace("T", " ") + " UTC"),
-                (t("md_closed", lang), (topic.closed_at or "—")[:16].replace("T", " ")),
+                (
+                    t("md_closed", lang),
+                    topic.closed_at[:16].replace("T", " ") + " UTC" if topic.closed_at else "—",
+                ),
             ),
         )
     )
@@ -132,7 +135,9 @@ def _evidence_blocks(topic: Topic, category_name: CategoryName, lang: str) -> li
     ev = topic.evidence
     source = str(ev.get("source", ""))
     if source == "priority":
-        text = t("md_source_priority", lang, by=ev.get("by", ""))
+        by = str(ev.get("by", ""))
+        unit = t(f"md_by_{by}", lang) if by in ("hexagon", "compound") else by
+        text = t("md_source_priority", lang, by=unit)
         rows = tuple(
             (
                 str(r.get("rank", "")),

@@ -223,6 +223,8 @@ DELIBERATION: Mapping[str, Mapping[str, str]] = {
         "en": "the needs × gaps priority list (by {by})",
     },
     "md_source_hexagon": {"zh": "服务缺口六边形", "en": "a gap hexagon"},
+    "md_by_hexagon": {"zh": "六边形", "en": "hexagon"},
+    "md_by_compound": {"zh": "小区", "en": "compound"},
     "md_source_map": {"zh": "地图上的一个点", "en": "a point on the map"},
     "md_category": {"zh": "类别", "en": "Category"},
     "md_rank": {"zh": "排名", "en": "Rank"},

@@ -200,9 +200,9 @@ def test_the_seed_case_from_a_priority_row_to_the_minutes(
         page.get_by_text("Print ballot tokens").click()
         page.get_by_label("Number of tokens").fill("31")
         page.get_by_label("Number of tokens").press("Enter")
-        page.get_by_text("0 issued, 0 used").wait_for(timeout=WAIT_MS)
+        page.get_by_text("0 issued, 0 used").first.wait_for(timeout=WAIT_MS)
         page.get_by_role("button", name="Make the token sheet (PDF)").click()
-        page.get_by_text("31 issued, 0 used").wait_for(timeout=WAIT_MS)
+        page.get_by_text("31 issued, 0 used").first.wait_for(timeout=WAIT_MS)
         sheet = _download_pdf(page, "PDF", tmp_path / "tokens.pdf")
         codes = list(dict.fromkeys(TOKEN.findall(sheet)))
         assert len(codes) == 31 and room in sheet
@@ -216,6 +216,7 @@ def test_the_seed_case_from_a_priority_row_to_the_minutes(
         last_vote = time.monotonic()
         # Nobody touched the facilitator's page: the tally got there by itself.
         _metric(page, "Ballots").get_by_text("30", exact=True).wait_for(timeout=WAIT_MS)
+        page.get_by_text("31 issued, 30 used").first.wait_for(timeout=WAIT_MS)
         tally_lag_s = time.monotonic() - last_vote
         phases.done("30 phones voted, tally at 30 by itself")
         shown = phones[0].get_by_test_id("stHeading").filter(has_text="空地怎么用").inner_text()

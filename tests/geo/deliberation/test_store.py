@@ -224,3 +224,52 @@ def test_user_text_is_stored_as_typed(store: DeliberationStore) -> None:
     topic = desk(store).create_topic(TopicDraft(title=title, description="<img src=x onerror=y>"))
     assert store.topic(topic.id).title == title
     assert store.topic(topic.id).description == "<img src=x onerror=y>"
+
+
+def test_every_refusal_a_phone_can_meet_names_its_reason(store: DeliberationStore) -> None:
+    """The pages translate refusals by their reason: each one a phone can meet has one."""
+    topic_id, alts = seed_topic(store)
+    d = desk(store)
+    room = store.topic(topic_id).room_code
+    (code,) = d.issue_tokens(topic_id, 1)
+    (stale,) = d.issue_tokens(topic_id, 1, valid_hours=1e-9)
+    box = store.ballot_box()
+    phone, thief = new_device_secret(), new_device_secret()
+    seen: dict[str, dict[str, object]] = {}
+
+    def refused(call: object, *args: object) -> None:
+        with pytest.raises(DeliberationError) as caught:
+            call(*args)  # type: ignore[operator]
+        seen[caught.value.reason] = caught.value.details
+
+    refused(box.room, "NOROOM")
+    refused(box.redeem_token, room, code, "short")
+    refused(box.redeem_token, room, "", phone)
+    refused(box.redeem_token, room, "ABCDE-FGHJK", phone)
+    refused(box.redeem_token, room, stale, phone)
+    ballot = box.redeem_token(room, code, phone)
+    refused(box.redeem_token, room, code, thief)
+    r1 = d.open_round(topic_id, option_ids=[alts["waste"], alts["garden"]])
+    refused(box.cast, ballot, r1.id, [])
+    refused(box.cast, ballot, r1.id, [alts["a"]])
+    refused(box.cast, ballot, r1.id, [alts["waste"], alts["garden"]])
+    refused(box.cast, box.device_pass(room, thief), r1.id, [alts["waste"]])
+    refused(box.cast, type(ballot)(ballot.voter_id, thief, "token"), r1.id, [alts["waste"]])
+    refused(box.cast, ballot, "no-such-round", [alts["waste"]])
+    d.close_round(r1.id)
+    refused(box.cast, ballot, r1.id, [alts["waste"]])
+    r2 = d.open_round(topic_id, option_ids=[alts["a"], alts["b"]], method="ranking")
+    refused(box.cast, ballot, r2.id, [alts["a"], alts["a"]])
+    with pytest.raises(FacilitatorKeyError) as no_key:
+        store.desk("wrong", expected_key=KEY)
+    seen[no_key.value.reason] = {}
+    d.close_topic(topic_id, decided_alternative_id=alts["a"])
+    refused(box.redeem_token, room, code, phone)
+    assert set(seen) == {
+        "room_unknown", "no_device", "token_missing", "token_unknown", "token_expired",
+        "token_used", "choose_first", "not_on_ballot", "one_choice", "needs_token",
+        "ballot_invalid", "round_unknown", "round_closed", "rank_once", "facilitator_key",
+        "topic_closed",
+    }  # fmt: skip
+    assert seen["round_closed"] == {"number": 1} and seen["not_on_ballot"] == {"number": 1}
+    assert seen["room_unknown"] == {"code": "NOROOM"}
