@@ -93,8 +93,8 @@ class DeliberationError(LifecircleError, ValueError):
 def _rebuild_error(
     cls: type[DeliberationError], message: str, reason: str, details: dict[str, object]
 ) -> DeliberationError:
-    error = cls(message, **details)
-    error.reason = reason
+    error = cls(message)
+    error.reason, error.details = reason, dict(details)
     return error
 
 
