@@ -2,7 +2,9 @@
 
 :func:`running_cluster` runs ``initdb`` in a fresh temporary folder and starts the server
 on a free port of 127.0.0.1 (its socket in the same folder), yielding its URL; on the way
-out it stops the server (``pg_ctl stop -m fast``) and deletes the folder. ``initdb``
+out it stops the server (``pg_ctl stop -m fast``) and deletes the folder. :func:`running_server`
+yields the :class:`PgServer` itself, for tests that crash it (``stop(mode="immediate")``)
+and start it again. ``initdb``
 refuses to run as root, so when the tests run as root (as ``.ci/run`` does) the folder
 belongs to the ``postgres`` user and the binaries run as it through ``runuser``.
 
@@ -20,6 +22,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 PG_MISSING = (
@@ -55,9 +58,43 @@ def _as_owner(command: list[str]) -> list[str]:
     return command
 
 
+@dataclass(frozen=True)
+class PgServer:
+    """A PostgreSQL server the tests started: its URL, and how to crash and restart it."""
+
+    url: str
+    bin_dir: Path
+    data: Path
+    options: str
+    log: Path
+
+    def start(self) -> None:
+        command = [str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-o", self.options]
+        started = subprocess.run(
+            _as_owner([*command, "-l", str(self.log), "-w", "-t", "60", "start"]),
+            capture_output=True,
+            timeout=90,
+            check=False,
+        )
+        if started.returncode != 0:
+            text = self.log.read_text(errors="replace") if self.log.exists() else ""
+            raise RuntimeError(f"PostgreSQL did not start: {started.stderr!r}\n{text}")
+
+    def stop(self, mode: str = "fast") -> None:
+        """``mode="immediate"`` is a crash: no checkpoint, the next start recovers from WAL."""
+        subprocess.run(
+            _as_owner(
+                [str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop"]
+            ),
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+
+
 @contextlib.contextmanager
-def running_cluster() -> Iterator[str]:
-    """A started PostgreSQL server; yields ``postgresql://lifecircle@127.0.0.1:PORT/postgres``."""
+def running_server() -> Iterator[PgServer]:
+    """A started PostgreSQL server in a fresh folder (deleted on the way out)."""
     bin_dir = pg_bin_dir()
     if bin_dir is None:
         raise RuntimeError(PG_MISSING)
@@ -66,7 +103,13 @@ def running_cluster() -> Iterator[str]:
     if os.geteuid() == 0:
         shutil.chown(folder, user="postgres")
     port = _free_port()
-    log = folder / "server.log"
+    server = PgServer(
+        url=f"postgresql://lifecircle@127.0.0.1:{port}/postgres",
+        bin_dir=bin_dir,
+        data=data,
+        options=f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=200",
+        log=folder / "server.log",
+    )
     try:
         subprocess.run(
             _as_owner(
@@ -88,40 +131,19 @@ def running_cluster() -> Iterator[str]:
             capture_output=True,
             timeout=120,
         )
-        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=200"
-        started = subprocess.run(
-            _as_owner(
-                [
-                    str(bin_dir / "pg_ctl"),
-                    "-D",
-                    str(data),
-                    "-o",
-                    options,
-                    "-l",
-                    str(log),
-                    "-w",
-                    "-t",
-                    "60",
-                    "start",
-                ]
-            ),
-            capture_output=True,
-            timeout=90,
-            check=False,
-        )
-        if started.returncode != 0:
-            text = log.read_text(errors="replace") if log.exists() else ""
-            raise RuntimeError(f"PostgreSQL did not start: {started.stderr!r}\n{text}")
-        yield f"postgresql://lifecircle@127.0.0.1:{port}/postgres"
+        server.start()
+        yield server
     finally:
         if (data / "postmaster.pid").exists():
-            subprocess.run(
-                _as_owner([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
-                capture_output=True,
-                timeout=60,
-                check=False,
-            )
+            server.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running_cluster() -> Iterator[str]:
+    """A started PostgreSQL server; yields ``postgresql://lifecircle@127.0.0.1:PORT/postgres``."""
+    with running_server() as server:
+        yield server.url
 
 
 def create_database(server_url: str, name: str) -> str:

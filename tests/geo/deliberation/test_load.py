@@ -1,5 +1,7 @@
-"""Many phones at once, and a crash: 200 concurrent ballots count exactly 200; a replayed
-token is refused; a killed voting process loses no ballot it had reported as recorded.
+"""Many phones at once, and crashes: 200 concurrent ballots count exactly 200; a replayed
+token is refused; a killed voting process (the app server's part that writes ballots) and a
+crashed PostgreSQL server (``pg_ctl stop -m immediate``: no checkpoint, recovery from WAL at
+the next start) lose no ballot that had been reported as recorded.
 
 The voters are separate processes (``voter_process.py``), each with many threads, all
 writing to the same SQLite file or PostgreSQL server on 127.0.0.1. Every wait is bounded
@@ -16,11 +18,15 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from geo.deliberation import schema
-from geo.deliberation.model import TopicDraft
+from geo.deliberation.codes import new_device_secret
+from geo.deliberation.database import DatabaseSettings
+from geo.deliberation.model import TokenError, TopicDraft
 from geo.deliberation.store import DeliberationStore
+from tests.pg_cluster import create_database, running_server
 
 KEY = "k" * 20
 VOTER = Path(__file__).with_name("voter_process.py")
@@ -78,23 +84,23 @@ def test_200_concurrent_ballots_count_exactly_200(store: DeliberationStore) -> N
     assert store.ballot_count(round_id, include_superseded=True) == 200
 
 
-def test_killing_a_voting_process_loses_no_accepted_ballot(store: DeliberationStore) -> None:
-    room, round_id, codes = _open_round(store, 400)
-    process = _voters(store.settings.url, room, round_id, codes, threads=4)
+def _first_accepted(process: subprocess.Popen[str], count: int) -> list[str]:
+    """Read the voters' output until ``count`` ballots were reported as recorded."""
     assert process.stdout is not None
     reported: list[str] = []
     deadline = time.monotonic() + PROCESS_TIMEOUT_S
-    while len(reported) < 40 and time.monotonic() < deadline:
+    while len(reported) < count and time.monotonic() < deadline:
         line = process.stdout.readline()
         if not line:
             break
         if line.startswith("ok "):
             reported.append(line.split()[1])
-    process.send_signal(signal.SIGKILL)  # mid-round, with votes in flight
-    process.wait(timeout=30)
-    assert len(reported) >= 40, process.stderr.read() if process.stderr else ""
+    return reported
 
-    reopened = DeliberationStore(store.settings)
+
+def _current_ballots(settings: DatabaseSettings, round_id: str) -> tuple[set[str], int]:
+    """The round's current ballots, read afresh (a new connection), and the tally's count."""
+    reopened = DeliberationStore(settings)
     try:
         with reopened.engine.connect() as conn:
             stored = {
@@ -105,8 +111,51 @@ def test_killing_a_voting_process_loses_no_accepted_ballot(store: DeliberationSt
                     )
                 )
             }
-        assert set(reported) <= stored  # every reported ballot is there
-        assert reopened.tally(round_id).ballots == len(stored)
-        assert len(stored) < 400  # the process really died mid-round
+        return stored, reopened.tally(round_id).ballots
     finally:
         reopened.close()
+
+
+def test_killing_a_voting_process_loses_no_accepted_ballot(store: DeliberationStore) -> None:
+    room, round_id, codes = _open_round(store, 400)
+    process = _voters(store.settings.url, room, round_id, codes, threads=4)
+    reported = _first_accepted(process, 40)
+    process.send_signal(signal.SIGKILL)  # mid-round, with votes in flight
+    process.wait(timeout=30)
+    assert len(reported) >= 40, process.stderr.read() if process.stderr else ""
+
+    stored, counted = _current_ballots(store.settings, round_id)
+    assert set(reported) <= stored  # every reported ballot is there
+    assert counted == len(stored)
+    assert len(stored) < 400  # the process really died mid-round
+
+
+def test_a_crash_of_the_postgresql_server_loses_no_accepted_ballot() -> None:
+    """SQLite has no server to crash (the test above kills its writer); PostgreSQL has."""
+    with running_server() as server:
+        settings = DatabaseSettings(url=create_database(server.url, "crash"))
+        store = DeliberationStore(settings)
+        try:
+            room, round_id, codes = _open_round(store, 400)
+            process = _voters(settings.url, room, round_id, codes, threads=4)
+            reported = _first_accepted(process, 40)
+            server.stop(mode="immediate")  # mid-round, with votes in flight
+            out, err = process.communicate(timeout=PROCESS_TIMEOUT_S)
+            assert len(reported) >= 40, err
+            reported += [x.split()[1] for x in out.splitlines() if x.startswith("ok ")]
+            failed = [x for x in out.splitlines() if not x.startswith("ok ")]
+            assert failed  # the crash really came mid-round: later votes failed, clearly
+            server.start()
+
+            stored, counted = _current_ballots(settings, round_id)
+            assert set(reported) <= stored  # every reported ballot survived the crash
+            assert counted == len(stored) < 400
+            # After the restart voting goes on: a used code stays used, a fresh one counts.
+            box = store.ballot_box()
+            with pytest.raises(TokenError):
+                box.redeem_token(room, codes[0], new_device_secret())
+            fresh = box.redeem_token(room, codes[-1], new_device_secret())
+            box.cast(fresh, round_id, [store.round(round_id).option_ids[1]])
+            assert store.tally(round_id).ballots == counted + 1
+        finally:
+            store.close()

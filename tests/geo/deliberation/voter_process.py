@@ -1,7 +1,8 @@
 """A separate process that votes: ``python voter_process.py URL ROOM ROUND_ID THREADS FILE``
 with one token code per line in FILE. For each token it redeems the code, votes for the round's
 first option, and prints ``ok <ballot_id>`` only after the vote committed (then flushes),
-or ``refused <message>``. The tests kill it part-way or run several at once."""
+or ``refused <message>`` (``error <type>`` when the database itself fails). The tests kill
+it part-way, crash its database server, or run several at once."""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ def main() -> int:
             line = f"ok {receipt.ballot_id}"
         except DeliberationError as exc:
             line = f"refused {exc}"
+        except Exception as exc:  # the database server went away: keep going, say so
+            line = f"error {type(exc).__name__}"
         with lock:
             print(line, flush=True)
 
