@@ -2,10 +2,9 @@
 
 :func:`running_cluster` runs ``initdb`` in a fresh temporary folder and starts the server
 on a free port of 127.0.0.1 (its socket in the same folder), yielding its URL; on the way
-out it stops the server (``pg_ctl stop -m fast``) and deletes the folder. :func:`running_server`
-yields the :class:`PgServer` itself, for tests that crash it (``stop(mode="immediate")``)
-and start it again. ``initdb``
-refuses to run as root, so when the tests run as root (as ``.ci/run`` does) the folder
+out it stops the server (``pg_ctl stop -m fast``) and deletes the folder.
+:func:`running_server` yields the :class:`PgServer` itself, for tests that crash it
+(``stop(mode="immediate")``) and start it again. ``initdb`` refuses to run as root, so when the tests run as root (as ``.ci/run`` does) the folder
 belongs to the ``postgres`` user and the binaries run as it through ``runuser``.
 
 The binaries are looked up in ``$LIFECIRCLE_PG_BIN``, then ``/usr/lib/postgresql/<N>/bin``
