@@ -207,14 +207,18 @@ class DashboardServer(StreamlitServer):
 
 
 @contextlib.contextmanager
-def dashboard_server(workdir: Path, *, cache_dir: Path | None = None) -> Iterator[DashboardServer]:
+def dashboard_server(
+    workdir: Path, *, cache_dir: Path | None = None, db_url: str | None = None
+) -> Iterator[DashboardServer]:
     """``streamlit run dashboard/app.py`` from the repository root, on a free port.
 
     The district cache is ``cache_dir`` (``workdir/cache`` by default) and the scenario
     folder ``workdir/scenarios``, so the server never writes into the repository or the
     user's cache; its log is ``workdir/streamlit.log``. No Tianditu key reaches it (the
     basemaps stay the offline defaults). The file watcher is off, so that edits in the
-    working tree do not rerun the app under a test or a benchmark.
+    working tree do not rerun the app under a test or a benchmark. The deliberation record
+    is ``db_url`` when given, else SQLite in the scenario folder: never a
+    ``$LIFECIRCLE_DB_URL`` of the calling environment.
     """
     cache_dir = workdir / "cache" if cache_dir is None else cache_dir
     scenario_dir = workdir / "scenarios"
@@ -224,6 +228,9 @@ def dashboard_server(workdir: Path, *, cache_dir: Path | None = None) -> Iterato
     env["LIFECIRCLE_CACHE_DIR"] = str(cache_dir)
     env["LIFECIRCLE_SCENARIO_DIR"] = str(scenario_dir)
     env.pop("TIANDITU_KEY", None)
+    env.pop("LIFECIRCLE_DB_URL", None)
+    if db_url is not None:
+        env["LIFECIRCLE_DB_URL"] = db_url
     options = {"server.enableStaticServing": "true", "server.fileWatcherType": "none"}
     with streamlit_server(
         DASHBOARD_APP,

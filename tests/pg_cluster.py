@@ -1,15 +1,16 @@
 """A throwaway PostgreSQL server for the tests: a real ``postgres`` process, never a mock.
 
-:func:`running_cluster` runs ``initdb`` in a fresh temporary folder and starts the server
-on a free port of 127.0.0.1 (its socket in the same folder), yielding its URL; on the way
-out it stops the server (``pg_ctl stop -m fast``) and deletes the folder.
-:func:`running_server` yields the :class:`PgServer` itself, for tests that crash it
-(``stop(mode="immediate")``) and start it again. ``initdb`` refuses to run as root, so when the tests run as root (as ``.ci/run`` does) the folder
-belongs to the ``postgres`` user and the binaries run as it through ``runuser``.
+:func:`running_cluster` runs ``initdb`` in a fresh temporary folder and starts the server on
+a free port of 127.0.0.1 (its socket in the same folder), yielding its URL; on the way out
+it stops the server (``pg_ctl stop -m fast``) and deletes the folder. :func:`running_server`
+yields the :class:`PgServer` itself, for tests that crash it (``stop(mode="immediate")``)
+and start it again. ``initdb`` refuses to run as root, so when the tests run as root (as
+``.ci/run`` does) the folder belongs to the ``postgres`` user and the binaries run as it
+through ``runuser``.
 
 The binaries are looked up in ``$LIFECIRCLE_PG_BIN``, then ``/usr/lib/postgresql/<N>/bin``
-(Debian's ``postgresql`` package, newest version first). A missing server is a failure
-with the install command, never a skip.
+(Debian's ``postgresql`` package, newest version first). A missing server is a failure with
+the install command, never a skip.
 """
 
 from __future__ import annotations

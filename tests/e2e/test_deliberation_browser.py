@@ -56,7 +56,6 @@ def server(
 ) -> Iterator[DashboardServer]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LIFECIRCLE_FACILITATOR_KEY", KEY)
-        mp.delenv("LIFECIRCLE_DB_URL", raising=False)
         with dashboard_server(
             tmp_path_factory.mktemp("deliberation"), cache_dir=_cache_dir_in_tmp
         ) as running:

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from bench.harness import block_remote_requests, dashboard_server
-from geo.deliberation.database import DB_URL_ENV, DatabaseSettings, database_url
+from geo.deliberation.database import DatabaseSettings, database_url
 from geo.deliberation.model import TopicDraft
 from geo.deliberation.store import DeliberationStore
 from tests.pg_cluster import create_database, running_cluster
@@ -70,10 +70,7 @@ def test_killing_the_server_mid_round_loses_no_accepted_ballot(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("LIFECIRCLE_FACILITATOR_KEY", KEY)
-    if record.url.startswith("sqlite"):
-        monkeypatch.delenv(DB_URL_ENV, raising=False)
-    else:
-        monkeypatch.setenv(DB_URL_ENV, record.url)
+    db_url = None if record.url.startswith("sqlite") else record.url
     store = DeliberationStore(record)
     log: list[Any] = []
     phones: list[Any] = []
@@ -88,7 +85,7 @@ def test_killing_the_server_mid_round_loses_no_accepted_ballot(
         codes = desk.issue_tokens(topic.id, 4)
         link = f"/vote?room={topic.room_code}&t="
 
-        with dashboard_server(tmp_path, cache_dir=_cache_dir_in_tmp) as first:
+        with dashboard_server(tmp_path, cache_dir=_cache_dir_in_tmp, db_url=db_url) as first:
             phones = [_phone(browser, first.url(link + c), log) for c in codes[:3]]
             for phone, label in zip(phones, FIRST_VOTES, strict=True):
                 _vote(phone, label)
@@ -101,7 +98,7 @@ def test_killing_the_server_mid_round_loses_no_accepted_ballot(
         assert tally.ballots == 3 and store.round(rnd.id).is_open
         assert (tally.of(garden.id).count, tally.of(waste.id).count) == (2, 1)
 
-        with dashboard_server(tmp_path, cache_dir=_cache_dir_in_tmp) as second:
+        with dashboard_server(tmp_path, cache_dir=_cache_dir_in_tmp, db_url=db_url) as second:
             # A phone that voted before: same browser, new server; it changes its vote.
             phones[1].goto(second.url(link + codes[1]), wait_until="commit")
             _vote(phones[1], GARDEN)
