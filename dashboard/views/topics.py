@@ -288,9 +288,11 @@ elif topic.is_open and len(alternatives) >= 2:
 
 # --- printed ballot tokens ------------------------------------------------------------------------
 if topic.is_open:
-    issued, used = store.tokens_issued(topic.id)
     with st.expander(t("dl_tokens", lang)):
-        st.caption(t("dl_tokens_issued", lang, n=issued, used=used))
+        # During a token round the live tally shows the count; a second, stale one would not.
+        if not (open_round and open_round.mode == "token"):
+            issued, used = store.tokens_issued(topic.id)
+            st.caption(t("dl_tokens_issued", lang, n=issued, used=used))
         n = st.number_input(
             t("dl_tokens_n", lang), min_value=1, max_value=2000, value=40, step=1, key="dl_tokens_n"
         )

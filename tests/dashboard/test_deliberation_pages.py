@@ -254,6 +254,9 @@ def test_the_facilitator_runs_a_round_with_a_live_tally(
     room.store.ballot_box().cast(voter, room.round_id, [room.options[GARDEN]])
     at.run()
     assert {m.label: m.value for m in at.metric}[t("dl_ballots", "en")] == "1"
+    # The tokens' count shows once, live (a stale copy in the token expander would say 0 used).
+    counts = [c.value for c in at.caption if "issued" in c.value]
+    assert counts == [t("dl_tokens_issued", "en", n=3, used=1)]
     tally_table = at.table[-1].value
     assert markdown_text(GARDEN) in tally_table.index
     at.button(key="dl_close_round").click().run()
