@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -56,6 +57,8 @@ CHROMIUM_MISSING = (
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 OFFLINE_SCHEMES = frozenset({"http", "https", "ws", "wss"})
+REMOTE_URL = re.compile(r"^(?!(?:https?|wss?)://(?:127\.0\.0\.1|localhost)(?::\d+)?/)")
+"""Every URL but this machine's (``http(s)``/``ws(s)`` on 127.0.0.1 or localhost)."""
 SERVER_START_TIMEOUT_S = 60.0
 SERVER_STOP_TIMEOUT_S = 10.0
 HEALTH_PATH = "/_stcore/health"
@@ -205,7 +208,11 @@ class DashboardServer(StreamlitServer):
 
 @contextlib.contextmanager
 def dashboard_server(
-    workdir: Path, *, cache_dir: Path | None = None, env: Mapping[str, str] | None = None
+    workdir: Path,
+    *,
+    cache_dir: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    db_url: str | None = None,
 ) -> Iterator[DashboardServer]:
     """``streamlit run dashboard/app.py`` from the repository root, on a free port.
 
@@ -214,7 +221,9 @@ def dashboard_server(
     user's cache; its log is ``workdir/streamlit.log``. No Tianditu key reaches it (the
     basemaps stay the offline defaults). The file watcher is off, so that edits in the
     working tree do not rerun the app under a test or a benchmark. ``env`` adds variables
-    to the server's environment (for example ``LIFECIRCLE_LARGE_MAP_NODES``).
+    to the server's environment (for example ``LIFECIRCLE_LARGE_MAP_NODES``). The
+    deliberation record is ``db_url`` when given, else SQLite in the scenario folder:
+    never a ``$LIFECIRCLE_DB_URL`` of the calling environment.
     """
     cache_dir = workdir / "cache" if cache_dir is None else cache_dir
     scenario_dir = workdir / "scenarios"
@@ -225,6 +234,9 @@ def dashboard_server(
     server_env["LIFECIRCLE_CACHE_DIR"] = str(cache_dir)
     server_env["LIFECIRCLE_SCENARIO_DIR"] = str(scenario_dir)
     server_env.pop("TIANDITU_KEY", None)
+    server_env.pop("LIFECIRCLE_DB_URL", None)
+    if db_url is not None:
+        server_env["LIFECIRCLE_DB_URL"] = db_url
     options = {"server.enableStaticServing": "true", "server.fileWatcherType": "none"}
     with streamlit_server(
         DASHBOARD_APP,
@@ -291,5 +303,7 @@ def block_remote_requests(target: Any) -> list[BlockedRequest]:
         else:
             route.continue_()
 
-    target.route("**/*", route)
+    # Only requests to other hosts are routed through Python: the pattern is matched in the
+    # browser, so the page's own requests (a Streamlit page makes ~80) take no detour.
+    target.route(REMOTE_URL, route)
     return blocked

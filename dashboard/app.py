@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import streamlit as st
 
 from dashboard import loaders
-from dashboard.sidebar import current_lang, render_sidebar
+from dashboard.sidebar import CONTEXT_KEY, current_lang, render_sidebar
 from lifecircle.i18n import t
 
 HERE = Path(__file__).resolve().parent
 
 st.set_page_config(page_title="lifecircle · 15分钟社区生活圈", page_icon="🏙️", layout="wide")
 loaders.vendor_assets()
+loaders.facilitator_key()  # printed in the server log at start-up when not set
 lang = current_lang()
 pages = [
     st.Page(
@@ -47,8 +49,25 @@ pages = [
         icon=":material/database:",
         url_path="data",
     ),
+    st.Page(
+        HERE / "views" / "topics.py",
+        title=t("page_topics", lang),
+        icon=":material/how_to_vote:",
+        url_path="topics",
+    ),
+    st.Page(
+        HERE / "views" / "vote.py",
+        title=t("page_vote", lang),
+        icon=":material/ballot:",
+        url_path="vote",
+    ),
 ]
-nav = st.navigation(pages)
-# The sidebar lives in the entrypoint so that its widgets keep their values across pages.
-render_sidebar()
+# Residents' phones open /vote: no navigation, no sidebar, no analysis there.
+resident = urlsplit(st.context.url or "").path.rstrip("/").endswith("/vote")
+nav = st.navigation(pages, position="hidden" if resident else "sidebar")
+if nav.url_path == "vote":
+    st.session_state[CONTEXT_KEY] = None
+else:
+    # The sidebar lives in the entrypoint so that its widgets keep their values across pages.
+    render_sidebar()
 nav.run()

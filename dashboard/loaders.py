@@ -425,3 +425,41 @@ def suggestion(
         target=target,
         weight=weight,
     )
+
+
+# --- deliberation (议事) ------------------------------------------------------------------------
+FACILITATOR_KEY_ENV = "LIFECIRCLE_FACILITATOR_KEY"
+
+
+def scenario_folder() -> Path:
+    import os
+
+    return Path(os.environ.get("LIFECIRCLE_SCENARIO_DIR") or SCENARIO_DIR)
+
+
+@st.cache_resource(show_spinner=False)
+def example_scenarios() -> ScenarioStore:
+    """The shipped examples (read-only: only ever loaded)."""
+    return ScenarioStore(SCENARIO_DIR, taxonomy=base_taxonomy())
+
+
+@st.cache_resource(show_spinner=False)
+def deliberation_store() -> object:
+    """The deliberation record: ``$LIFECIRCLE_DB_URL``, else SQLite next to the scenarios."""
+    from geo.deliberation.database import database_url
+    from geo.deliberation.store import DeliberationStore
+
+    return DeliberationStore(database_url(scenario_folder()))
+
+
+@st.cache_resource(show_spinner=False)
+def facilitator_key() -> str:
+    """``$LIFECIRCLE_FACILITATOR_KEY``, else a random key printed once in the server log."""
+    import os
+    import secrets
+
+    key = (os.environ.get(FACILITATOR_KEY_ENV) or "").strip()
+    if not key:
+        key = secrets.token_urlsafe(12)
+        print(f"lifecircle: {FACILITATOR_KEY_ENV} is not set; facilitator key: {key}", flush=True)
+    return key

@@ -20,7 +20,10 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 CODE_FOLDERS = ("geo", "lifecircle", "dashboard", "bench")
 MAX_MODULE_LINES = 500
 LINT_IMPORTS = "from importlinter.cli import lint_imports_command; lint_imports_command()"
-COMMANDS = ("prepare", "analyze", "map", "compare", "suggest", "dashboard", "survey", "bench")
+COMMANDS = (
+    "prepare", "analyze", "map", "compare", "suggest", "dashboard", "survey", "bench", "topic",
+    "vote-sheet",
+)  # fmt: skip
 
 
 def lint_imports(folder: Path, config: Path) -> subprocess.CompletedProcess[str]:

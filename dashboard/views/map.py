@@ -7,6 +7,7 @@ import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
+from dashboard import deliberation as dl
 from dashboard import loaders, state
 from dashboard.progress import LoadProgress
 from dashboard.sidebar import page_context
@@ -42,6 +43,20 @@ c4.metric(
     f"{a.coverage.completeness * 100:.1f}%",
     help=t("completeness_help", lang),
 )
+
+# Decisions of deliberation (议事) that chose a scenario: a notice, and their features.
+outcomes = dl.decided_outcomes()
+for outcome in outcomes:
+    st.info(
+        t(
+            "map_decided",
+            lang,
+            topic=dl.md(outcome.topic.title),
+            choice=dl.md(outcome.label),
+            date=(outcome.topic.closed_at or "")[:10],
+        ),
+        icon=":material/how_to_vote:",
+    )
 
 viewport = loaders.viewport_settings()
 large = viewport.is_large(a.district.network.n_nodes)
@@ -94,6 +109,13 @@ else:
             tianditu_key=ctx.tianditu_key,
             layer_control=False,  # st_folium adds it, listing the isochrone layer too
         )
+if outcomes:
+    decided = folium.FeatureGroup(name=t("layer_decided", lang), show=True)
+    for outcome in outcomes:
+        maps.scenario_layer(
+            outcome.scenario, taxonomy=a.taxonomy, lang=lang, shift=maps.shift_for(ctx.basemap)
+        ).add_to(decided)
+    decided.add_to(fmap)
 make_offline(fmap, mode="served")
 
 # The click of the previous run (st_folium keeps its value under its key).

@@ -159,6 +159,7 @@ def merge_edits(
         updated=theirs.meta.updated,
         revision=theirs.meta.revision,
         district=values["district"],
+        decision=mine.meta.decision if mine.meta.decision is not None else theirs.meta.decision,
     )
     merged = Scenario(id=theirs.id, meta=meta, interventions=tuple(i for i in ordered if i))
     return _Merge(

@@ -95,6 +95,8 @@ class ScenarioMeta:
     updated: str = field(default_factory=now_iso)
     revision: int = 0
     district: str = ""
+    decision: Mapping[str, Any] | None = field(default=None, hash=False)
+    """The decision of a deliberation that chose this scenario (see geo.deliberation)."""
 
 
 @dataclass(frozen=True)
@@ -127,18 +129,21 @@ class Scenario:
         )
 
     def to_geojson(self) -> dict[str, Any]:
+        metadata: dict[str, Any] = {
+            "title": self.meta.title,
+            "description": self.meta.description,
+            "author": self.meta.author,
+            "created": self.meta.created,
+            "updated": self.meta.updated,
+            "revision": self.meta.revision,
+            "district": self.meta.district,
+        }
+        if self.meta.decision is not None:
+            metadata["decision"] = dict(self.meta.decision)
         return {
             "type": "FeatureCollection",
             "id": self.id,
-            "metadata": {
-                "title": self.meta.title,
-                "description": self.meta.description,
-                "author": self.meta.author,
-                "created": self.meta.created,
-                "updated": self.meta.updated,
-                "revision": self.meta.revision,
-                "district": self.meta.district,
-            },
+            "metadata": metadata,
             "features": [i.to_feature() for i in self.interventions],
         }
 
@@ -274,6 +279,9 @@ def parse_scenario(
         updated=str(raw_meta.get("updated") or defaults.updated),
         revision=revision,
         district=str(raw_meta.get("district") or ""),
+        decision=dict(raw_meta["decision"])
+        if isinstance(raw_meta.get("decision"), Mapping)
+        else None,
     )
     items = []
     seen: set[str] = set()

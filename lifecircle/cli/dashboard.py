@@ -31,5 +31,12 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         "--runner.postScriptGC=false",
         "--browser.gatherUsageStats=false",
     ]
+    import os
+    import secrets
+
+    env = dict(os.environ)
+    if not env.get("LIFECIRCLE_FACILITATOR_KEY", "").strip():
+        env["LIFECIRCLE_FACILITATOR_KEY"] = secrets.token_urlsafe(12)
+        print(f"facilitator key (LIFECIRCLE_FACILITATOR_KEY): {env['LIFECIRCLE_FACILITATOR_KEY']}")
     print(f"lifecircle dashboard: http://{args.address}:{args.port}  (Ctrl+C to stop)")
-    return subprocess.call(cmd)
+    return subprocess.call(cmd, env=env)

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from geo.errors import LifecircleError
 from lifecircle.cli import analyze, bench, compare, dashboard, prepare, suggest, survey
 from lifecircle.cli import map as map_command
+from lifecircle.cli import topic as topic_command
+from lifecircle.cli import vote_sheet as vote_sheet_command
 from lifecircle.cli.sources import EXIT_BAD_INPUT, EXIT_OK, Handler
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "build_parser", "main"]
@@ -28,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in (prepare, analyze, map_command, compare, suggest, dashboard, survey, bench):
+        command.register(sub)
+    for command in (topic_command, vote_sheet_command):  # deliberation (议事)
         command.register(sub)
     return parser
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from lifecircle.i18n.core import CORE
 from lifecircle.i18n.dashscale import DASHSCALE
+from lifecircle.i18n.deliberation import DELIBERATION
 from lifecircle.i18n.siting import SITING
 
 LANGS = ("zh", "en")
@@ -27,7 +28,7 @@ def _merge(*tables: Mapping[str, Mapping[str, str]]) -> dict[str, Mapping[str, s
     return merged
 
 
-STRINGS: Mapping[str, Mapping[str, str]] = _merge(CORE, DASHSCALE, SITING)
+STRINGS: Mapping[str, Mapping[str, str]] = _merge(CORE, DASHSCALE, SITING, DELIBERATION)
 
 
 def t(key: str, lang: str, **kwargs: object) -> str:

@@ -31,6 +31,8 @@ def scenario_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     folder = tmp_path_factory.mktemp("scenarios")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LIFECIRCLE_SCENARIO_DIR", str(folder))
+        # The deliberation record too: SQLite in that folder, never a database set outside.
+        mp.delenv("LIFECIRCLE_DB_URL", raising=False)
         yield folder
 
 

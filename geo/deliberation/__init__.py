@@ -1,0 +1,1 @@
+"""Deliberation (议事): topics from residents' needs, alternatives, rounds of voting, minutes."""

@@ -1,0 +1,1 @@
+"""Deliberation documents above the core: minutes (Markdown, PDF), QR codes, ballot sheets."""
