@@ -21,6 +21,7 @@ from geo.access.analysis import Analysis
 from geo.access.doorstep import compound_entrances, doorstep_circles
 from geo.access.gaps import gap_hexagons
 from geo.errors import InputFileError
+from geo.standards.fields import ITEM_FIELDS_CHECKED
 
 GEOPACKAGE_NAME = "lifecircle.gpkg"
 
@@ -167,6 +168,10 @@ def summary_dict(
                 "name_en": c.name_en,
                 "tier_minutes": c.walk_minutes,
                 "tier_m": c.distance_m,
+                "essential": c.essential,
+                "no_data": cid in cov.no_data,
+                "unverified": [f for f in ITEM_FIELDS_CHECKED if c.is_unverified(f)],
+                "clause": c.clause,
                 "facilities": int((analysis.facilities["category"] == cid).sum()),
                 "residents_served": round(float(row["served"]), 2),
                 "residents_not_served": round(float(row["not_served"]), 2),
@@ -199,6 +204,12 @@ def summary_dict(
         "categories": categories,
         "completeness": round(cov.completeness, 6),
         "completeness_residents": round(cov.completeness_residents, 2),
+        # The honest headline: over essential items with data, and which have none.
+        "completeness_over": "essential items with data",
+        "essential_items": list(cov.essential),
+        "no_data_items": list(cov.no_data),
+        "no_data_count": len(cov.no_data),
+        "levels": [lv.to_json() for lv in cov.detail.levels] if cov.detail else [],
         "access": access_summary(analysis),
         "repairs": dict(d.meta.repairs),
         "timings_s": timings,

@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from geo.access.completeness import items_with_data
 from geo.access.coverage import CoverageReport, compute_coverage, home_distances, served_matrix
 from geo.access.engine import AccessResult, DistanceEngine, compute_access
 from geo.access.homes import PopulationSettings, build_homes
@@ -67,6 +68,7 @@ def recount(
         homes["population"].to_numpy(dtype=float),
         taxonomy=taxonomy,
         categories=access.categories,
+        has_data=items_with_data(access.dist_m),
     )
     return home_dist, served, coverage
 

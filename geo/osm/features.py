@@ -32,9 +32,16 @@ def extract_facilities(
         projected = inside.geometry.to_crs(crs)
         reps = gpd.GeoSeries(projected.representative_point(), crs=crs).to_crs("EPSG:4326")
         records = inside[tag_cols].to_dict("records")
+        # A rule may test a facility's size (parks by area, after the 城市体检 rule).
+        polygonal = inside.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+        areas_m2 = projected.area.to_numpy()
         building_only: list[bool] = []
-        for (element, osm_id), tags_raw, point in zip(inside.index, records, reps, strict=True):
+        for (element, osm_id), tags_raw, point, is_area, area_m2 in zip(
+            inside.index, records, reps, polygonal, areas_m2, strict=True
+        ):
             tags = {k: str(v) for k, v in tags_raw.items() if isinstance(v, str)}
+            if is_area:
+                tags["area_m2"] = f"{area_m2:.1f}"
             cats = taxonomy.classify(tags)
             only_building = "building" in tags and not (USE_KEYS & tags.keys())
             for cat in cats:
