@@ -40,7 +40,9 @@ def cmd_map(args: argparse.Namespace) -> int:
     print_rejected(rejected, label=str(args.facilities))
     speed = args.speed_kmh if args.speed_kmh is not None else DEFAULT_WALK_SPEED_KMH
     analysis = analyse(district, taxonomy, speed_kmh=speed)
-    category = args.category or ("clinic" if "clinic" in taxonomy else taxonomy.ids[0])
+    category = args.category or (
+        "health_centre" if "health_centre" in taxonomy else taxonomy.ids[0]
+    )
     taxonomy.get(category)
     fmap = build_map(
         analysis,

@@ -72,15 +72,18 @@ def taxonomy_yaml() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def gb_tier_m(taxonomy_yaml: dict[str, Any]) -> dict[str, float]:
-    """Per category, its GB 50180 tier distance, read from the YAML file."""
-    tiers = {int(k): float(v["distance_m"]) for k, v in taxonomy_yaml["tiers"].items()}
-    return {c["id"]: tiers[int(c["tier"])] for c in taxonomy_yaml["categories"]}
+    """Per item, its service distance read from the YAML file: its own, else its level's."""
+    levels = {int(k): float(v["distance_m"]) for k, v in taxonomy_yaml["levels"].items()}
+    return {
+        c["id"]: float(c.get("distance_m", levels[int(c["level"])]))
+        for c in taxonomy_yaml["categories"]
+    }
 
 
 @pytest.fixture(scope="module")
 def tier_minutes(taxonomy_yaml: dict[str, Any]) -> dict[str, int]:
-    minutes = {int(k): int(v["walk_minutes"]) for k, v in taxonomy_yaml["tiers"].items()}
-    return {c["id"]: minutes[int(c["tier"])] for c in taxonomy_yaml["categories"]}
+    minutes = {int(k): int(v["walk_minutes"]) for k, v in taxonomy_yaml["levels"].items()}
+    return {c["id"]: minutes[int(c["level"])] for c in taxonomy_yaml["categories"]}
 
 
 @pytest.fixture(scope="module")
@@ -229,7 +232,7 @@ def test_map_page_speaks_the_query_language(
     assert [e.value for e in at.title] == [f"{t('app_title', lang)} · {DISTRICT_TITLE[lang]}"]
     assert t("app_subtitle", lang) in [c.value for c in at.caption]
     assert t("click_hint", lang) in [c.value for c in at.caption]
-    clinic = category_name(taxonomy_yaml, "clinic", lang)
+    clinic = category_name(taxonomy_yaml, "health_centre", lang)
     assert [m.label for m in at.metric] == [
         t("metric_residents", lang),
         f"{t('metric_served', lang)} · {clinic}",
@@ -258,7 +261,10 @@ def test_map_page_speaks_the_query_language(
         assert t(key, other) not in shown
 
     # The numbers are the independent recount's.
-    total, share = residents(baseline), served_share(baseline, "clinic", gb_tier_m["clinic"])
+    total, share = (
+        residents(baseline),
+        served_share(baseline, "health_centre", gb_tier_m["health_centre"]),
+    )
     values = [m.value for m in at.metric]
     assert number(values[0]) == pytest.approx(total, abs=0.5)
     assert percent(values[1]) == pytest.approx(share * 100, abs=0.051)
@@ -310,7 +316,7 @@ def test_the_sidebar_language_picker_keeps_the_choices_and_translates_them(
     app_test: Callable[..., AppTest], taxonomy_yaml: dict[str, Any]
 ) -> None:
     at = app_test(lang="en")
-    at.selectbox(key="category").set_value("park").run()
+    at.selectbox(key="category").set_value("park_large").run()
     at.radio(key="standard").set_value("speed").run()
 
     at.button_group(key="lang_picker").set_value("zh").run()
@@ -318,10 +324,10 @@ def test_the_sidebar_language_picker_keeps_the_choices_and_translates_them(
 
     assert [e.value for e in at.title] == [f"{t('app_title', 'zh')} · {DISTRICT_TITLE['zh']}"]
     assert at.query_params["lang"] in ("zh", ["zh"])
-    park = category_name(taxonomy_yaml, "park", "zh")
+    park = category_name(taxonomy_yaml, "park_large", "zh")
     assert at.metric[1].label == f"{t('metric_served', 'zh')} · {park}"
     expected = {
-        "category": ("park", park),
+        "category": ("park_large", park),
         "tier": (0, t("own_tier", "zh")),
         "basemap": ("osm", t("basemap_osm", "zh")),
         "standard": ("speed", t("standard_speed", "zh")),
@@ -335,7 +341,9 @@ def test_the_sidebar_language_picker_keeps_the_choices_and_translates_them(
         assert (widget.proto.set_value, widget.proto.raw_value) == (True, text), key
 
 
-@pytest.mark.parametrize("category", ["clinic", "park", "primary_school", "convenience"])
+@pytest.mark.parametrize(
+    "category", ["health_centre", "park_large", "primary_school", "convenience"]
+)
 def test_category_changes_the_share_served(
     app_test: Callable[..., AppTest],
     category: str,
@@ -363,7 +371,8 @@ def test_category_changes_the_share_served(
 def test_categories_really_differ(baseline: Analysis, gb_tier_m: dict[str, float]) -> None:
     """Guards the test above: the categories it uses have different shares."""
     shares = {
-        c: served_share(baseline, c, gb_tier_m[c]) for c in ("clinic", "park", "primary_school")
+        c: served_share(baseline, c, gb_tier_m[c])
+        for c in ("health_centre", "park_large", "primary_school")
     }
     assert len({round(s, 3) for s in shares.values()}) == 3, shares
 
@@ -379,14 +388,14 @@ def test_walking_speed_retiers_the_distances(
     at.slider(key="speed_kmh").set_value(speed_kmh).run()
     assert not at.exception
     # Under GB 50180 the distances do not depend on the walking speed.
-    gb_share = served_share(baseline, "clinic", gb_tier_m["clinic"])
+    gb_share = served_share(baseline, "health_centre", gb_tier_m["health_centre"])
     assert percent(at.metric[1].value) == pytest.approx(gb_share * 100, abs=0.051)
 
     at.radio(key="standard").set_value("speed").run()
     assert not at.exception
-    walked_m = tier_minutes["clinic"] * speed_kmh * 1000 / 60
+    walked_m = tier_minutes["health_centre"] * speed_kmh * 1000 / 60
     assert walked_m == 750
-    share = served_share(baseline, "clinic", walked_m)
+    share = served_share(baseline, "health_centre", walked_m)
     assert share < gb_share
     assert percent(at.metric[1].value) == pytest.approx(share * 100, abs=0.051)
     assert number(at.metric[2].value) == pytest.approx(residents(baseline) * (1 - share), abs=1.0)
@@ -408,8 +417,8 @@ def test_tier_selector_changes_the_share_served(
 ) -> None:
     at = app_test(lang="en")
     at.selectbox(key="tier").set_value(5).run()  # clinic's own tier is 15 min / 1000 m
-    five_min_m = float(taxonomy_yaml["tiers"][5]["distance_m"])
-    share = served_share(baseline, "clinic", five_min_m)
+    five_min_m = float(taxonomy_yaml["levels"][5]["distance_m"])
+    share = served_share(baseline, "health_centre", five_min_m)
     assert percent(at.metric[1].value) == pytest.approx(share * 100, abs=0.051)
 
 

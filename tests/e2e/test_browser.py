@@ -216,7 +216,7 @@ def test_the_sidebar_switches_the_language(offline_page: tuple[Any, Any], app_se
     expect(page.get_by_test_id("stMetricLabel").first).to_contain_text(t("metric_residents", "zh"))
     expect(page.get_by_test_id("stSidebarNav")).to_contain_text(t("page_data", "zh"))
     # The sidebar's own choices are shown translated, and still chosen.
-    clinic = load_taxonomy().get("clinic").name("zh")
+    clinic = load_taxonomy().get("health_centre").name("zh")
     expect(sidebar.get_by_role("combobox", name=t("category", "zh"))).to_have_value(clinic)
     expect(sidebar.get_by_role("combobox", name=t("tier", "zh"))).to_have_value(t("own_tier", "zh"))
     expect(sidebar.get_by_role("radio", name=t("standard_gb", "zh"))).to_be_checked()
