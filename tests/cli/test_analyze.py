@@ -267,7 +267,7 @@ def test_analyze_writes_the_tables(
     assert expected <= {p.name for p in out.iterdir()}
     f = files[name]
     assert f.nodes.columns.tolist() == ["node_id", "lon", "lat"] + [f"{c}_m" for c in taxonomy.ids]
-    assert len(taxonomy.ids) == 14
+    assert len(taxonomy.ids) == 24
     assert f.edges.columns.tolist() == ["u", "v", "length_m"]
     assert f.facilities.columns.tolist() == FACILITY_COLUMNS
     assert f.access.columns.tolist() == ACCESS_COLUMNS
@@ -587,7 +587,7 @@ def test_comparison_json_equals_a_recount(
         assert row["delta"] == pytest.approx(a - b, abs=0.011)
         assert row["homes_newly_served"] == int((ok_after[c] & ~ok_before[c]).sum())
     assert sum(row["delta"] for row in doc["categories"].values()) > 0
-    assert round(doc["categories"]["pocket_green"]["delta"]) == 3000
+    assert round(doc["categories"]["pocket_green"]["delta"]) == 3771
     assert round(doc["categories"]["transit"]["delta"]) == 0
 
 

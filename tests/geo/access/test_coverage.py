@@ -584,7 +584,7 @@ def test_population_file_points(
 
 
 def test_a_home_exactly_at_the_tier_distance_is_served(taxonomy: Taxonomy) -> None:
-    cats = ("pocket_green", "transit", "health_centre")  # 300 m, 500 m and 1000 m tiers
+    cats = ("toilet", "transit", "health_centre")  # 300 m, 500 m and 1000 m tiers
     assert [taxonomy.get(c).distance_m for c in cats] == [300.0, 500.0, 1000.0]
     dist = np.array(
         [
@@ -600,7 +600,7 @@ def test_a_home_exactly_at_the_tier_distance_is_served(taxonomy: Taxonomy) -> No
     assert report.by_category["not_served"].tolist() == [50.0, 30.0, 30.0]
     assert report.completeness_residents == 10.0
     assert report.completeness == pytest.approx(10.0 / 60.0)
-    park = report.by_tier.loc["pocket_green"]
+    park = report.by_tier.loc["toilet"]
     assert park["share_5min"] == pytest.approx(10 / 60)
     assert park["share_10min"] == pytest.approx(30 / 60)
     assert park["share_15min"] == pytest.approx(30 / 60)

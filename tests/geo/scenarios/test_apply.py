@@ -695,14 +695,18 @@ def test_the_example_scenario_deltas_equal_a_recount(
         assert table.loc[cat, "delta"] == pytest.approx(after_pop - before_pop)
         assert table.loc[cat, "homes_newly_served"] == int((after_served & ~before_served).sum())
         assert table.loc[cat, "share_after"] == pytest.approx(after_pop / total)
-    # The README's numbers: the passage into 东园三村 and the garden bring 3,000 residents
-    # within 300 m of a park (the passage alone 148); nothing else changes.
-    assert round(after_counts["pocket_green"][0] - before_counts["pocket_green"][0]) == 3000
-    for cat in set(taxonomy.ids) - {"pocket_green"}:
+    # The README's numbers: the 900 m² garden is a 小微绿地 (pocket green) and brings 3,771
+    # residents within 300 m of one; the passage into 东园三村 brings 148 within 300 m of a
+    # playground and a pitch (fitness ground, small sports ground); nothing else changes.
+    assert round(after_counts["pocket_green"][0] - before_counts["pocket_green"][0]) == 3771
+    moved = {"pocket_green", "small_sports", "fitness_ground"}
+    for cat in set(taxonomy.ids) - moved:
         assert table.loc[cat, "delta"] == 0
     passage_only = {**doc, "features": [f for f in doc["features"] if f["id"] == "passage"]}
     alone = compare(baseline, apply_scenario(baseline, parse_scenario(passage_only)))
-    assert round(alone.by_category.loc["pocket_green", "delta"]) == 148
+    assert round(alone.by_category.loc["pocket_green", "delta"]) == 0
+    assert round(alone.by_category.loc["small_sports", "delta"]) == 148
+    assert round(alone.by_category.loc["fitness_ground", "delta"]) == 148
     # Newly served homes are listed with the categories that reach them now.
     newly = result.newly_served_homes
     any_new = np.zeros(len(homes), dtype=bool)
