@@ -87,7 +87,7 @@ def build_district(
 
 
 # --- loading ---------------------------------------------------------------------------------
-CACHE_FORMAT = "district-v2"
+CACHE_FORMAT = "district-v3"  # v3: administrative areas
 
 
 def resolve_source(source: str | Path) -> tuple[Path, BundledDistrict | None]:

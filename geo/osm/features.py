@@ -193,9 +193,15 @@ _WATER = {
 }
 
 
+ADMIN_LEVELS = frozenset({"8", "9", "10"})
+"""Chinese OSM: 8 is the 街道/乡镇, 9 and 10 the 社区/居委 or 村."""
+
+
 def _area_kind(tags: Mapping[str, Any]) -> str | None:
     if tags.get("landuse") == "residential":
         return "residential"
+    if tags.get("boundary") == "administrative" and tags.get("admin_level") in ADMIN_LEVELS:
+        return f"admin{tags['admin_level']}"
     if isinstance(tags.get("water"), str):
         return "water"
     for kind, table in (("water", _WATER), ("green", _GREEN)):
@@ -205,9 +211,11 @@ def _area_kind(tags: Mapping[str, Any]) -> str | None:
 
 
 def extract_areas(features: gpd.GeoDataFrame, *, boundary: Polygon) -> gpd.GeoDataFrame:
-    """Land-use polygons: ``kind`` is residential, water or green."""
+    """Land-use polygons: ``kind`` is residential, water or green; administrative areas
+    (``boundary=administrative``, admin_level 8-10) are ``admin8``, ``admin9``, ``admin10``."""
     polys = _polygons(features, boundary)
-    keys = [c for c in ("landuse", "natural", "waterway", "water", "leisure") if c in polys.columns]
+    names = ("landuse", "natural", "waterway", "water", "leisure", "boundary", "admin_level")
+    keys = [c for c in names if c in polys.columns]
     kinds = [_area_kind(r) for r in polys[keys].to_dict("records")] if keys else []
     keep = np.array([k is not None for k in kinds], dtype=bool)
     sub = polys[keep] if len(keep) else polys.iloc[0:0]
