@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from lifecircle.i18n.checkup import CHECKUP
 from lifecircle.i18n.core import CORE
 
 LANGS = ("zh", "en")
@@ -25,7 +26,7 @@ def _merge(*tables: Mapping[str, Mapping[str, str]]) -> dict[str, Mapping[str, s
     return merged
 
 
-STRINGS: Mapping[str, Mapping[str, str]] = _merge(CORE)
+STRINGS: Mapping[str, Mapping[str, str]] = _merge(CORE, CHECKUP)
 
 
 def t(key: str, lang: str, **kwargs: object) -> str:
