@@ -14,7 +14,9 @@ from collections.abc import Sequence
 
 from geo.errors import LifecircleError
 from lifecircle.cli import analyze, bench, compare, dashboard, prepare, survey
+from lifecircle.cli import checkup as checkup_command
 from lifecircle.cli import map as map_command
+from lifecircle.cli import report as report_command
 from lifecircle.cli.sources import EXIT_BAD_INPUT, EXIT_OK, Handler
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "build_parser", "main"]
@@ -28,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in (prepare, analyze, map_command, compare, dashboard, survey, bench):
+        command.register(sub)
+    for command in (report_command, checkup_command):
         command.register(sub)
     return parser
 

@@ -41,7 +41,10 @@ CHECKUP: dict[str, dict[str, str]] = {
     "ck_status_gap": {"zh": "缺口", "en": "gap"},
     "ck_status_no_data": {"zh": "无数据", "en": "no data"},
     # --- report ------------------------------------------------------------------------
-    "ck_report_title": {"zh": "{district} 社区生活圈体检报告", "en": "{district}: life-circle check-up"},
+    "ck_report_title": {
+        "zh": "{district} 社区生活圈体检报告",
+        "en": "{district}: life-circle check-up",
+    },
     "ck_report_subtitle": {
         "zh": "城市体检 · 15分钟社区生活圈 · 步行可达性评估",
         "en": "City check-up · 15-minute community life circle · walking access",

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from pathlib import Path
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
