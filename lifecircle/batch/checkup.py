@@ -10,6 +10,7 @@ the same pure function runs either way.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -63,6 +64,31 @@ def write_source_report(
     return paths
 
 
+@dataclass(frozen=True)
+class SourceFailure:
+    """A source that could not be checked, with the planner-readable reason."""
+
+    source: str
+    error: str
+
+
+def prepare_or_fail(spec: CheckupSpec) -> PreparedSource | SourceFailure:
+    """A task: :func:`prepare_source`, bad input returned as a failure (no worker traceback)."""
+    try:
+        return prepare_source(spec)
+    except LifecircleError as exc:
+        return SourceFailure(spec.source, str(exc))
+
+
+def report_or_fail(
+    spec: CheckupSpec, checkup: CheckupResult, out_dir: str, formats: Sequence[str]
+) -> list[str] | SourceFailure:
+    try:
+        return write_source_report(spec, checkup, out_dir, formats)
+    except LifecircleError as exc:
+        return SourceFailure(spec.source, str(exc))
+
+
 def _slug(name: str, taken: set[str]) -> str:
     base = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "source"
     slug, n = base, 2
@@ -88,6 +114,7 @@ def _client(settings: ClusterSettings) -> Any:
         host="127.0.0.1",
         dashboard_address=None,
         processes=True,
+        silence_logs=logging.CRITICAL,  # failures are reported per source, not as logs
     )
     return Client(cluster)  # type: ignore[no-untyped-call]
 
@@ -120,17 +147,21 @@ def run_checkups(
     run = CheckupRun(result=assemble([]))
     try:
         prepared_futures = {
-            client.submit(prepare_source, spec, pure=False): (i, spec)
+            client.submit(prepare_or_fail, spec, pure=False): (i, spec)
             for i, spec in enumerate(specs)
         }
         per_source: dict[int, tuple[PreparedSource, CheckupResult]] = {}
         unit_futures: dict[int, tuple[PreparedSource, list[Any]]] = {}
         for future in as_completed(list(prepared_futures)):  # type: ignore[no-untyped-call]
             i, spec = prepared_futures[future]
+            # Any failure of one source (a bug included) is reported; the others go on.
             try:
-                prepared: PreparedSource = future.result()
+                prepared = future.result()
             except Exception as exc:
                 run.failed.append({"source": spec.source, "error": _error_text(exc)})
+                continue
+            if isinstance(prepared, SourceFailure):
+                run.failed.append({"source": prepared.source, "error": prepared.error})
                 continue
             # One task per unit: small arrays in, one row and its ledger out.
             unit_futures[i] = (prepared, client.map(unit_indicators, prepared.inputs, pure=False))
@@ -147,16 +178,21 @@ def run_checkups(
             folder = out_dir / _slug(prepared.name, taken)
             report_futures[i] = (
                 client.submit(
-                    write_source_report, spec, checkup, str(folder), tuple(formats), pure=False
+                    report_or_fail, spec, checkup, str(folder), tuple(formats), pure=False
                 ),
                 spec,
                 prepared.name,
             )
         for _i, (future, spec, name) in sorted(report_futures.items()):
             try:
-                run.reports[name] = list(future.result())
+                written = future.result()
             except Exception as exc:
                 run.failed.append({"source": spec.source, "error": _error_text(exc)})
+                continue
+            if isinstance(written, SourceFailure):
+                run.failed.append({"source": written.source, "error": written.error})
+            else:
+                run.reports[name] = list(written)
     finally:
         cluster_obj = getattr(client, "cluster", None)
         client.close()
