@@ -22,6 +22,7 @@ def register(sub: Any) -> None:
         "--scheduler", help="an existing Dask scheduler, tcp://HOST:PORT (default: a LocalCluster)"
     )
     p.add_argument("--workers", type=int, default=2, help="LocalCluster workers (default 2)")
+    p.add_argument("--timeout-s", type=float, default=20.0, help="seconds to wait for --scheduler")
     p.add_argument(
         "--formats", default="pdf", help="reports per source: pdf, html, xlsx (comma-separated)"
     )
@@ -37,7 +38,9 @@ def cmd_checkup(args: argparse.Namespace) -> int:
         raise InputFileError("--workers must be at least 1")
     specs = [spec_from_args(args, source) for source in args.sources]
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
-    cluster = ClusterSettings(scheduler=args.scheduler, workers=args.workers)
+    cluster = ClusterSettings(
+        scheduler=args.scheduler, workers=args.workers, connect_timeout_s=args.timeout_s
+    )
     run = run_checkups(specs, args.out, cluster=cluster, formats=formats)
     for s in run.sources:
         print(
