@@ -8,6 +8,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import loaders, state
+from dashboard.completeness_line import render_completeness_line
 from dashboard.sidebar import page_context
 from geo.access.coverage import residents_within
 from geo.errors import LifecircleError
@@ -40,6 +41,7 @@ c4.metric(
     f"{a.coverage.completeness * 100:.1f}%",
     help=t("completeness_help", lang),
 )
+render_completeness_line(a, lang)
 
 with st.spinner(t("computing", lang)):
     layers = loaders.map_layers(ctx.analysis_key, ctx.category, a)
