@@ -20,7 +20,17 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 CODE_FOLDERS = ("geo", "lifecircle", "dashboard", "bench")
 MAX_MODULE_LINES = 500
 LINT_IMPORTS = "from importlinter.cli import lint_imports_command; lint_imports_command()"
-COMMANDS = ("prepare", "analyze", "map", "compare", "dashboard", "survey", "bench")
+COMMANDS = (
+    "prepare",
+    "analyze",
+    "map",
+    "compare",
+    "dashboard",
+    "survey",
+    "bench",
+    "report",
+    "checkup",
+)
 
 
 def lint_imports(folder: Path, config: Path) -> subprocess.CompletedProcess[str]:
@@ -66,6 +76,8 @@ def test_a_broken_contract_is_reported(tmp_path: Path, files: dict[str, str], br
         "lifecircle/maps/__init__.py": "from lifecircle import i18n\nimport geo\n",
         "lifecircle/cli/__init__.py": "",
         "lifecircle/cli/main.py": "from lifecircle import maps\n",
+        "lifecircle/reports/__init__.py": "",
+        "lifecircle/batch/__init__.py": "",
         "dashboard/__init__.py": "",
         "dashboard/app.py": "from lifecircle import maps\nimport streamlit\n",
         "bench/__init__.py": "import dashboard\nimport lifecircle.cli.main\n",
