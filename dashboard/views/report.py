@@ -11,7 +11,7 @@ from dashboard.sidebar import page_context
 from geo.checkup.units import units_from_district, units_in_district
 from geo.errors import LifecircleError
 from lifecircle.i18n import t
-from lifecircle.reports.document import ReportInputs, indicator_table, ledger_table
+from lifecircle.reports.document import ReportInputs, indicator_table, items_table, ledger_table
 
 ctx = page_context()
 if ctx is None:
@@ -66,6 +66,11 @@ st.subheader(t("ck_report_ledger", lang))
 st.caption(t("ck_report_ledger_note", lang))
 header, rows = ledger_table(result, lang)  # type: ignore[arg-type]
 st.dataframe(pd.DataFrame(rows, columns=header), hide_index=True, key="report_ledger")
+
+with st.expander(t("ck_report_items", lang)):
+    st.caption(t("ck_report_unverified_note", lang))
+    header, rows = items_table(a, lang)
+    st.dataframe(pd.DataFrame(rows, columns=header), hide_index=True, key="report_items")
 
 inputs = ReportInputs(analysis=a, units=units, checkup=result, lang=lang)  # type: ignore[arg-type]
 name = a.district.meta.name

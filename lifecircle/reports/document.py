@@ -119,6 +119,27 @@ def _items(analysis: Analysis, lang: str) -> list[dict[str, Any]]:
     return rows
 
 
+def items_table(analysis: Analysis, lang: str) -> tuple[list[str], list[list[str]]]:
+    """The items with level, distance, essential flag and source; numbers that could not be
+    checked against the standard's text are marked unverified."""
+    mark = f" ({t('ck_unverified', lang)})"
+    header = [t("ck_col_item", lang), t("ck_col_level", lang), t("ck_col_distance", lang)]
+    header += [t("ck_col_essential", lang), t("ck_col_clause", lang)]
+    rows = []
+    for it in _items(analysis, lang):
+        unverified = it["unverified"]
+        rows.append(
+            [
+                it["name"],
+                it["level"] + (mark if "level" in unverified else ""),
+                it["distance"] + (mark if "distance_m" in unverified else ""),
+                it["essential"] + (mark if "essential" in unverified else ""),
+                it["clause"],
+            ]
+        )
+    return header, rows
+
+
 def _maps(inputs: ReportInputs) -> list[dict[str, Any]]:
     analysis, lang = inputs.analysis, inputs.lang
     out = []
@@ -172,4 +193,11 @@ def build_html(inputs: ReportInputs, *, maps: Sequence[dict[str, Any]] | None = 
     )
 
 
-__all__ = ["CJK_FONT_FAMILY", "ReportInputs", "build_html", "indicator_table", "ledger_table"]
+__all__ = [
+    "CJK_FONT_FAMILY",
+    "ReportInputs",
+    "build_html",
+    "indicator_table",
+    "items_table",
+    "ledger_table",
+]

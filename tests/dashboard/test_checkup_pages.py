@@ -72,7 +72,13 @@ def test_report_page_shows_the_indicators_and_the_ledger(
     analysis = analyse(lujiazui, taxonomy)
     expected = compute_checkup(analysis, units_from_district(lujiazui))
     tables = list(at.dataframe)
-    assert len(tables) == 2
+    assert len(tables) == 3
+    # The items table marks what could not be checked against the standard's text.
+    items = tables[2].value.set_index(t("ck_col_item", lang))
+    station = items.loc[taxonomy.get("health_station").name(lang)]
+    assert station[t("ck_col_distance", lang)] == f"300 m ({t('ck_unverified', lang)})"
+    park = items.loc[taxonomy.get("park_large").name(lang)]
+    assert park[t("ck_col_distance", lang)] == "500 m"
     header, rows = indicator_table(expected, lang)
     shown = tables[0].value
     assert list(shown.columns) == header
