@@ -60,8 +60,10 @@ CHECKUP: dict[str, dict[str, str]] = {
     "ck_report_items": {"zh": "设施项目与标准依据", "en": "Items and their standards"},
     "ck_report_attribution": {"zh": "地图数据", "en": "Map data"},
     "ck_report_legend": {
-        "zh": "绿色：步行可达的住宅；红色：不可达的住宅；星号：设施；灰线：评估单元边界。",
-        "en": "Green: homes within reach; red: homes not; stars: facilities; grey: units.",
+        "zh": "绿色：步行可达的住宅（公园图为居住用地）；红色：不可达；星号：设施；"
+        "灰线：评估单元边界。",
+        "en": "Green: homes (for parks: residential land) within reach; red: not; stars: "
+        "facilities; grey: units.",
     },
     "ck_report_map_no_data": {
         "zh": "OSM在本区域没有此类设施（无数据），请导入街道的设施清单后重新评估。",

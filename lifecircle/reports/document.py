@@ -18,6 +18,7 @@ import jinja2
 
 from geo.access.analysis import Analysis
 from geo.checkup.indicators import INDICATORS, LIFE_CIRCLE, CheckupResult
+from geo.checkup.land import land_cells
 from geo.district.model import OSM_ATTRIBUTION
 from geo.standards.fields import ITEM_FIELDS_CHECKED
 from lifecircle.i18n import t
@@ -142,13 +143,17 @@ def items_table(analysis: Analysis, lang: str) -> tuple[list[str], list[list[str
 
 def _maps(inputs: ReportInputs) -> list[dict[str, Any]]:
     analysis, lang = inputs.analysis, inputs.lang
+    land = None
     out = []
     for ind in INDICATORS:
         items = [i for i in ind.items if i in analysis.categories]
         if not items:
             continue
         has_data = bool(analysis.facilities["category"].isin(items).any())
-        png = render_item_map(analysis, items, inputs.units) if has_data else None
+        if ind.measure == "land" and land is None:
+            land = land_cells(analysis)
+        on_land = land if ind.measure == "land" else None
+        png = render_item_map(analysis, items, inputs.units, land=on_land) if has_data else None
         out.append(
             {
                 "title": ind.name(lang),

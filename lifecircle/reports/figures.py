@@ -21,7 +21,7 @@ import numpy as np
 from matplotlib.collections import LineCollection
 
 from geo.access.analysis import Analysis
-from geo.checkup.land import residential_land
+from geo.checkup.land import LandCells, residential_land
 from geo.district.model import OSM_ATTRIBUTION
 
 SERVED = "#1e8449"
@@ -41,26 +41,35 @@ def render_item_map(
     items: Sequence[str],
     units: gpd.GeoDataFrame,
     *,
+    land: LandCells | None = None,
     width_px: int = 1000,
     dpi: int = 150,
 ) -> bytes:
-    """A PNG of who is served by any of ``items`` (green) and who is not (red)."""
+    """A PNG of who is served by any of ``items`` (green) and who is not (red); with
+    ``land``, the residential land cells served or not (for indicators on land)."""
     district = analysis.district
     crs = district.network.crs
     fig, ax = plt.subplots(figsize=(width_px / dpi, width_px / dpi * 0.8), dpi=dpi)
     try:
         ax.set_aspect("equal")
         ax.set_axis_off()
-        land = residential_land(analysis)
-        if not land.is_empty:
-            gpd.GeoSeries([land], crs=crs).plot(ax=ax, color="#f5eedc", linewidth=0)
+        if land is not None and len(land):
+            rows = [analysis.categories.index(i) for i in items if i in analysis.categories]
+            limits = np.array([analysis.taxonomy.get(i).distance_m for i in items])[:, None]
+            ok = (land.dist_m[rows] <= limits).any(axis=0)
+            land.cells[ok].plot(ax=ax, color="#a9dfbf", linewidth=0)
+            land.cells[~ok].plot(ax=ax, color="#f5b7b1", linewidth=0)
+        else:
+            area = residential_land(analysis)
+            if not area.is_empty:
+                gpd.GeoSeries([area], crs=crs).plot(ax=ax, color="#f5eedc", linewidth=0)
         net = district.network
         xy = net.xy
         u, v = net.edge_index
         segments = np.stack([xy[u], xy[v]], axis=1)
         ax.add_collection(LineCollection(list(segments), colors="#b3b6b7", linewidths=0.3))
         homes = analysis.homes
-        if len(homes):
+        if len(homes) and land is None:
             served = _served_homes(analysis, items)
             hx, hy = net.project(homes["lon"].to_numpy(), homes["lat"].to_numpy())
             size = np.clip(np.sqrt(homes["population"].to_numpy(dtype=float)) * 0.6, 2, 30)
