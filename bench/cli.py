@@ -57,10 +57,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--seed", type=int, default=DEFAULT_SEED, help="seed of the generated network"
     )
     add_browser_arguments(parser, prefix="browser-")
+    parser.add_argument(
+        "--scale",
+        action="store_true",
+        help="district and city scale: Lujiazui tiled to ~100k and ~1M street nodes, "
+        "time and peak memory of each stage (several minutes)",
+    )
+    parser.add_argument(
+        "--scale-nodes",
+        type=_node_count,
+        nargs="+",
+        default=None,
+        help="sizes for --scale (default 100000 1000000; 20000 with --quick)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the benchmark and print the report; 1 if the engine's answers are wrong."""
+    if getattr(args, "scale", False):
+        return run_scale(args)
     config = config_from_args(args)
     report = build_report(config)
     browser_failed = False
@@ -90,6 +105,26 @@ def run(args: argparse.Namespace) -> int:
     if report["correct"]["pandana_agrees"] is False:
         print("bench: warning: pandana's distances differ from the engine's", file=sys.stderr)
     return EXIT_WRONG if browser_failed else EXIT_OK
+
+
+def run_scale(args: argparse.Namespace) -> int:
+    """``--scale``: the district and city benchmark (:mod:`bench.scale`)."""
+    from bench.scale import (
+        DEFAULT_SIZES,
+        QUICK_SIZES,
+        ScaleBenchError,
+        format_scale_table,
+        run_scale_bench,
+    )
+
+    sizes = tuple(args.scale_nodes or (QUICK_SIZES if args.quick else DEFAULT_SIZES))
+    try:
+        report = run_scale_bench(sizes=sizes)
+    except ScaleBenchError as exc:
+        print(f"bench: scale: {exc}", file=sys.stderr)
+        return EXIT_WRONG
+    print(json.dumps(report, ensure_ascii=False) if args.json else format_scale_table(report))
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

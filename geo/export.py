@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,11 @@ import numpy as np
 import pandas as pd
 
 from geo.access.analysis import Analysis
-from geo.access.doorstep import compound_entrances, doorstep_circles
+from geo.access.cells import DEFAULT_LAYERS, LayerSettings
 from geo.access.gaps import gap_hexagons
+from geo.access.layers import catchment_layer, doorstep_layer, service_area_layer
 from geo.errors import InputFileError
+from geo.progress import Progress, report, scaled
 from geo.standards.fields import ITEM_FIELDS_CHECKED
 
 GEOPACKAGE_NAME = "lifecircle.gpkg"
@@ -153,7 +156,10 @@ def access_summary(analysis: Analysis) -> dict[str, Any]:
 
 
 def summary_dict(
-    analysis: Analysis, *, extra_timings: Mapping[str, float] | None = None
+    analysis: Analysis,
+    *,
+    extra_timings: Mapping[str, float] | None = None,
+    layer_settings: LayerSettings = DEFAULT_LAYERS,
 ) -> dict[str, Any]:
     d = analysis.district
     cov = analysis.coverage
@@ -211,6 +217,7 @@ def summary_dict(
         "no_data_count": len(cov.no_data),
         "levels": [lv.to_json() for lv in cov.detail.levels] if cov.detail else [],
         "access": access_summary(analysis),
+        "layers": layer_settings.describe(d.network),
         "repairs": dict(d.meta.repairs),
         "timings_s": timings,
     }
@@ -242,21 +249,23 @@ def write_csv(path: Path, frame: pd.DataFrame) -> None:
     write_text_atomic(path, out.to_csv(index=False, lineterminator="\n"))
 
 
-def geo_layers(analysis: Analysis) -> dict[str, gpd.GeoDataFrame]:
-    """Every layer of the GeoPackage, WGS-84."""
-    from geo.access.catchments import catchments
-    from geo.access.service_areas import served_area
-
+def geo_layers(
+    analysis: Analysis,
+    *,
+    settings: LayerSettings = DEFAULT_LAYERS,
+    timings_s: dict[str, float] | None = None,
+    progress: Progress | None = None,
+) -> dict[str, gpd.GeoDataFrame]:
+    """Every layer of the GeoPackage, WGS-84; each stage's seconds go to ``timings_s``."""
     d = analysis.district
     net = d.network
+    clock = _Stopwatch(timings_s)
     nodes = nodes_table(analysis)
     layers: dict[str, gpd.GeoDataFrame] = {
         "nodes": gpd.GeoDataFrame(
             nodes, geometry=gpd.points_from_xy(nodes["lon"], nodes["lat"]), crs="EPSG:4326"
         ),
-        "edges": gpd.GeoDataFrame(
-            edges_table(analysis), geometry=net.edges.geometry.to_numpy(), crs="EPSG:4326"
-        ),
+        "edges": gpd.GeoDataFrame(edges_table(analysis), geometry=net.edge_lines, crs="EPSG:4326"),
         "facilities": gpd.GeoDataFrame(
             facilities_table(analysis),
             geometry=analysis.facilities.geometry.to_numpy(),
@@ -273,44 +282,38 @@ def geo_layers(analysis: Analysis) -> dict[str, gpd.GeoDataFrame]:
         homes[f"{cid}_served"] = analysis.served[i]
     homes["categories_served"] = analysis.served.sum(axis=0) if len(homes) else []
     layers["homes"] = homes
-    area_rows = []
-    catchment_frames = []
-    for cid in analysis.categories:
-        cat = analysis.taxonomy.get(cid)
-        poly = served_area(net, analysis.access.of(cid), within_m=cat.distance_m)
-        area_rows.append(
-            {
-                "category": cid,
-                "name_zh": cat.name_zh,
-                "name_en": cat.name_en,
-                "within_m": cat.distance_m,
-                "geometry": poly,
-            }
-        )
-        sub = analysis.facilities[analysis.facilities["category"] == cid]
-        if len(sub):
-            catchment_frames.append(
-                catchments(
-                    net,
-                    analysis.engine,
-                    sub,
-                    limit_m=analysis.limit_m,
-                    boundary=d.boundary,
-                    access=analysis.facility_access[analysis.facility_access["category"] == cid],
-                )
-            )
-    areas = gpd.GeoDataFrame(area_rows, geometry="geometry", crs=net.crs).to_crs("EPSG:4326")
-    layers["service_areas"] = areas[~areas.geometry.is_empty]
-    if catchment_frames:
-        layers["catchments"] = gpd.GeoDataFrame(
-            pd.concat(catchment_frames, ignore_index=True), crs="EPSG:4326"
-        )
-    entrances = compound_entrances(d.entrances, d.areas, crs=net.crs)
-    layers["doorstep_circles"] = doorstep_circles(entrances, d.facilities, crs=net.crs)
+    clock.lap("layer_tables")
+    report(progress, "service areas", 0.1)
+    layers["service_areas"] = service_area_layer(analysis, settings=settings)
+    clock.lap("service_areas")
+    report(progress, "catchments", 0.35)
+    catchments = catchment_layer(analysis, settings=settings)
+    if len(catchments):
+        layers["catchments"] = catchments
+    clock.lap("catchments")
+    report(progress, "doorstep circles", 0.7)
+    layers["doorstep_circles"] = doorstep_layer(analysis)
+    clock.lap("doorstep_circles")
+    report(progress, "gap hexagons", 0.85)
     layers["gap_hexagons"] = gap_hexagons(
         analysis.homes, analysis.served, categories=analysis.categories
     )
+    clock.lap("gap_hexagons")
     return layers
+
+
+class _Stopwatch:
+    """Seconds per stage, into a timings mapping (when one is given)."""
+
+    def __init__(self, timings_s: dict[str, float] | None) -> None:
+        self.timings_s = timings_s
+        self.last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        if self.timings_s is not None:
+            self.timings_s[stage] = now - self.last
+        self.last = now
 
 
 def write_geopackage(path: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
@@ -336,7 +339,12 @@ def write_geopackage(path: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> None
 
 
 def write_analysis(
-    analysis: Analysis, out_dir: Path, *, geopackage: bool = True
+    analysis: Analysis,
+    out_dir: Path,
+    *,
+    geopackage: bool = True,
+    layer_settings: LayerSettings = DEFAULT_LAYERS,
+    progress: Progress | None = None,
 ) -> dict[str, Path]:
     """Write nodes.csv, edges.csv, facilities.csv, access.csv, summary.json and the
     GeoPackage."""
@@ -351,18 +359,26 @@ def write_analysis(
         "access": out_dir / "access.csv",
         "summary": out_dir / "summary.json",
     }
+    report(progress, "writing the tables", 0.02)
     write_csv(paths["nodes"], nodes_table(analysis))
     write_csv(paths["edges"], edges_table(analysis))
     write_csv(paths["facilities"], facilities_table(analysis))
     write_csv(paths["access"], access_table(analysis))
-    import time
-
     extra: dict[str, float] = {}
     if geopackage:
         t0 = time.perf_counter()
         paths["geopackage"] = out_dir / GEOPACKAGE_NAME
-        write_geopackage(paths["geopackage"], geo_layers(analysis))
+        layers = geo_layers(
+            analysis,
+            settings=layer_settings,
+            timings_s=extra,
+            progress=scaled(progress, 0.1, 0.75),
+        )
+        t1 = time.perf_counter()
+        report(progress, "writing the GeoPackage", 0.75)
+        write_geopackage(paths["geopackage"], layers)
+        extra["write_geopackage"] = time.perf_counter() - t1
         extra["layers"] = time.perf_counter() - t0
-    summary = summary_dict(analysis, extra_timings=extra)
+    summary = summary_dict(analysis, extra_timings=extra, layer_settings=layer_settings)
     write_text_atomic(paths["summary"], json.dumps(summary, ensure_ascii=False, indent=2))
     return paths

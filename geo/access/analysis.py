@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
@@ -17,6 +18,7 @@ from geo.access.homes import PopulationSettings, build_homes
 from geo.access.snapping import ACCESS_COLUMNS, join_lonlat, joined_kind, snap_facilities
 from geo.district.model import District
 from geo.errors import NetworkError
+from geo.progress import Progress, report
 from geo.settings import DEFAULT_WALK_SPEED_KMH
 from geo.standards.taxonomy import Taxonomy
 
@@ -59,10 +61,30 @@ class Analysis:
 
 
 def recount(
-    access: AccessResult, homes: gpd.GeoDataFrame, taxonomy: Taxonomy
+    access: AccessResult,
+    homes: gpd.GeoDataFrame,
+    taxonomy: Taxonomy,
+    *,
+    before: Analysis | None = None,
+    changed: Sequence[str] | None = None,
 ) -> tuple[FloatArray, BoolArray, CoverageReport]:
-    home_dist = home_distances(access, homes)
-    served = served_matrix(home_dist, taxonomy, access.categories)
+    """Home distances, who is served and the coverage tables for ``access``.
+
+    With ``before`` (an analysis of the same homes and categories) and ``changed`` (the
+    categories whose distances moved), only those rows are recounted: a workshop edit on
+    a whole district touches one category, not all of them.
+    """
+    if before is not None and changed is not None:
+        rows = [access.categories.index(c) for c in changed]
+        home_dist = before.home_dist_m.copy()
+        served = before.served.copy()
+        if rows:
+            one = home_distances(_rows(access, rows), homes)
+            home_dist[rows] = one
+            served[rows] = served_matrix(one, taxonomy, tuple(access.categories[r] for r in rows))
+    else:
+        home_dist = home_distances(access, homes)
+        served = served_matrix(home_dist, taxonomy, access.categories)
     coverage = compute_coverage(
         home_dist,
         homes["population"].to_numpy(dtype=float),
@@ -73,6 +95,14 @@ def recount(
     return home_dist, served, coverage
 
 
+def _rows(access: AccessResult, rows: Sequence[int]) -> AccessResult:
+    return replace(
+        access,
+        categories=tuple(access.categories[r] for r in rows),
+        dist_m=access.dist_m[list(rows)],
+    )
+
+
 def analyse(
     district: District,
     taxonomy: Taxonomy,
@@ -80,11 +110,13 @@ def analyse(
     speed_kmh: float = DEFAULT_WALK_SPEED_KMH,
     population: PopulationSettings | None = None,
     homes: gpd.GeoDataFrame | None = None,
+    progress: Progress | None = None,
 ) -> Analysis:
     """Distances from every node to every category, then who is served."""
     if not (speed_kmh > 0 and np.isfinite(speed_kmh)):
         raise NetworkError(f"walking speed must be a positive number of km/h, not {speed_kmh}")
     t0 = time.perf_counter()
+    report(progress, "joining facilities to the streets", 0.05)
     engine = DistanceEngine.for_network(district.network, limit_m=taxonomy.limit_m)
     snapped, access_rows = snap_facilities(
         district.network,
@@ -96,16 +128,19 @@ def analyse(
         snapped, geometry=district.facilities.geometry.to_numpy(), crs="EPSG:4326"
     )
     t1 = time.perf_counter()
+    report(progress, "walking distances", 0.35)
     access = compute_access(
         engine, access_rows, categories=tuple(taxonomy.ids), node_ids=district.network.node_ids
     )
     t2 = time.perf_counter()
+    report(progress, "homes and residents served", 0.5)
     if homes is None:
         homes = build_homes(
             district.buildings, district.areas, district.network, settings=population
         )
     home_dist, served, coverage = recount(access, homes, taxonomy)
     t3 = time.perf_counter()
+    report(progress, "analysis done", 1.0)
     timings = dict(district.timings_s)
     timings.update(
         {"network": timings.get("network", 0.0) + (t1 - t0), "access": t2 - t1, "coverage": t3 - t2}
@@ -172,7 +207,9 @@ def add_facility(
             "cost_m": ways_cost,
         }
     )
-    home_dist, served, coverage = recount(access, analysis.homes, analysis.taxonomy)
+    home_dist, served, coverage = recount(
+        access, analysis.homes, analysis.taxonomy, before=analysis, changed=[category]
+    )
     return replace(
         analysis,
         access=access,

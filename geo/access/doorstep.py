@@ -11,7 +11,9 @@ nodes get circles too.
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 DOORSTEP_RADIUS_M = 50.0
 
@@ -36,6 +38,9 @@ def compound_entrances(
     return out.reset_index(drop=True)
 
 
+DOORSTEP_COLUMNS = ["circle_id", "kind", "name", "n_services", "categories", "services"]
+
+
 def doorstep_circles(
     points: gpd.GeoDataFrame,
     facilities: gpd.GeoDataFrame,
@@ -46,35 +51,45 @@ def doorstep_circles(
 ) -> gpd.GeoDataFrame:
     """A circle of ``radius_m`` around each point, with the facilities inside it.
 
-    Columns: ``circle_id``, ``kind``, ``n_services``, ``categories`` (ids, ``;``-joined),
-    ``services`` (``category:name`` items, ``;``-joined), geometry (WGS-84 polygon).
+    Columns: ``circle_id``, ``kind``, ``name``, ``n_services``, ``categories`` (ids,
+    ``;``-joined), ``services`` (``category:name`` items, ``;``-joined), geometry (WGS-84
+    polygon). One spatial-index query finds the services of every circle.
     """
-    cols = ["circle_id", "kind", "name", "n_services", "categories", "services"]
     if points.empty:
-        return gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs="EPSG:4326")
-    centres = points.to_crs(crs)
-    circles = centres.geometry.buffer(radius_m, quad_segs=16)
-    rows = []
-    fac = facilities.to_crs(crs) if not facilities.empty else facilities
-    for (_, point), circle in zip(points.iterrows(), circles, strict=True):
-        inside = fac[fac.geometry.within(circle)] if not fac.empty else fac
-        cats = sorted(set(inside["category"])) if not inside.empty else []
-        services = [
-            f"{c}:{n}" if n else c
-            for c, n in zip(inside.get("category", []), inside.get("name", []), strict=True)
-        ]
-        rows.append(
-            {
-                "circle_id": str(point.get(id_column, "")),
-                "kind": str(point.get("kind", "")),
-                "name": str(point.get("name", "") or ""),
-                "n_services": len(inside),
-                "categories": ";".join(cats),
-                "services": ";".join(services),
-            }
+        return gpd.GeoDataFrame(
+            pd.DataFrame(columns=DOORSTEP_COLUMNS), geometry=[], crs="EPSG:4326"
         )
-    return gpd.GeoDataFrame(
-        pd.DataFrame(rows, columns=cols),
-        geometry=gpd.GeoSeries(circles, crs=crs).to_crs("EPSG:4326").to_numpy(),
-        crs="EPSG:4326",
+    centres = points.to_crs(crs).geometry.to_numpy()
+    circles = shapely.buffer(centres, radius_m, quad_segs=16)
+    n = len(circles)
+    cats: list[list[str]] = [[] for _ in range(n)]
+    services: list[list[str]] = [[] for _ in range(n)]
+    if not facilities.empty:
+        fac = facilities.to_crs(crs)
+        circle_idx, fac_idx = shapely.STRtree(fac.geometry.to_numpy()).query(
+            circles, predicate="contains_properly"
+        )
+        order = np.lexsort((fac_idx, circle_idx))  # services in the facilities' order
+        circle_idx, fac_idx = circle_idx[order], fac_idx[order]
+        names = fac["name"].fillna("").astype(str).to_numpy()
+        categories = fac["category"].astype(str).to_numpy()
+        for c, f in zip(circle_idx, fac_idx, strict=True):
+            cats[c].append(categories[f])
+            services[c].append(f"{categories[f]}:{names[f]}" if names[f] else categories[f])
+    data = pd.DataFrame(
+        {
+            "circle_id": points[id_column].astype(str).to_numpy()
+            if id_column in points
+            else [""] * n,
+            "kind": points["kind"].astype(str).to_numpy() if "kind" in points else [""] * n,
+            "name": points["name"].fillna("").astype(str).to_numpy()
+            if "name" in points
+            else [""] * n,
+            "n_services": [len(s) for s in services],
+            "categories": [";".join(sorted(set(c))) for c in cats],
+            "services": [";".join(s) for s in services],
+        },
+        columns=DOORSTEP_COLUMNS,
     )
+    geometry = gpd.GeoSeries(circles, crs=crs).to_crs("EPSG:4326").to_numpy()
+    return gpd.GeoDataFrame(data, geometry=geometry, crs="EPSG:4326")

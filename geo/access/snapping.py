@@ -238,14 +238,23 @@ def join_area(
     area_m: BaseGeometry,
     *,
     entrances_xy: FloatArray | None = None,
+    entrance_tree: shapely.STRtree | None = None,
     settings: AccessSettings = DEFAULT_ACCESS,
 ) -> AreaJoin:
-    """The ways into an area given in the network's metric CRS (see the module docstring)."""
+    """The ways into an area given in the network's metric CRS (see the module docstring).
+
+    ``entrance_tree`` (an STRtree of ``entrances_xy``) saves rebuilding it per area when
+    a whole district's areas are joined.
+    """
     index = edge_index(network, settings)
     if entrances_xy is not None and len(entrances_xy):
-        gates = shapely.points(entrances_xy)
-        on = shapely.dwithin(gates, area_m.boundary, settings.entrance_on_outline_m)
-        if on.any():
+        tree = entrance_tree or shapely.STRtree(shapely.points(entrances_xy))
+        on = np.sort(
+            tree.query(
+                area_m.boundary, predicate="dwithin", distance=settings.entrance_on_outline_m
+            )
+        )
+        if len(on):
             joined = join_points(
                 network, entrances_xy[on, 0], entrances_xy[on, 1], settings=settings
             )
@@ -309,8 +318,11 @@ def snap_facilities(
         row_pos.append(p)
         row_cost.append(c)
     gates = _entrances_xy(entrances, network)
+    gate_tree = shapely.STRtree(shapely.points(gates)) if gates is not None else None
     for i, polygon in polygons.items():
-        area = join_area(network, polygon, entrances_xy=gates, settings=settings)
+        area = join_area(
+            network, polygon, entrances_xy=gates, entrance_tree=gate_tree, settings=settings
+        )
         owner.append(np.full(len(area.node_pos), i, dtype=np.int64))
         row_pos.append(area.node_pos)
         row_cost.append(area.cost_m)

@@ -28,6 +28,7 @@ from geo.osm.features import (
 )
 from geo.osm.files import file_sha256
 from geo.osm.reader import RawOsm, read_osm_file
+from geo.progress import Progress, report
 from geo.settings import DATA_DIR, Settings
 from geo.standards.taxonomy import Taxonomy
 
@@ -87,7 +88,7 @@ def build_district(
 
 
 # --- loading ---------------------------------------------------------------------------------
-CACHE_FORMAT = "district-v3"  # v3: administrative areas
+CACHE_FORMAT = "district-v4"  # v3: edges without stored geometry; v4: administrative areas
 
 
 def resolve_source(source: str | Path) -> tuple[Path, BundledDistrict | None]:
@@ -111,6 +112,7 @@ def load_district(
     taxonomy: Taxonomy,
     settings: Settings,
     bbox: BBox | None = None,
+    progress: Progress | None = None,
 ) -> District:
     """Load a bundled district or a local OSM file, through the cache.
 
@@ -128,12 +130,16 @@ def load_district(
         CACHE_FORMAT, sha256, taxonomy.digest, repr(bbox), str(bundled.name if bundled else "")
     )
     folder = settings.cache_dir / "districts" / key
+    report(progress, "reading the cache", 0.02)
     if settings.use_cache:
         cached = read_cached(folder)
         if cached is not None:
             return replace(cached, timings_s={"load": time.perf_counter() - started, "cached": 1.0})
 
-    info, raw = read_osm_file(path, feature_tags=taxonomy.osm_query_tags())
+    report(progress, f"reading {path.name}", 0.05)
+    info, raw = read_osm_file(
+        path, feature_tags=taxonomy.osm_query_tags(), keep_keys=taxonomy.osm_keys()
+    )
     parsed = time.perf_counter()
     if bbox is None and info.bounds is not None:
         bbox = info.bounds
@@ -162,12 +168,15 @@ def load_district(
         walkable_ways=raw.walkable_ways,
         repairs=tuple(sorted(raw.repairs.items())),
     )
+    report(progress, "building the walking network and features", 0.55)
     district = build_district(raw, meta=meta, taxonomy=taxonomy, boundary=box(*bbox))
     if district.network.n_edges == 0:
         raise OsmDataError(f"{path.name}: no walkable street lies inside the study area {bbox}")
     built = time.perf_counter()
     if settings.use_cache:
+        report(progress, "writing the cache", 0.9)
         write_cached(folder, district)
+    report(progress, "district loaded", 1.0)
     timings = {"load": parsed - started, "network": built - parsed, "cached": 0.0}
     return replace(district, timings_s=timings)
 

@@ -10,10 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
-import networkx as nx
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -26,6 +24,9 @@ from shapely import Polygon
 
 from geo.errors import NetworkError
 from geo.osm.ways import WalkWays
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -45,13 +46,15 @@ class WalkNetwork:
 
     ``nodes`` is indexed by OSM node id with columns ``lon, lat`` (WGS-84), ``x, y``
     (metres in ``crs``) and ``component`` (connected piece, 0 = the largest).
-    ``edges`` has ``u, v`` (node ids, ``u < v``), ``length_m``, ``highway``, ``name``
-    and a WGS-84 line geometry.
+    ``edges`` has ``u, v`` (node ids, ``u < v``), ``length_m``, ``highway`` and ``name``.
+    Every edge is the straight segment between its two nodes, so its line is not stored:
+    :attr:`edge_lines` draws it from the nodes when a map or an export needs it (a city's
+    million lines cost seconds to build and are rarely all wanted).
     """
 
     crs: str
     nodes: pd.DataFrame
-    edges: gpd.GeoDataFrame
+    edges: pd.DataFrame
 
     @property
     def n_nodes(self) -> int:
@@ -78,6 +81,16 @@ class WalkNetwork:
         u = pos.get_indexer(self.edges["u"].to_numpy())
         v = pos.get_indexer(self.edges["v"].to_numpy())
         return u.astype(np.int64), v.astype(np.int64)
+
+    @cached_property
+    def edge_lines(self) -> npt.NDArray[np.object_]:
+        """Each edge's WGS-84 line, from ``u`` to ``v``."""
+        u, v = self.edge_index
+        lonlat = self.nodes[["lon", "lat"]].to_numpy(dtype=np.float64)
+        lines: npt.NDArray[np.object_] = shapely.linestrings(
+            np.stack([lonlat[u], lonlat[v]], axis=1)
+        )
+        return lines
 
     @cached_property
     def csr(self) -> sparse.csr_matrix:
@@ -137,6 +150,8 @@ class WalkNetwork:
 
     def to_networkx(self) -> nx.Graph:
         """A plain undirected networkx graph (node = OSM id, weight ``length``)."""
+        import networkx as nx  # for checks only: half a second of import otherwise
+
         G = nx.Graph()
         G.add_nodes_from(self.nodes.index.tolist())
         G.add_weighted_edges_from(
@@ -205,20 +220,17 @@ def build_walk_network(ways: WalkWays, *, boundary: Polygon) -> WalkNetwork:
     ui = np.searchsorted(used, a)
     vi = np.searchsorted(used, b)
     nodes["component"] = label_components(len(nodes), ui, vi)
-    coords = np.stack(
-        [np.column_stack([lon[ui], lat[ui]]), np.column_stack([lon[vi], lat[vi]])], axis=1
-    )
     highway = np.asarray(ways.way_highway, dtype=object)
     name = np.asarray(ways.way_name, dtype=object)
-    edges = gpd.GeoDataFrame(
+    edges = pd.DataFrame(
         {
             "u": a,
             "v": b,
             "length_m": length,
-            "highway": highway[way] if len(highway) else np.array([], dtype=object),
-            "name": name[way] if len(name) else np.array([], dtype=object),
-        },
-        geometry=shapely.linestrings(coords),
-        crs="EPSG:4326",
+            # Few distinct values over many edges: categories read back from the cache
+            # in a fraction of the time strings take.
+            "highway": pd.Categorical(highway[way] if len(highway) else []),
+            "name": pd.Categorical(name[way] if len(name) else []),
+        }
     )
     return WalkNetwork(crs=crs, nodes=nodes, edges=edges)

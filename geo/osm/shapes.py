@@ -57,7 +57,12 @@ POLYGON_FEATURES: Mapping[str, tuple[str, frozenset[str]]] = {
 
 def is_polygon_way(refs: Sequence[int], tags: Mapping[str, str]) -> bool:
     """Whether a way with these node refs and tags is an area."""
-    if len(refs) < 4 or refs[0] != refs[-1] or tags.get("area") == "no":
+    return len(refs) >= 4 and refs[0] == refs[-1] and is_polygon_by_tags(tags)
+
+
+def is_polygon_by_tags(tags: Mapping[str, str]) -> bool:
+    """Whether a closed way (four nodes or more) with these tags is an area."""
+    if tags.get("area") == "no":
         return False
     for key in tags.keys() & POLYGON_FEATURES.keys():
         rule, values = POLYGON_FEATURES[key]

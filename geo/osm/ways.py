@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 import numpy.typing as npt
 
@@ -22,6 +21,9 @@ IntArray = npt.NDArray[np.int64]
 # The mean Earth radius osmnx uses for great-circle lengths (IUGG 6,371,008.8 m rounded),
 # so that local files and Overpass downloads give the same edge lengths.
 EARTH_RADIUS_M = 6_371_009.0
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass(frozen=True, eq=False)

@@ -226,7 +226,16 @@ def apply_scenario(baseline: Analysis, scenario: Scenario) -> Analysis:
         ),
         facility_areas=_areas_after(baseline, closed_ids, spaces),
     )
-    home_dist, served, coverage = recount(access, baseline.homes, taxonomy)
+    # Homes keep their baseline joins (old nodes), so only categories whose distances
+    # moved on those nodes need their homes recounted.
+    changed = [
+        cid
+        for i, cid in enumerate(baseline.categories)
+        if not np.array_equal(dist[i, :n_old], baseline.access.dist_m[i])
+    ]
+    home_dist, served, coverage = recount(
+        access, baseline.homes, taxonomy, before=baseline, changed=changed
+    )
     return replace(
         baseline,
         district=district,

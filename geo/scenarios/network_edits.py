@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -133,16 +132,7 @@ def modify_network(network: WalkNetwork, scenario: Scenario) -> NetworkChange:
         closed = int(drop.sum())
         edges = edges[~drop]
     if new_edge_rows:
-        lonlat = {
-            int(i): (float(x), float(y))
-            for i, x, y in zip(nodes.index, nodes["lon"], nodes["lat"], strict=True)
-        }
-        geoms = [
-            shapely.LineString([lonlat[int(str(r["u"]))], lonlat[int(str(r["v"]))]])
-            for r in new_edge_rows
-        ]
-        add = gpd.GeoDataFrame(pd.DataFrame(new_edge_rows), geometry=geoms, crs="EPSG:4326")
-        edges = gpd.GeoDataFrame(pd.concat([edges, add], ignore_index=True), crs="EPSG:4326")
+        edges = pd.concat([edges, pd.DataFrame(new_edge_rows)], ignore_index=True)
     # A link along an existing street: keep one edge per pair, the shorter.
     edges = (
         edges.sort_values("length_m", kind="stable")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from geo.errors import TaxonomyError
@@ -59,8 +59,10 @@ class TagCondition:
             return all(_OPERATORS[op](number, limit) for op, limit in self.bounds)
         if self.present:
             return True
+        if text in self.values:
+            return True
         # OSM allows several values separated by ";" (e.g. "clinic;pharmacy").
-        return any(part.strip() in self.values for part in text.split(";"))
+        return ";" in text and any(part.strip() in self.values for part in text.split(";"))
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,17 @@ class TagRule:
     """All conditions must hold."""
 
     conditions: tuple[TagCondition, ...]
+    required: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Keys a matching feature must have: most features (buildings) lack one, and a
+        # set test rules them out before any value is looked at.
+        needed = frozenset(c.key for c in self.conditions if not c.negate)
+        object.__setattr__(self, "required", needed)
 
     def matches(self, tags: Mapping[str, Any]) -> bool:
+        if not self.required <= tags.keys():
+            return False
         return all(c.matches(tags) for c in self.conditions)
 
 

@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -129,7 +130,55 @@ class Taxonomy:
 
     def classify(self, tags: Mapping[str, Any]) -> list[str]:
         """Return the ids of every category whose OSM rules match ``tags``."""
-        return [c.id for c in self.categories if c.matches(tags)]
+        hits: set[int] = set()
+        index = self._rules_by_key
+        for key, value in tags.items():
+            filed = index.get(key)
+            if filed is None:
+                continue
+            text = str(value)
+            candidates = [*filed.get(None, ()), *filed.get(text, ())]
+            if ";" in text:
+                for part in text.split(";"):
+                    candidates += filed.get(part.strip(), ())
+            for position, rule in candidates:
+                if position not in hits and rule.matches(tags):
+                    hits.add(position)
+        for position, rule in self._rules_needing_nothing:
+            if position not in hits and rule.matches(tags):
+                hits.add(position)
+        return [self.categories[i].id for i in sorted(hits)]
+
+    @cached_property
+    def _rules_by_key(self) -> dict[str, dict[str | None, list[tuple[int, TagRule]]]]:
+        """Each rule under one key it needs, and under that key's values when it tests
+        exact values: a feature only meets the rules filed under its own tags (a plain
+        building meets none, a school a handful)."""
+        index: dict[str, dict[str | None, list[tuple[int, TagRule]]]] = {}
+        for position, category in enumerate(self.categories):
+            for rule in category.rules:
+                if not rule.required:
+                    continue
+                # File it under its most selective key: a name or a building tag is on
+                # most features, a derived area on every polygon, an amenity value on few.
+                key = min(
+                    rule.required,
+                    key=lambda k: (k in DERIVED_KEYS, k == "name", k == "building", k),
+                )
+                condition = next(c for c in rule.conditions if c.key == key and not c.negate)
+                by_value = index.setdefault(key, {})
+                for value in condition.values or (None,):
+                    by_value.setdefault(value, []).append((position, rule))
+        return index
+
+    @cached_property
+    def _rules_needing_nothing(self) -> list[tuple[int, TagRule]]:
+        return [
+            (position, rule)
+            for position, category in enumerate(self.categories)
+            for rule in category.rules
+            if not rule.required
+        ]
 
     def osm_keys(self) -> set[str]:
         """Every OSM key that a rule tests, for asking OSM sources for candidate features."""

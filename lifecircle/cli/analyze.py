@@ -8,7 +8,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from lifecircle.cli.sources import EXIT_OK, add_source_args, load_from_args, print_rejected
+from geo.progress import scaled
+from lifecircle.cli.sources import (
+    EXIT_OK,
+    add_source_args,
+    load_from_args,
+    print_rejected,
+    progress_bar,
+)
 
 
 def register(sub: Any) -> None:
@@ -51,9 +58,18 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if args.population is not None:
         homes = homes_from_population_file(args.population, district.network, coord_system=args.crs)
     speed = args.speed_kmh if args.speed_kmh is not None else DEFAULT_WALK_SPEED_KMH
-    analysis = analyse(district, taxonomy, speed_kmh=speed, homes=homes)
+    bar = progress_bar(args)
+    analysis = analyse(
+        district, taxonomy, speed_kmh=speed, homes=homes, progress=scaled(bar, 0.4, 0.55)
+    )
     analysis.timings_s["load"] = load_s
-    paths = write_analysis(analysis, args.out, geopackage=not args.no_geopackage)
+    paths = write_analysis(
+        analysis,
+        args.out,
+        geopackage=not args.no_geopackage,
+        progress=scaled(bar, 0.55, 1.0),
+    )
+    bar.close()
     if args.survey is not None:
         from lifecircle.cli.survey import add_survey_outputs
 

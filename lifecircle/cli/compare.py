@@ -8,7 +8,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from lifecircle.cli.sources import EXIT_OK, add_source_args, load_from_args, print_rejected
+from geo.progress import scaled
+from lifecircle.cli.sources import (
+    EXIT_OK,
+    add_source_args,
+    load_from_args,
+    print_rejected,
+    progress_bar,
+)
 
 
 def register(sub: Any) -> None:
@@ -57,7 +64,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     print_rejected(rejected, label=str(args.facilities))
     scenario = _read_scenario(args.scenario, taxonomy)
     speed = args.speed_kmh if args.speed_kmh is not None else DEFAULT_WALK_SPEED_KMH
-    baseline = analyse(district, taxonomy, speed_kmh=speed)
+    bar = progress_bar(args)
+    baseline = analyse(district, taxonomy, speed_kmh=speed, progress=scaled(bar, 0.4, 0.8))
+    bar.close()
     before = baseline
     if args.against is not None:
         before = apply_scenario(baseline, _read_scenario(args.against, taxonomy))

@@ -6,7 +6,14 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from lifecircle.cli.sources import EXIT_OK, add_source_args, load_from_args, print_rejected
+from geo.progress import scaled
+from lifecircle.cli.sources import (
+    EXIT_OK,
+    add_source_args,
+    load_from_args,
+    print_rejected,
+    progress_bar,
+)
 
 
 def register(sub: Any) -> None:
@@ -39,7 +46,9 @@ def cmd_map(args: argparse.Namespace) -> int:
     taxonomy, _, district, rejected = load_from_args(args)
     print_rejected(rejected, label=str(args.facilities))
     speed = args.speed_kmh if args.speed_kmh is not None else DEFAULT_WALK_SPEED_KMH
-    analysis = analyse(district, taxonomy, speed_kmh=speed)
+    bar = progress_bar(args)
+    analysis = analyse(district, taxonomy, speed_kmh=speed, progress=scaled(bar, 0.4, 0.7))
+    bar.close()
     category = args.category or (
         "health_centre" if "health_centre" in taxonomy else taxonomy.ids[0]
     )

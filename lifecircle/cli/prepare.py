@@ -6,7 +6,13 @@ import argparse
 import json
 from typing import Any
 
-from lifecircle.cli.sources import EXIT_OK, add_source_args, load_from_args, print_rejected
+from lifecircle.cli.sources import (
+    EXIT_OK,
+    add_source_args,
+    load_from_args,
+    print_rejected,
+    progress_bar,
+)
 
 
 def register(sub: Any) -> None:
@@ -61,6 +67,7 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     taxonomy, _, district, rejected = load_from_args(args)
     print_rejected(rejected, label=str(args.facilities))
     summary = district_summary(district, taxonomy)
+    progress_bar(args).close()
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
         return EXIT_OK

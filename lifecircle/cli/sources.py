@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from geo.errors import LifecircleError
+from geo.progress import scaled
+from lifecircle.cli.progress import TerminalProgress
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -37,6 +39,18 @@ def add_source_args(p: argparse.ArgumentParser, *, online: bool = True) -> None:
         help="coordinate system of --facilities: wgs84, gcj02 (AMap, Tencent) or bd09 (Baidu)",
     )
     p.add_argument("--no-cache", action="store_true", help="parse again, ignoring the cache")
+    p.add_argument(
+        "--quiet", action="store_true", help="no progress bar (there is none when not a terminal)"
+    )
+
+
+def progress_bar(args: argparse.Namespace) -> TerminalProgress:
+    """The command's progress bar on stderr (kept in ``args`` so stages share one)."""
+    bar = getattr(args, "_progress", None)
+    if bar is None:
+        bar = TerminalProgress(quiet=bool(getattr(args, "quiet", False)))
+        args._progress = bar
+    return bar
 
 
 def load_from_args(args: argparse.Namespace) -> Any:
@@ -63,7 +77,13 @@ def load_from_args(args: argparse.Namespace) -> Any:
     else:
         if place is not None:
             raise LifecircleError("give either SOURCE or --place, not both")
-        district = load_district(args.source, taxonomy=taxonomy, settings=settings, bbox=bbox)
+        district = load_district(
+            args.source,
+            taxonomy=taxonomy,
+            settings=settings,
+            bbox=bbox,
+            progress=scaled(progress_bar(args), 0.0, 0.4),
+        )
     rejected: list[Any] = []
     if args.facilities is not None:
         from geo.inputs.coords import parse_coord_system

@@ -85,7 +85,7 @@ def base_layer(
 
 
 def _edge_lines(analysis: Analysis) -> np.ndarray:
-    lines: np.ndarray = analysis.district.network.edges.geometry.to_numpy()
+    lines: np.ndarray = analysis.district.network.edge_lines
     return lines
 
 

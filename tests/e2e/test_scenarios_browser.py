@@ -256,7 +256,8 @@ def test_a_drawn_clinic_changes_coverage_and_is_saved(
     log.assert_clean()
 
 
-@pytest.mark.parametrize("category", ["pocket_green", "transit"])
+# The example brings residents within reach of a pocket green (README, "Scenarios").
+@pytest.mark.parametrize("category", ["pocket_green"])
 def test_the_example_scenario_serves_more_residents(
     category: str,
     offline_page: tuple[Any, Any],

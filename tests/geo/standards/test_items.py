@@ -233,3 +233,16 @@ def test_levels_key_and_level_field_are_read() -> None:
     doc["levels"][5]["unverified"] = True
     tax = parse_taxonomy(doc, source="new.yaml")
     assert tax.get("bakery").level == 5 and tax.level_tier(5).unverified
+
+
+def test_the_rule_index_finds_what_every_rule_finds(taxonomy: Taxonomy) -> None:
+    """Oracle: ``classify`` (rules filed by tag) equals testing every rule of every item,
+    on the tagging examples, the park size classes and tags no rule knows."""
+    cases = [tags for tags, _ in ITEM_EXAMPLES.values()]
+    for area in (None, "150", "1999.9", "2000", "4999", "5000", "14684.2"):
+        for tags in ({"leisure": "park"}, {"landuse": "recreation_ground"}, {"leisure": "pitch"}):
+            cases.append(tags | ({"area_m2": area} if area is not None else {}))
+    cases += [{"building": "yes"}, {"name": "东园三村"}, {"amenity": "clinic;pharmacy"}, {}]
+    for tags in cases:
+        every_rule = [c.id for c in taxonomy.categories if any(r.matches(tags) for r in c.rules)]
+        assert taxonomy.classify(tags) == every_rule, tags

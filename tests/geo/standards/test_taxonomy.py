@@ -151,7 +151,7 @@ CHINESE_TAGGING_CASES = [
     ({"building": "school", "name": "上海市体育运动学校"}, []),
     # a university building is no school of the life circle
     ({"building": "school", "name": "复旦大学"}, []),
-    # building=hospital with a name (上海东方医院's building) is a clinic ...
+    # building=hospital with a name (上海东方医院's building) is a health centre ...
     ({"building": "hospital", "name": "上海东方医院"}, ["health_centre"]),
     # ... an unnamed hospital building (Lujiazui way 1427539583) is only a building
     ({"building": "hospital"}, []),

@@ -1,0 +1,166 @@
+"""One process of the scale benchmark: ``python -m bench.scale_stage cold|warm ...``.
+
+Each run is a fresh interpreter so that its peak memory (``ru_maxrss``) is its own. It
+prints one JSON object on its last line: per stage, wall seconds and the peak resident
+memory so far (MB). ``cold`` reads the OSM file into an empty cache (``prepare``);
+``warm`` loads the cached district and runs everything a user does next: the analysis,
+its layers and files, a first and a second isochrone, and workshop edits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+T = TypeVar("T")
+_START = time.perf_counter()
+
+
+def peak_mb() -> float:
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+class Stages:
+    """Wall time and peak memory of each named stage, in run order."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, float]] = {}
+
+    def run(self, name: str, fn: Callable[[], T]) -> T:
+        t0 = time.perf_counter()
+        out = fn()
+        self.add(name, time.perf_counter() - t0)
+        return out
+
+    def add(self, name: str, seconds: float) -> None:
+        self.rows[name] = {"s": round(seconds, 4), "peak_mb": round(peak_mb(), 1)}
+
+
+def _bbox(text: str) -> tuple[float, float, float, float]:
+    w, s, e, n = (float(x) for x in text.split(","))
+    return w, s, e, n
+
+
+def run_cold(path: Path, bbox: tuple[float, float, float, float]) -> dict[str, Any]:
+    from geo.district.loader import load_district
+    from geo.settings import Settings
+    from geo.standards.taxonomy import load_taxonomy
+
+    stages = Stages()
+    stages.add("import", time.perf_counter() - _START)
+    taxonomy = load_taxonomy()
+    district = stages.run(
+        "prepare", lambda: load_district(path, taxonomy=taxonomy, settings=Settings(), bbox=bbox)
+    )
+    net = district.network
+    return {
+        "stages": stages.rows,
+        "nodes": net.n_nodes,
+        "edges": net.n_edges,
+        "homes_buildings": len(district.buildings),
+        "facilities": len(district.facilities),
+        "prepare_parts_s": {k: round(v, 3) for k, v in district.timings_s.items()},
+    }
+
+
+def run_warm(path: Path, bbox: tuple[float, float, float, float]) -> dict[str, Any]:
+    from geo.access.analysis import add_facility, analyse
+    from geo.access.service_areas import isochrone
+    from geo.district.loader import load_district
+    from geo.export import write_analysis
+    from geo.scenarios.apply import apply_scenario
+    from geo.scenarios.model import parse_scenario
+    from geo.settings import Settings
+    from geo.standards.taxonomy import load_taxonomy
+
+    stages = Stages()
+    stages.add("import", time.perf_counter() - _START)
+    taxonomy = load_taxonomy()
+    district = stages.run(
+        "cached_load",
+        lambda: load_district(path, taxonomy=taxonomy, settings=Settings(), bbox=bbox),
+    )
+    analysis = stages.run("analyse", lambda: analyse(district, taxonomy))
+    net = district.network
+    with tempfile.TemporaryDirectory(prefix="lifecircle-scale-") as tmp:
+        layer_times: dict[str, float] = {}
+
+        def write() -> None:
+            write_analysis(analysis, Path(tmp))
+            summary = json.loads((Path(tmp) / "summary.json").read_text("utf-8"))
+            layer_times.update(summary.get("timings_s", {}))
+
+        stages.run("layers_and_files", write)
+    # A point in the middle of the district, on its largest piece.
+    main = np.flatnonzero(net.nodes["component"].to_numpy() == 0)
+    centre = net.xy[main].mean(axis=0)
+    k = main[int(np.argmin(np.hypot(*(net.xy[main] - centre).T)))]
+    lon, lat = float(net.nodes["lon"].iloc[k]), float(net.nodes["lat"].iloc[k])
+    iso = {"lon": lon, "lat": lat, "within_m": (analysis.limit_m,)}
+    stages.run("first_isochrone", lambda: isochrone(net, analysis.engine, **iso))  # type: ignore[arg-type]
+    stages.run("next_isochrone", lambda: isochrone(net, analysis.engine, **iso))  # type: ignore[arg-type]
+    category = analysis.categories[0]
+    stages.run(
+        "edit_add_facility",
+        lambda: add_facility(analysis, category=category, lon=lon + 0.001, lat=lat),
+    )
+    facility = parse_scenario(_collection(_point(lon + 0.001, lat, category)), taxonomy=taxonomy)
+    stages.run("edit_scenario_facility", lambda: apply_scenario(analysis, facility))
+    link = parse_scenario(_collection(_link(lon, lat)), taxonomy=taxonomy)
+    stages.run("edit_scenario_link", lambda: apply_scenario(analysis, link))
+    return {
+        "stages": stages.rows,
+        "nodes": net.n_nodes,
+        "homes": len(analysis.homes),
+        "analyse_parts_s": {k: round(v, 3) for k, v in analysis.timings_s.items()},
+        "layer_parts_s": {k: round(float(v), 3) for k, v in layer_times.items()},
+    }
+
+
+def _point(lon: float, lat: float, category: str) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "id": "bench-facility",
+        "properties": {"kind": "facility", "category": category, "name": "bench"},
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+    }
+
+
+def _link(lon: float, lat: float) -> dict[str, Any]:
+    # About 150 m east to west through the centre: a new passage.
+    return {
+        "type": "Feature",
+        "id": "bench-link",
+        "properties": {"kind": "link", "name": "bench"},
+        "geometry": {"type": "LineString", "coordinates": [[lon, lat], [lon + 0.0016, lat]]},
+    }
+
+
+def _collection(*features: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": list(features)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.scale_stage")
+    parser.add_argument("mode", choices=["cold", "warm"])
+    parser.add_argument("path", type=Path)
+    parser.add_argument("--bbox", type=_bbox, required=True)
+    args = parser.parse_args(argv)
+    run = run_cold if args.mode == "cold" else run_warm
+    result = run(args.path, args.bbox)
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""Service areas and catchments on H3 cells, for districts too large for street bands.
+
+The exact service area (:mod:`geo.access.service_areas`) dissolves a 25 m band around
+every reached street; on a whole 区 that costs minutes per category. Here a service area
+is the set of H3 cells (resolution 10 by default: hexagons of about 0.015 km², 66 m
+edges) that hold a network node within the distance, dissolved by H3's own cell-set
+outline; a catchment is the cells whose nearest reached node belongs to the facility.
+Each node's cell is computed once per network. Above
+:attr:`LayerSettings.exact_max_nodes` nodes the export and the dashboard use these cells;
+below it they keep the exact bands (the README says which a file holds).
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+from h3.api import numpy_int as h3n
+from shapely import MultiPolygon, Polygon
+
+from geo.district.network import WalkNetwork
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+CellArray = npt.NDArray[np.uint64]
+
+
+@dataclass(frozen=True)
+class LayerSettings:
+    """How map layers are drawn: exact street bands up to ``exact_max_nodes`` nodes, H3
+    cells of ``cell_resolution`` above."""
+
+    exact_max_nodes: int = 50_000
+    cell_resolution: int = 10
+
+    def use_cells(self, network: WalkNetwork) -> bool:
+        return network.n_nodes > self.exact_max_nodes
+
+    def describe(self, network: WalkNetwork) -> str:
+        """What a layer file holds: ``band`` or ``h3:<resolution>``."""
+        return f"h3:{self.cell_resolution}" if self.use_cells(network) else "band"
+
+
+DEFAULT_LAYERS = LayerSettings()
+
+_CELLS: weakref.WeakKeyDictionary[WalkNetwork, dict[int, CellArray]] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def node_cells(network: WalkNetwork, resolution: int) -> CellArray:
+    """The H3 cell of every network node (computed once per network and resolution)."""
+    with _LOCK:
+        cached = _CELLS.get(network, {}).get(resolution)
+    if cached is not None:
+        return cached
+    lat = network.nodes["lat"].to_numpy(dtype=float).tolist()
+    lon = network.nodes["lon"].to_numpy(dtype=float).tolist()
+    cells = np.fromiter(
+        (h3n.latlng_to_cell(a, b, resolution) for a, b in zip(lat, lon, strict=True)),
+        dtype=np.uint64,
+        count=len(lat),
+    )
+    with _LOCK:
+        _CELLS.setdefault(network, {})[resolution] = cells
+    return cells
+
+
+def cells_polygon(cells: npt.ArrayLike) -> Polygon | MultiPolygon:
+    """The outline of a set of H3 cells (WGS-84), or an empty polygon."""
+    unique = np.unique(np.asarray(cells, dtype=np.uint64))
+    if len(unique) == 0:
+        return Polygon()
+    shape = h3n.cells_to_h3shape(unique)
+    geom = shapely.geometry.shape(shape.__geo_interface__)
+    if isinstance(geom, Polygon | MultiPolygon):
+        return geom
+    return Polygon()
+
+
+def served_cells(
+    network: WalkNetwork, dist_m: FloatArray, *, within_m: float, resolution: int
+) -> Polygon | MultiPolygon:
+    """The cells holding a node within ``within_m`` (WGS-84)."""
+    reached = np.isfinite(dist_m) & (dist_m <= within_m)
+    return cells_polygon(node_cells(network, resolution)[reached])
+
+
+def catchment_cells(
+    network: WalkNetwork,
+    dist_m: FloatArray,
+    label: IntArray,
+    *,
+    limit_m: float,
+    n_facilities: int,
+    resolution: int,
+) -> tuple[list[Polygon | MultiPolygon], IntArray]:
+    """Per facility, the cells whose nearest reached node is its own, and the reached
+    nodes in those cells.
+
+    ``label`` (per node, the facility index or -1) and ``dist_m`` come from
+    :meth:`geo.access.engine.DistanceEngine.nearest_source`. A facility whose nodes all lie
+    in cells another facility is nearer to keeps no cell and counts no node.
+    """
+    reached = np.flatnonzero((label >= 0) & np.isfinite(dist_m) & (dist_m <= limit_m))
+    geoms: list[Polygon | MultiPolygon] = [Polygon() for _ in range(n_facilities)]
+    if len(reached) == 0:
+        return geoms, np.zeros(n_facilities, dtype=np.int64)
+    cells = node_cells(network, resolution)[reached]
+    # Each cell goes to the facility of its nearest reached node, with all its nodes.
+    frame = pd.DataFrame({"cell": cells, "dist": dist_m[reached], "owner": label[reached]})
+    best = frame.sort_values(["cell", "dist"], kind="stable").drop_duplicates("cell")
+    owner_of = pd.Series(best["owner"].to_numpy(), index=best["cell"].to_numpy())
+    node_owner = owner_of.reindex(cells).to_numpy(dtype=np.int64)
+    counts = np.bincount(node_owner, minlength=n_facilities).astype(np.int64)
+    for owner, group in best.groupby("owner", sort=False):
+        geoms[int(owner)] = cells_polygon(group["cell"].to_numpy())
+    return geoms, counts
+
+
+def cells_frame(
+    rows: Sequence[dict[str, object]], geoms: Sequence[Polygon | MultiPolygon]
+) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(pd.DataFrame(list(rows)), geometry=list(geoms), crs="EPSG:4326")
