@@ -20,6 +20,7 @@ import pandas as pd
 
 from geo.access.analysis import Analysis
 from geo.access.cells import DEFAULT_LAYERS, LayerSettings
+from geo.access.completeness import items_with_data
 from geo.access.gaps import gap_hexagons
 from geo.access.layers import catchment_layer, doorstep_layer, service_area_layer
 from geo.errors import InputFileError
@@ -163,6 +164,8 @@ def summary_dict(
 ) -> dict[str, Any]:
     d = analysis.district
     cov = analysis.coverage
+    # Per item, essential or optional: an item with no facility is "no data", not 0 % served.
+    has_data = dict(zip(analysis.categories, items_with_data(analysis.access.dist_m), strict=True))
     categories = []
     for cid in analysis.categories:
         c = analysis.taxonomy.get(cid)
@@ -175,7 +178,7 @@ def summary_dict(
                 "tier_minutes": c.walk_minutes,
                 "tier_m": c.distance_m,
                 "essential": c.essential,
-                "no_data": cid in cov.no_data,
+                "no_data": not has_data[cid],
                 "unverified": [f for f in ITEM_FIELDS_CHECKED if c.is_unverified(f)],
                 "clause": c.clause,
                 "facilities": int((analysis.facilities["category"] == cid).sum()),
