@@ -87,6 +87,13 @@ def tier_minutes(taxonomy_yaml: dict[str, Any]) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
+def level_m(taxonomy_yaml: dict[str, Any]) -> dict[str, float]:
+    """Per item, its level's distance (an item's own distance may differ: transit)."""
+    levels = {int(k): float(v["distance_m"]) for k, v in taxonomy_yaml["levels"].items()}
+    return {c["id"]: levels[int(c["level"])] for c in taxonomy_yaml["categories"]}
+
+
+@pytest.fixture(scope="module")
 def baseline(lujiazui: District, taxonomy: Taxonomy) -> Analysis:
     """Lujiazui analysed by ``geo`` directly, at the default 4 km/h and GB distances."""
     return analyse(lujiazui, taxonomy)
@@ -382,6 +389,7 @@ def test_walking_speed_retiers_the_distances(
     baseline: Analysis,
     gb_tier_m: dict[str, float],
     tier_minutes: dict[str, int],
+    level_m: dict[str, float],
 ) -> None:
     speed_kmh = 3.0
     at = app_test(lang="en")
@@ -400,14 +408,19 @@ def test_walking_speed_retiers_the_distances(
     assert percent(at.metric[1].value) == pytest.approx(share * 100, abs=0.051)
     assert number(at.metric[2].value) == pytest.approx(residents(baseline) * (1 - share), abs=1.0)
 
-    # The gaps page lists the walked distances: 250/500/750 m at 3 km/h.
+    # The gaps page lists the walked distances: 250/500/750 m at 3 km/h for the levels;
+    # an item with its own distance keeps its ratio to its level's (transit: 500 of 300 m).
     switch(at, "views/gaps.py")
     table = at.dataframe[0].value
-    expected_m = [round(tier_minutes[c] * speed_kmh * 1000 / 60) for c in baseline.categories]
+    walked = {
+        c: gb_tier_m[c] * (tier_minutes[c] * speed_kmh * 1000 / 60) / level_m[c]
+        for c in baseline.categories
+    }
+    assert walked["transit"] == pytest.approx(500 * 250 / 300)
+    expected_m = [round(walked[c]) for c in baseline.categories]
     assert column(table, "col_tier_m", "en").tolist() == expected_m
     expected_share = [
-        round(served_share(baseline, c, tier_minutes[c] * speed_kmh * 1000 / 60) * 100, 1)
-        for c in baseline.categories
+        round(served_share(baseline, c, walked[c]) * 100, 1) for c in baseline.categories
     ]
     assert column(table, "col_share", "en").tolist() == pytest.approx(expected_share, abs=0.051)
 
