@@ -239,7 +239,7 @@ def test_gaps_page(offline_page: tuple[Any, Any], app_server: Any) -> None:
     tables = page.get_by_test_id("stDataFrame")
     expect(tables).to_have_count(2)
     expect(tables.first).to_contain_text(t("col_share", "en"))
-    expect(tables.first.locator("table")).to_have_attribute("aria-rowcount", "15")  # header + 14
+    expect(tables.first.locator("table")).to_have_attribute("aria-rowcount", "25")  # header + 24
     expect(tables.nth(1)).to_contain_text(t("col_unmet", "en"))
     expect(page.get_by_test_id("stVegaLiteChart")).to_be_visible()
     frame = map_frame(page)
