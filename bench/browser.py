@@ -25,7 +25,7 @@ and is reported as ``cold_interactive_s``. Then, ``repeats`` times, a new browse
 ``scenario_edit_s``
     on the Scenarios page (reached by clicking its sidebar link): a new scenario, a point
     drawn with Leaflet.Draw's marker tool on the most populous home not served by a
-    clinic that is in view, kind "Service node" and category "Clinic & health station" in
+    clinic that is in view, kind "Service node" and category "Community health centre" in
     the form; from the press on "Add to scenario" until the metric "Residents newly
     served" shows a new value, the form is gone and the app is idle;
 ``scenario_compute_ms``

@@ -26,7 +26,7 @@ from bench.harness import BlockedRequest, StreamlitServer, block_remote_requests
 
 VIEWPORT = {"width": 1400, "height": 1600}  # map, scenario form and buttons at once
 LANG = "en"
-CATEGORY = "clinic"
+CATEGORY = "health_centre"
 STEP_TIMEOUT_MS = 60_000
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 # Where the drawn point may go, in pixels from the map's edges: clear of the zoom and

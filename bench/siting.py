@@ -60,7 +60,7 @@ def bench_lujiazui(*, n_candidates: int, seed: int) -> dict[str, Any]:
     extra = random_points(district.network, max(0, n_candidates - len(own)), rng=rng)
     raw = concat_candidates([own, point_candidates(extra, source="bench")])
     candidates, join_s = _timed(lambda: join_candidates(district, raw))
-    category = "elderly_care"
+    category = "elderly_daycare"
     matrix, coverage_s = _timed(lambda: build_coverage(analysis, category, candidates))
     exact, exact_s = _timed(lambda: solve_max_covering(matrix, K_SITES, method="exact"))
     greedy, greedy_s = _timed(lambda: solve_max_covering(matrix, K_SITES, method="greedy"))
@@ -127,7 +127,7 @@ def generated_analysis(n_nodes: int, *, seed: int) -> Any:
     facilities = pd.DataFrame(
         {
             "facility_id": [f"f{i}" for i in range(10)],
-            "category": ["elderly_care"] * 5 + ["culture"] * 5,
+            "category": ["elderly_daycare"] * 5 + ["culture_centre"] * 5,
             "name": "",
             "lon": [p[0] for p in sites],
             "lat": [p[1] for p in sites],
@@ -188,7 +188,7 @@ def bench_generated(*, n_nodes: int, n_candidates: int, seed: int) -> list[dict[
     )
     candidates, join_s = _timed(lambda: join_candidates(analysis.district, raw))
     rows = []
-    for category in ("elderly_care", "culture"):
+    for category in ("elderly_daycare", "culture_centre"):
         matrix, coverage_s = _timed(lambda c=category: build_coverage(analysis, c, candidates))
         greedy, greedy_s = _timed(lambda m=matrix: solve_max_covering(m, K_SITES, method="greedy"))
         total = join_s + coverage_s + greedy_s

@@ -44,6 +44,12 @@ pages = [
         url_path="survey",
     ),
     st.Page(
+        HERE / "views" / "report.py",
+        title=t("ck_page_report", lang),
+        icon=":material/summarize:",
+        url_path="report",
+    ),
+    st.Page(
         HERE / "views" / "data.py",
         title=t("page_data", lang),
         icon=":material/database:",

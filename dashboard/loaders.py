@@ -463,3 +463,21 @@ def facilitator_key() -> str:
         key = secrets.token_urlsafe(12)
         print(f"lifecircle: {FACILITATOR_KEY_ENV} is not set; facilitator key: {key}", flush=True)
     return key
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def checkup(
+    analysis_key: str, units_key: str, _analysis: Analysis, _units: gpd.GeoDataFrame
+) -> object:
+    """The check-up of an analysis over its units (indicators, per-item table, ledger)."""
+    from geo.checkup.indicators import compute_checkup
+
+    return compute_checkup(_analysis, _units)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def boundary_units(path: str, coord_system: str) -> gpd.GeoDataFrame:
+    from geo.checkup.units import read_units
+    from geo.inputs.coords import parse_coord_system
+
+    return read_units(path, coord_system=parse_coord_system(coord_system))

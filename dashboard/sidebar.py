@@ -110,7 +110,7 @@ def _render_sidebar() -> Context | None:
         if state.CATEGORY not in st.session_state:
             # Open on a category the sample data actually has (OSM has no elderly care
             # in Lujiazui), so the first map means something.
-            st.session_state[state.CATEGORY] = "clinic" if "clinic" in ids else ids[0]
+            st.session_state[state.CATEGORY] = "health_centre" if "health_centre" in ids else ids[0]
         category = st.selectbox(
             t("category", lang),
             options=ids,

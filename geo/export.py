@@ -20,10 +20,12 @@ import pandas as pd
 
 from geo.access.analysis import Analysis
 from geo.access.cells import DEFAULT_LAYERS, LayerSettings
+from geo.access.completeness import items_with_data
 from geo.access.gaps import gap_hexagons
 from geo.access.layers import catchment_layer, doorstep_layer, service_area_layer
 from geo.errors import InputFileError
 from geo.progress import Progress, report, scaled
+from geo.standards.fields import ITEM_FIELDS_CHECKED
 
 GEOPACKAGE_NAME = "lifecircle.gpkg"
 
@@ -162,6 +164,8 @@ def summary_dict(
 ) -> dict[str, Any]:
     d = analysis.district
     cov = analysis.coverage
+    # Per item, essential or optional: an item with no facility is "no data", not 0 % served.
+    has_data = dict(zip(analysis.categories, items_with_data(analysis.access.dist_m), strict=True))
     categories = []
     for cid in analysis.categories:
         c = analysis.taxonomy.get(cid)
@@ -173,6 +177,10 @@ def summary_dict(
                 "name_en": c.name_en,
                 "tier_minutes": c.walk_minutes,
                 "tier_m": c.distance_m,
+                "essential": c.essential,
+                "no_data": not has_data[cid],
+                "unverified": [f for f in ITEM_FIELDS_CHECKED if c.is_unverified(f)],
+                "clause": c.clause,
                 "facilities": int((analysis.facilities["category"] == cid).sum()),
                 "residents_served": round(float(row["served"]), 2),
                 "residents_not_served": round(float(row["not_served"]), 2),
@@ -205,6 +213,12 @@ def summary_dict(
         "categories": categories,
         "completeness": round(cov.completeness, 6),
         "completeness_residents": round(cov.completeness_residents, 2),
+        # The honest headline: over essential items with data, and which have none.
+        "completeness_over": "essential items with data",
+        "essential_items": list(cov.essential),
+        "no_data_items": list(cov.no_data),
+        "no_data_count": len(cov.no_data),
+        "levels": [lv.to_json() for lv in cov.detail.levels] if cov.detail else [],
         "access": access_summary(analysis),
         "layers": layer_settings.describe(d.network),
         "repairs": dict(d.meta.repairs),

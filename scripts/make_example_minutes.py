@@ -70,7 +70,7 @@ def run_seed_case(store: DeliberationStore, *, cache_dir: Path) -> str:
     base = analyse(district, taxonomy)
     survey = read_survey(SURVEY, taxonomy=taxonomy, district=district, coord_system="gcj02")
     ranked = rank_priorities(base, survey.responses, by="hexagon")
-    park = ranked[ranked["category"] == "park"].iloc[0].to_dict()
+    park = ranked[ranked["category"] == "park_small"].iloc[0].to_dict()
     desk = store.local_desk()
     topic = desk.create_topic(
         draft_from_priority_row(

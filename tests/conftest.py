@@ -28,9 +28,11 @@ from pathlib import Path
 
 import osmium
 import pytest
+from pyproj import Geod
 from shapely.geometry import LineString, Point, Polygon
 from shapely.geometry import box as shapely_box
 from shapely.geometry.base import BaseGeometry
+from shapely.ops import unary_union
 
 from geo.district.loader import load_district
 from geo.district.model import District
@@ -226,9 +228,9 @@ def component_sizes(edges: set[tuple[int, int]]) -> list[int]:
 # The categories of data/taxonomy.yaml that plain tag values decide, restated from the
 # standard (GB 50180-2018 Appendix B as mapped to OSM in the taxonomy's comments).
 SIMPLE_CATEGORY_TAGS: dict[str, list[tuple[str, frozenset[str]]]] = {
-    "clinic": [
-        ("amenity", frozenset({"clinic", "doctors", "hospital"})),
-        ("healthcare", frozenset({"clinic", "doctor", "centre", "hospital"})),
+    "health_centre": [
+        ("amenity", frozenset({"hospital"})),
+        ("healthcare", frozenset({"centre", "hospital"})),
     ],
     "pharmacy": [
         ("amenity", frozenset({"pharmacy"})),
@@ -243,10 +245,6 @@ SIMPLE_CATEGORY_TAGS: dict[str, list[tuple[str, frozenset[str]]]] = {
         ),
     ],
     "convenience": [("shop", frozenset({"convenience", "general", "kiosk"}))],
-    "park": [
-        ("leisure", frozenset({"park", "garden", "common", "playground", "nature_reserve"})),
-        ("landuse", frozenset({"recreation_ground", "village_green"})),
-    ],
     "sports": [
         (
             "leisure",
@@ -255,9 +253,7 @@ SIMPLE_CATEGORY_TAGS: dict[str, list[tuple[str, frozenset[str]]]] = {
                     "sports_centre",
                     "sports_hall",
                     "fitness_centre",
-                    "pitch",
                     "stadium",
-                    "fitness_station",
                     "track",
                     "swimming_pool",
                 }
@@ -265,20 +261,10 @@ SIMPLE_CATEGORY_TAGS: dict[str, list[tuple[str, frozenset[str]]]] = {
         ),
         ("amenity", frozenset({"gym"})),
     ],
-    "culture": [
-        (
-            "amenity",
-            frozenset(
-                {
-                    "library",
-                    "community_centre",
-                    "arts_centre",
-                    "theatre",
-                    "cinema",
-                    "exhibition_centre",
-                }
-            ),
-        ),
+    "small_sports": [("leisure", frozenset({"pitch"}))],
+    "fitness_ground": [("leisure", frozenset({"fitness_station", "playground"}))],
+    "culture_centre": [
+        ("amenity", frozenset({"library", "arts_centre", "theatre", "exhibition_centre"})),
         ("tourism", frozenset({"museum", "gallery"})),
     ],
     "transit": [
@@ -291,8 +277,27 @@ SIMPLE_CATEGORY_TAGS: dict[str, list[tuple[str, frozenset[str]]]] = {
 }
 # Decided by name patterns (小学/中学/幼儿园/居委 ...): Taxonomy.classify on the raw tags.
 NAME_RULE_CATEGORIES = frozenset(
-    {"elderly_care", "childcare", "primary_school", "middle_school", "community_service"}
+    {
+        "health_centre",
+        "health_station",
+        "nursing_home",
+        "elderly_daycare",
+        "canteen",
+        "kindergarten",
+        "nursery",
+        "primary_school",
+        "middle_school",
+        "community_service",
+        "street_office",
+        "culture_station",
+        "culture_centre",
+        "fitness_ground",
+    }
 )
+# Parks by size (the 城市体检 rule): Taxonomy.classify on the raw tags plus the area that the
+# oracle measures itself (geodesic, on the closed way or the relation's rings).
+PARK_CATEGORIES = frozenset({"park_large", "park_small", "pocket_green"})
+_GEOD = Geod(ellps="WGS84")
 
 
 def simple_categories(tags: Mapping[str, str]) -> set[str]:
@@ -304,8 +309,15 @@ def simple_categories(tags: Mapping[str, str]) -> set[str]:
                 found.add(category)
     # A hospital mapped only as its building counts when it has a name.
     if tags.get("building") == "hospital" and tags.get("name"):
-        found.add("clinic")
+        found.add("health_centre")
     return found
+
+
+def geodesic_area_m2(geometry: BaseGeometry | None) -> float | None:
+    """The area of a polygon on the ellipsoid (None for anything else)."""
+    if geometry is None or geometry.geom_type not in ("Polygon", "MultiPolygon"):
+        return None
+    return abs(_GEOD.geometry_area_perimeter(geometry)[0])
 
 
 def way_geometry(osm: OsmXml, refs: tuple[int, ...]) -> BaseGeometry:
@@ -345,9 +357,21 @@ def expected_facilities(osm: OsmXml, bbox: BBox, taxonomy: Taxonomy) -> dict[str
             elements.append((f"relation/{rel.id}", rel.tags))
     found: dict[str, set[str]] = {}
     tags_of = dict(elements)
+    shapes = {f"way/{i}": g for i, g in geometries.items()}
+    for rel in osm.relations:
+        outer = [
+            geometries[ref]
+            for kind, ref in rel.members
+            if kind == "way" and ref in geometries and geometries[ref].geom_type == "Polygon"
+        ]
+        if outer:
+            shapes[f"relation/{rel.id}"] = unary_union(outer)
     for osm_id, tags in elements:
         categories = simple_categories(tags)
         categories |= NAME_RULE_CATEGORIES.intersection(taxonomy.classify(tags))
+        area = geodesic_area_m2(shapes.get(osm_id))
+        sized = tags | ({"area_m2": f"{area:.1f}"} if area is not None else {})
+        categories |= PARK_CATEGORIES.intersection(taxonomy.classify(sized))
         for category in categories:
             found.setdefault(category, set()).add(osm_id)
     # A facility known only from its building is part of a site mapped with its use when

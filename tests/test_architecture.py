@@ -22,7 +22,7 @@ MAX_MODULE_LINES = 500
 LINT_IMPORTS = "from importlinter.cli import lint_imports_command; lint_imports_command()"
 COMMANDS = (
     "prepare", "analyze", "map", "compare", "suggest", "dashboard", "survey", "bench", "topic",
-    "vote-sheet",
+    "vote-sheet", "report", "checkup",
 )  # fmt: skip
 
 
@@ -69,6 +69,8 @@ def test_a_broken_contract_is_reported(tmp_path: Path, files: dict[str, str], br
         "lifecircle/maps/__init__.py": "from lifecircle import i18n\nimport geo\n",
         "lifecircle/cli/__init__.py": "",
         "lifecircle/cli/main.py": "from lifecircle import maps\n",
+        "lifecircle/reports/__init__.py": "",
+        "lifecircle/batch/__init__.py": "",
         "dashboard/__init__.py": "",
         "dashboard/app.py": "from lifecircle import maps\nimport streamlit\n",
         "bench/__init__.py": "import dashboard\nimport lifecircle.cli.main\n",

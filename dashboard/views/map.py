@@ -9,6 +9,7 @@ from streamlit_folium import st_folium
 
 from dashboard import deliberation as dl
 from dashboard import loaders, state
+from dashboard.completeness_line import render_completeness_line
 from dashboard.progress import LoadProgress
 from dashboard.sidebar import page_context
 from geo.access.coverage import residents_within
@@ -43,6 +44,7 @@ c4.metric(
     f"{a.coverage.completeness * 100:.1f}%",
     help=t("completeness_help", lang),
 )
+render_completeness_line(a, lang)
 
 # Decisions of deliberation (议事) that chose a scenario: a notice, and their features.
 outcomes = dl.decided_outcomes()

@@ -180,7 +180,7 @@ if geom is not None:
         st.multiselect(
             t("scn_provides", lang),
             options=tax.ids,
-            default=["park"],
+            default=["pocket_green"],
             format_func=lambda c: tax.get(c).name(lang),
             key="scn_form_provides",
         )

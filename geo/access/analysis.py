@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from geo.access.completeness import items_with_data
 from geo.access.coverage import CoverageReport, compute_coverage, home_distances, served_matrix
 from geo.access.engine import AccessResult, DistanceEngine, compute_access
 from geo.access.homes import PopulationSettings, build_homes
@@ -71,7 +72,7 @@ def recount(
 
     With ``before`` (an analysis of the same homes and categories) and ``changed`` (the
     categories whose distances moved), only those rows are recounted: a workshop edit on
-    a whole district touches one category, not fourteen.
+    a whole district touches one category, not all of them.
     """
     if before is not None and changed is not None:
         rows = [access.categories.index(c) for c in changed]
@@ -89,6 +90,7 @@ def recount(
         homes["population"].to_numpy(dtype=float),
         taxonomy=taxonomy,
         categories=access.categories,
+        has_data=items_with_data(access.dist_m),
     )
     return home_dist, served, coverage
 

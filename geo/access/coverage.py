@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from geo.access.completeness import Completeness, compute_completeness
 from geo.access.engine import AccessResult
 from geo.standards.taxonomy import Taxonomy
 
@@ -70,7 +71,18 @@ class CoverageReport:
     by_tier: pd.DataFrame
     residents_total: float
     completeness: float
+    """Residents served by every essential item with data ÷ residents (0 without items)."""
     completeness_residents: float
+    detail: Completeness | None = None
+    """Per level, and the essential items with no facility in the data (no data)."""
+
+    @property
+    def no_data(self) -> tuple[str, ...]:
+        return self.detail.no_data if self.detail is not None else ()
+
+    @property
+    def essential(self) -> tuple[str, ...]:
+        return self.detail.essential if self.detail is not None else ()
 
     def row(self, category_id: str) -> pd.Series:
         return pd.Series(self.by_category.loc[category_id])
@@ -82,10 +94,13 @@ def compute_coverage(
     *,
     taxonomy: Taxonomy,
     categories: tuple[str, ...],
+    has_data: npt.ArrayLike | None = None,
 ) -> CoverageReport:
     """Per category: residents served and not served at its own tier; per tier: shares.
 
-    ``completeness`` is the share of residents who reach every category within its tier.
+    ``completeness`` is the share of residents who reach every essential item that has
+    data within its distance (:mod:`geo.access.completeness`); ``has_data`` says per
+    category whether any facility is in the data (by default: any finite distance).
     """
     pop = np.asarray(population, dtype=float)
     total = float(pop.sum())
@@ -120,12 +135,25 @@ def compute_coverage(
             row[f"share_{tier.walk_minutes}min"] = share
         tier_rows.append(row)
     by_tier = pd.DataFrame(tier_rows).set_index("category")
-    all_served = served.all(axis=0) if len(categories) else np.zeros(len(pop), dtype=bool)
-    complete_pop = float(pop[all_served].sum())
+    if has_data is None:
+        # Without node distances: an item no home reaches within the limit counts as no data.
+        has_data = (
+            np.isfinite(home_dist_m).any(axis=1)
+            if home_dist_m.shape[1]
+            else [True] * len(categories)
+        )
+    detail = compute_completeness(
+        served,
+        pop,
+        taxonomy=taxonomy,
+        categories=categories,
+        has_data=[bool(v) for v in np.asarray(has_data, dtype=bool)],
+    )
     return CoverageReport(
         by_category=by_category,
         by_tier=by_tier,
         residents_total=total,
-        completeness=complete_pop / total if total > 0 else 0.0,
-        completeness_residents=complete_pop,
+        completeness=detail.share if detail.share is not None else 0.0,
+        completeness_residents=detail.residents,
+        detail=detail,
     )

@@ -88,9 +88,8 @@ def build_district(
 
 
 # --- loading ---------------------------------------------------------------------------------
-# v4: edges without stored geometry; areas include vacant plots
-# (landuse=brownfield|greenfield|construction).
-CACHE_FORMAT = "district-v4"
+# v5: edges without stored geometry, vacant plots among the areas, administrative areas.
+CACHE_FORMAT = "district-v5"
 
 
 def resolve_source(source: str | Path) -> tuple[Path, BundledDistrict | None]:

@@ -29,8 +29,15 @@ def extract_facilities(
     if not features.empty:
         inside = features[features.intersects(boundary)]
         tag_cols = [c for c in inside.columns if c != "geometry"]
+        # A rule may test a facility's size (parks by area, after the 城市体检 rule).
+        polygonal = inside.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+        areas_m2 = np.zeros(len(inside))
+        if polygonal.any():
+            areas_m2[polygonal] = inside.geometry[polygonal].to_crs(crs).area.to_numpy()
         matches: list[tuple[int, list[str], dict[str, str]]] = []
         for position, tags in enumerate(_tag_dicts(inside[tag_cols])):
+            if polygonal[position]:
+                tags["area_m2"] = f"{areas_m2[position]:.1f}"
             cats = taxonomy.classify(tags)
             if cats:
                 matches.append((position, cats, tags))
@@ -211,9 +218,15 @@ _WATER = {
 }
 
 
+ADMIN_LEVELS = frozenset({"8", "9", "10"})
+"""Chinese OSM: 8 is the 街道/乡镇, 9 and 10 the 社区/居委 or 村."""
+
+
 def _area_kind(tags: Mapping[str, Any]) -> str | None:
     if tags.get("landuse") == "residential":
         return "residential"
+    if tags.get("boundary") == "administrative" and tags.get("admin_level") in ADMIN_LEVELS:
+        return f"admin{tags['admin_level']}"
     if isinstance(tags.get("water"), str):
         return "water"
     for kind, table in (("water", _WATER), ("green", _GREEN), ("vacant", _VACANT)):
@@ -224,9 +237,11 @@ def _area_kind(tags: Mapping[str, Any]) -> str | None:
 
 def extract_areas(features: gpd.GeoDataFrame, *, boundary: Polygon) -> gpd.GeoDataFrame:
     """Land-use polygons: ``kind`` is residential, water, green or vacant
-    (``landuse=brownfield|greenfield|construction``)."""
+    (``landuse=brownfield|greenfield|construction``); administrative areas
+    (``boundary=administrative``, admin_level 8-10) are ``admin8``, ``admin9``, ``admin10``."""
     polys = _polygons(features, boundary)
-    keys = [c for c in ("landuse", "natural", "waterway", "water", "leisure") if c in polys.columns]
+    names = ("landuse", "natural", "waterway", "water", "leisure", "boundary", "admin_level")
+    keys = [c for c in names if c in polys.columns]
     kinds = [_area_kind(r) for r in polys[keys].to_dict("records")] if keys else []
     keep = np.array([k is not None for k in kinds], dtype=bool)
     sub = polys[keep] if len(keep) else polys.iloc[0:0]

@@ -319,7 +319,9 @@ def fetch_raw_osm(
         When the area holds no walkable way.
     """
     kind = check_area(place, bbox, polygon)
-    tags = feature_query_tags(feature_tags)
+    # Administrative boundaries are asked of local files only: from Overpass they come as
+    # whole cities and provinces that overlap the area.
+    tags = {k: v for k, v in feature_query_tags(feature_tags).items() if k != "boundary"}
     check = _AnswerCheck(settings)
     with OSMNX_SETTINGS_LOCK, _osmnx_settings(settings, check):
         if place is not None:

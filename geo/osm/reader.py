@@ -59,6 +59,8 @@ BASE_LAYER_TAGS: dict[str, bool | list[str]] = {
     "leisure": True,
     "entrance": True,
     "barrier": ["gate", "lift_gate", "entrance", "turnstile", "swing_gate", "sliding_gate"],
+    # 街道 and 社区/居委 polygons (admin_level 8-10), the units of the city check-up.
+    "boundary": ["administrative"],
 }
 
 

@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,8 @@ import yaml
 
 from geo.errors import TaxonomyError
 from geo.settings import DATA_DIR
+from geo.standards.fields import ITEM_FIELDS_CHECKED, parse_item_fields, parse_level_fields
+from geo.standards.rules import DERIVED_KEYS, TagCondition, TagRule, parse_rules
 
 DEFAULT_TAXONOMY_PATH = DATA_DIR / "taxonomy.yaml"
 
@@ -31,55 +33,20 @@ _CATEGORY_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 @dataclass(frozen=True)
 class Tier:
-    """A life-circle tier: a walk in minutes and the distance standard that goes with it."""
+    """A life-circle level (tier): a walk in minutes and the distance that goes with it."""
 
     walk_minutes: int
     distance_m: float
+    name_zh: str = ""
+    name_en: str = ""
+    clause: str = ""
+    unverified: bool = False
+    """True when the distance could not be checked against the standard's text."""
 
-
-@dataclass(frozen=True)
-class TagCondition:
-    """One ``key`` test of a rule."""
-
-    key: str
-    values: tuple[str, ...] = ()
-    present: bool = False
-    pattern: re.Pattern[str] | None = None
-    negate: bool = False
-
-    def matches(self, tags: Mapping[str, Any]) -> bool:
-        value = tags.get(self.key)
-        text = None if _is_missing(value) else str(value)
-        if self.pattern is not None:
-            found = text is not None and self.pattern.search(text) is not None
-            return not found if self.negate else found
-        if text is None:
-            return False
-        if self.present:
-            return True
-        if text in self.values:
-            return True
-        # OSM allows several values separated by ";" (e.g. "clinic;pharmacy").
-        return ";" in text and any(part.strip() in self.values for part in text.split(";"))
-
-
-@dataclass(frozen=True)
-class TagRule:
-    """All conditions must hold."""
-
-    conditions: tuple[TagCondition, ...]
-    required: frozenset[str] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        # Keys a matching feature must have: most features (buildings) lack one, and a
-        # set test rules them out before any value is looked at.
-        needed = frozenset(c.key for c in self.conditions if not c.negate)
-        object.__setattr__(self, "required", needed)
-
-    def matches(self, tags: Mapping[str, Any]) -> bool:
-        if not self.required <= tags.keys():
-            return False
-        return all(c.matches(tags) for c in self.conditions)
+    def name(self, lang: str) -> str:
+        m = self.walk_minutes
+        fallback = f"{m}分钟生活圈" if lang == "zh" else f"{m}-minute life circle"
+        return (self.name_zh if lang == "zh" else self.name_en) or fallback
 
 
 @dataclass(frozen=True)
@@ -94,10 +61,29 @@ class Category:
     icon: str
     rules: tuple[TagRule, ...] = field(default=())
     synonyms: tuple[str, ...] = field(default=())
+    essential: bool = True
+    """An essential item (GB 50180 应配置, TD/T 1062 基础保障) counts in completeness."""
+    service_m: float | None = None
+    """The item's own service distance where the standard gives one; else the level's."""
+    min_area_m2: float | None = None
+    clause: str = ""
+    """Where the item, its level and its numbers come from."""
+    unverified: tuple[str, ...] = field(default=())
+    """Fields whose numbers could not be checked against the standard's text."""
 
     @property
     def distance_m(self) -> float:
-        return self.tier.distance_m
+        return self.service_m if self.service_m is not None else self.tier.distance_m
+
+    @property
+    def level(self) -> int:
+        """The life circle the item belongs to, in minutes (5, 10 or 15)."""
+        return self.tier.walk_minutes
+
+    def is_unverified(self, field_name: str) -> bool:
+        if field_name == "distance_m" and self.service_m is None:
+            return self.tier.unverified or "distance_m" in self.unverified
+        return field_name in self.unverified
 
     @property
     def walk_minutes(self) -> int:
@@ -174,8 +160,11 @@ class Taxonomy:
                 if not rule.required:
                     continue
                 # File it under its most selective key: a name or a building tag is on
-                # most features, an amenity value on few.
-                key = min(rule.required, key=lambda k: (k == "name", k == "building", k))
+                # most features, a derived area on every polygon, an amenity value on few.
+                key = min(
+                    rule.required,
+                    key=lambda k: (k in DERIVED_KEYS, k == "name", k == "building", k),
+                )
                 condition = next(c for c in rule.conditions if c.key == key and not c.negate)
                 by_value = index.setdefault(key, {})
                 for value in condition.values or (None,):
@@ -193,7 +182,30 @@ class Taxonomy:
 
     def osm_keys(self) -> set[str]:
         """Every OSM key that a rule tests, for asking OSM sources for candidate features."""
-        return {cond.key for c in self.categories for r in c.rules for cond in r.conditions}
+        return {
+            cond.key
+            for c in self.categories
+            for r in c.rules
+            for cond in r.conditions
+            if cond.key not in DERIVED_KEYS
+        }
+
+    @property
+    def levels(self) -> list[int]:
+        """The levels that have items, smallest first (minutes)."""
+        return sorted({c.level for c in self.categories})
+
+    def level_tier(self, minutes: int) -> Tier:
+        for tier in self.tiers.values():
+            if tier.walk_minutes == minutes:
+                return tier
+        raise TaxonomyError(f"no {minutes}-minute level in {self.source}")
+
+    def essential_ids(self, level: int | None = None) -> list[str]:
+        """Essential items, of one level or of all."""
+        return [
+            c.id for c in self.categories if c.essential and (level is None or c.level == level)
+        ]
 
     def osm_query_tags(self) -> dict[str, bool | list[str]]:
         """The tags to ask an OSM source for: candidates that any rule might match.
@@ -205,12 +217,9 @@ class Taxonomy:
         query: dict[str, set[str] | bool] = {}
         for c in self.categories:
             for rule in c.rules:
-                exact = [cond for cond in rule.conditions if cond.values or cond.present]
-                chosen = (
-                    exact[:1]
-                    if exact
-                    else [cond for cond in rule.conditions if not cond.negate][:1]
-                )
+                osm = [cond for cond in rule.conditions if cond.key not in DERIVED_KEYS]
+                exact = [cond for cond in osm if cond.values or cond.present]
+                chosen = exact[:1] if exact else [cond for cond in osm if not cond.negate][:1]
                 for cond in chosen:
                     if cond.values and query.get(cond.key) is not True:
                         old = query.get(cond.key)
@@ -236,47 +245,6 @@ def _fold(text: str) -> str:
     return re.sub(r"[\s_\-/&,，、()（）]+", "", str(text)).casefold()
 
 
-def _is_missing(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(value != value)  # NaN
-    except (TypeError, ValueError):
-        return False
-
-
-def _parse_condition(key: str, raw: Any, where: str) -> TagCondition:
-    if raw is True:
-        return TagCondition(key=key, present=True)
-    if isinstance(raw, str) and raw.startswith(("~", "!~")):
-        negate = raw.startswith("!~")
-        expr = raw[2:] if negate else raw[1:]
-        try:
-            pattern = re.compile(expr, re.IGNORECASE)
-        except re.error as exc:
-            raise TaxonomyError(f"{where}: bad pattern {raw!r} for '{key}': {exc}") from exc
-        return TagCondition(key=key, pattern=pattern, negate=negate)
-    if isinstance(raw, str | int | float) and not isinstance(raw, bool):
-        return TagCondition(key=key, values=(str(raw),))
-    if isinstance(raw, list) and raw and all(isinstance(v, str | int | float) for v in raw):
-        return TagCondition(key=key, values=tuple(str(v) for v in raw))
-    raise TaxonomyError(f"{where}: the value of '{key}' must be text, a list of text or true")
-
-
-def _parse_rules(raw: Any, where: str) -> tuple[TagRule, ...]:
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        raise TaxonomyError(f"{where}: 'osm' must be a list of tag rules")
-    rules = []
-    for i, item in enumerate(raw, start=1):
-        if not isinstance(item, dict) or not item:
-            raise TaxonomyError(f"{where}: OSM rule {i} must be a non-empty mapping of tags")
-        conds = tuple(_parse_condition(str(k), v, f"{where} rule {i}") for k, v in item.items())
-        rules.append(TagRule(conditions=conds))
-    return tuple(rules)
-
-
 def _parse_tiers(raw: Any, source: str) -> dict[int, Tier]:
     if not isinstance(raw, dict) or not raw:
         raise TaxonomyError(f"{source}: 'tiers' must map minutes to {{walk_minutes, distance_m}}")
@@ -290,7 +258,8 @@ def _parse_tiers(raw: Any, source: str) -> dict[int, Tier]:
             raise TaxonomyError(f"{source}: tier {key!r} needs a number 'distance_m'") from exc
         if distance_m <= 0 or walk_minutes <= 0:
             raise TaxonomyError(f"{source}: tier {key!r} must have positive minutes and metres")
-        tiers[minutes] = Tier(walk_minutes=walk_minutes, distance_m=distance_m)
+        extra = parse_level_fields(spec, f"{source}: level {key!r}")
+        tiers[minutes] = Tier(walk_minutes=walk_minutes, distance_m=distance_m, **extra)
     return tiers
 
 
@@ -298,7 +267,8 @@ def parse_taxonomy(doc: Any, *, source: str, digest: str = "") -> Taxonomy:
     """Build a :class:`Taxonomy` from a parsed YAML document, validating every field."""
     if not isinstance(doc, dict):
         raise TaxonomyError(f"{source}: a taxonomy file must be a mapping with 'categories'")
-    tiers = _parse_tiers(doc.get("tiers"), source)
+    # "levels"/"level" are the standards' words; "tiers"/"tier" are kept for older files.
+    tiers = _parse_tiers(doc.get("levels", doc.get("tiers")), source)
     raw_categories = doc.get("categories")
     if not isinstance(raw_categories, list) or not raw_categories:
         raise TaxonomyError(f"{source}: 'categories' must be a non-empty list")
@@ -315,6 +285,8 @@ def parse_taxonomy(doc: Any, *, source: str, digest: str = "") -> Taxonomy:
         if cid in seen:
             raise TaxonomyError(f"{where} is defined twice")
         seen.add(cid)
+        if "level" in item:
+            item = {**item, "tier": item["level"]}
         missing = [k for k in ("name_zh", "name_en", "tier") if k not in item]
         if missing:
             raise TaxonomyError(f"{where} lacks {', '.join(missing)}")
@@ -322,7 +294,9 @@ def parse_taxonomy(doc: Any, *, source: str, digest: str = "") -> Taxonomy:
             tier = tiers[int(item["tier"])]
         except (KeyError, TypeError, ValueError) as exc:
             known = ", ".join(str(t) for t in tiers)
-            raise TaxonomyError(f"{where}: tier {item['tier']!r} is not one of {known}") from exc
+            raise TaxonomyError(
+                f"{where}: tier {item['tier']!r} is not one of the levels {known}"
+            ) from exc
         raw_colour = item.get("colour", "#555555")
         if raw_colour is None:
             raise TaxonomyError(
@@ -343,8 +317,9 @@ def parse_taxonomy(doc: Any, *, source: str, digest: str = "") -> Taxonomy:
                 tier=tier,
                 colour=colour,
                 icon=str(item.get("icon", "info-sign")),
-                rules=_parse_rules(item.get("osm"), where),
+                rules=parse_rules(item.get("osm"), where),
                 synonyms=tuple(str(s) for s in synonyms),
+                **parse_item_fields(item, where),
             )
         )
     if not digest:
@@ -381,22 +356,18 @@ def retier_by_speed(taxonomy: Taxonomy, *, speed_kmh: float) -> Taxonomy:
         raise TaxonomyError("walking speed must be positive")
     metres_per_minute = speed_kmh * 1000.0 / 60.0
     tiers = {
-        k: Tier(
-            walk_minutes=v.walk_minutes, distance_m=round(v.walk_minutes * metres_per_minute, 1)
-        )
+        k: replace(v, distance_m=round(v.walk_minutes * metres_per_minute, 1))
         for k, v in taxonomy.tiers.items()
     }
     by_minutes = {v.walk_minutes: tiers[k] for k, v in taxonomy.tiers.items()}
+    # An item's own service distance scales with its level's.
     categories = tuple(
-        Category(
-            id=c.id,
-            name_zh=c.name_zh,
-            name_en=c.name_en,
+        replace(
+            c,
             tier=by_minutes[c.walk_minutes],
-            colour=c.colour,
-            icon=c.icon,
-            rules=c.rules,
-            synonyms=c.synonyms,
+            service_m=None
+            if c.service_m is None
+            else round(c.service_m * by_minutes[c.walk_minutes].distance_m / c.tier.distance_m, 1),
         )
         for c in taxonomy.categories
     )
@@ -422,6 +393,10 @@ def category_table(taxonomy: Taxonomy) -> list[dict[str, Any]]:
             "name_en": c.name_en,
             "tier_minutes": c.walk_minutes,
             "tier_m": c.distance_m,
+            "essential": c.essential,
+            "min_area_m2": c.min_area_m2,
+            "clause": c.clause,
+            "unverified": [f for f in ITEM_FIELDS_CHECKED if c.is_unverified(f)],
             "colour": c.colour,
             "icon": c.icon,
         }
@@ -432,6 +407,8 @@ def category_table(taxonomy: Taxonomy) -> list[dict[str, Any]]:
 __all__: Sequence[str] = [
     "DEFAULT_TAXONOMY_PATH",
     "Category",
+    "TagCondition",
+    "TagRule",
     "Taxonomy",
     "Tier",
     "category_table",

@@ -75,7 +75,7 @@ def check_category(row: SurveyRow, columns: Mapping[str, str], taxonomy: Taxonom
                 column,
                 text,
                 f"unknown category{detail}: use a category id or name of the taxonomy, "
-                "e.g. elderly_care, 养老, 买菜, 药店",
+                "e.g. elderly_daycare, 养老, 买菜, 药店",
             )
         )
         return

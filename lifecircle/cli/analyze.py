@@ -85,10 +85,17 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         f"(~{summary['residents']:.0f} residents), limit {summary['limit_m']:.0f} m"
     )
     for c in summary["categories"]:
+        flag = "no data" if c["no_data"] else ("essential" if c["essential"] else "optional")
         print(
             f"  {c['id']:<18} {c['tier_minutes']:>2} min/{c['tier_m']:>5.0f} m  "
             f"served {c['share'] * 100:5.1f}%  not served {c['residents_not_served']:>9.0f}"
+            f"  {flag}"
         )
-    print(f"  life-circle completeness: {summary['completeness'] * 100:.1f}% of residents")
+    print(
+        f"  life-circle completeness: {summary['completeness'] * 100:.1f}% of residents, over "
+        f"the essential items with data; {summary['no_data_count']} essential items have no "
+        f"data ({', '.join(summary['no_data_items']) or '-'}): import the street office's list"
+        " with --facilities"
+    )
     print(f"  wrote {', '.join(p.name for p in paths.values())} to {args.out}")
     return EXIT_OK

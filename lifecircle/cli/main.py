@@ -14,7 +14,9 @@ from collections.abc import Sequence
 
 from geo.errors import LifecircleError
 from lifecircle.cli import analyze, bench, compare, dashboard, prepare, suggest, survey
+from lifecircle.cli import checkup as checkup_command
 from lifecircle.cli import map as map_command
+from lifecircle.cli import report as report_command
 from lifecircle.cli import topic as topic_command
 from lifecircle.cli import vote_sheet as vote_sheet_command
 from lifecircle.cli.sources import EXIT_BAD_INPUT, EXIT_OK, Handler
@@ -32,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     for command in (prepare, analyze, map_command, compare, suggest, dashboard, survey, bench):
         command.register(sub)
     for command in (topic_command, vote_sheet_command):  # deliberation (议事)
+        command.register(sub)
+    for command in (report_command, checkup_command):
         command.register(sub)
     return parser
 

@@ -49,7 +49,9 @@ def cmd_map(args: argparse.Namespace) -> int:
     bar = progress_bar(args)
     analysis = analyse(district, taxonomy, speed_kmh=speed, progress=scaled(bar, 0.4, 0.7))
     bar.close()
-    category = args.category or ("clinic" if "clinic" in taxonomy else taxonomy.ids[0])
+    category = args.category or (
+        "health_centre" if "health_centre" in taxonomy else taxonomy.ids[0]
+    )
     taxonomy.get(category)
     fmap = build_map(
         analysis,

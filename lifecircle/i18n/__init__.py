@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from lifecircle.i18n.checkup import CHECKUP
 from lifecircle.i18n.core import CORE
 from lifecircle.i18n.dashscale import DASHSCALE
 from lifecircle.i18n.deliberation import DELIBERATION
@@ -28,7 +29,7 @@ def _merge(*tables: Mapping[str, Mapping[str, str]]) -> dict[str, Mapping[str, s
     return merged
 
 
-STRINGS: Mapping[str, Mapping[str, str]] = _merge(CORE, DASHSCALE, SITING, DELIBERATION)
+STRINGS: Mapping[str, Mapping[str, str]] = _merge(CORE, DASHSCALE, SITING, DELIBERATION, CHECKUP)
 
 
 def t(key: str, lang: str, **kwargs: object) -> str:

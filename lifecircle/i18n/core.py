@@ -87,8 +87,8 @@ CORE: Mapping[str, Mapping[str, str]] = {
     "metric_completeness": {"zh": "生活圈完整度", "en": "Life-circle completeness"},
     "metric_facilities": {"zh": "设施数量", "en": "Facilities"},
     "completeness_help": {
-        "zh": "在各自层级距离内能到达全部类别设施的居民比例。",
-        "en": "Share of residents who reach every category within its tier.",
+        "zh": "在各自服务距离内能到达全部有数据的必配项目的居民比例。",
+        "en": "Share of residents who reach every essential item with data within its distance.",
     },
     "gaps_title": {"zh": "服务缺口", "en": "Service gaps"},
     "coverage_table": {"zh": "各类别覆盖情况", "en": "Coverage by category"},

@@ -22,7 +22,7 @@ def test_quick_siting_bench_reports_times_and_ratios(capsys: pytest.CaptureFixtu
     assert 0 < lj["greedy_over_exact"] <= 1.0 + 1e-9
     for key in ("join_s", "coverage_s", "exact_s", "greedy_s", "total_over_target"):
         assert math.isfinite(lj[key]) and lj[key] > 0
-    assert [g["category"] for g in report["generated"]] == ["elderly_care", "culture"]
+    assert [g["category"] for g in report["generated"]] == ["elderly_daycare", "culture_centre"]
     for g in report["generated"]:
         assert g["candidates"] == 500 and g["nodes"] > 9_000
         assert 0 <= g["greedy_gap"] < 1 and g["greedy_bound"] >= g["greedy_value"]

@@ -267,7 +267,7 @@ def test_analyze_writes_the_tables(
     assert expected <= {p.name for p in out.iterdir()}
     f = files[name]
     assert f.nodes.columns.tolist() == ["node_id", "lon", "lat"] + [f"{c}_m" for c in taxonomy.ids]
-    assert len(taxonomy.ids) == 14
+    assert len(taxonomy.ids) == 24
     assert f.edges.columns.tolist() == ["u", "v", "length_m"]
     assert f.facilities.columns.tolist() == FACILITY_COLUMNS
     assert f.access.columns.tolist() == ACCESS_COLUMNS
@@ -478,7 +478,7 @@ def test_geopackage_layers(
     homes = layers["homes"]
     assert homes["home_id"].is_unique
     assert set(homes["home_id"]) == set(f.access.loc[f.access["kind"] == "home", "id"])
-    dist = {c: f.distances(f.sources(c)) for c in ("clinic", "transit", "park")}
+    dist = {c: f.distances(f.sources(c)) for c in ("health_centre", "transit", "park_large")}
     for c, d in dist.items():
         home_d = f.home_distances(d, homes["home_id"].astype(str).tolist())
         mine = home_d <= taxonomy.get(c).distance_m
@@ -530,11 +530,11 @@ def test_compare_files_hold_the_scenario_network(
         assert length == pytest.approx(math.hypot(x2 - x1, y2 - y1), abs=0.05)
     assert len(f.edges) == len(base.edges) + 1
     garden = f.facilities[f.facilities["facility_id"] == "garden"]
-    assert garden["category"].tolist() == ["park"]
+    assert garden["category"].tolist() == ["pocket_green"]
     assert garden["source"].tolist() == ["scenario:space"]
     # The garden's ways in are every node within 30 m of it, at its distance (access.csv).
     rows = f.access[(f.access["kind"] == "facility") & (f.access["id"] == "garden")]
-    expected = dict(scenario_space_sources(f.nodes)["park"])
+    expected = dict(scenario_space_sources(f.nodes)["pocket_green"])
     got = dict(zip(rows["node_id"].astype(int), rows["cost_m"].astype(float), strict=True))
     assert set(got) == set(expected)
     for node, cost in expected.items():
@@ -587,7 +587,7 @@ def test_comparison_json_equals_a_recount(
         assert row["delta"] == pytest.approx(a - b, abs=0.011)
         assert row["homes_newly_served"] == int((ok_after[c] & ~ok_before[c]).sum())
     assert sum(row["delta"] for row in doc["categories"].values()) > 0
-    assert round(doc["categories"]["park"]["delta"]) == 3000
+    assert round(doc["categories"]["pocket_green"]["delta"]) == 3771
     assert round(doc["categories"]["transit"]["delta"]) == 0
 
 

@@ -42,7 +42,7 @@ def test_suggest_then_compare_reproduces_the_residents_newly_served(tmp_path: Pa
             "suggest",
             "lujiazui",
             "--category",
-            "elderly_care",
+            "elderly_daycare",
             "--k",
             "3",
             "--candidates",
@@ -86,7 +86,7 @@ def test_suggest_then_compare_reproduces_the_residents_newly_served(tmp_path: Pa
     )
     assert compared.returncode == 0, compared.stderr
     result = json.loads((tmp_path / "c" / "comparison.json").read_text("utf-8"))
-    row = result["categories"]["elderly_care"]
+    row = result["categories"]["elderly_daycare"]
     assert row["delta"] == pytest.approx(summary["residents_newly_served"], abs=0.01)
     assert row["homes_newly_served"] == summary["homes_newly_served"]
 
@@ -94,8 +94,8 @@ def test_suggest_then_compare_reproduces_the_residents_newly_served(tmp_path: Pa
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--category", "elderly_care", "--k", "0"], "--k must be at least 1"),
-        (["--category", "elderly_care", "--k", "-3"], "--k must be at least 1"),
+        (["--category", "elderly_daycare", "--k", "0"], "--k must be at least 1"),
+        (["--category", "elderly_daycare", "--k", "-3"], "--k must be at least 1"),
         (["--category", "sauna", "--k", "2"], "unknown category 'sauna'"),
         (
             ["--category", "community_service", "--k", "2", "--data-candidates", "none"],

@@ -23,7 +23,7 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("LIFECIRCLE_DB_URL", raising=False)
     store = DeliberationStore(database_url(tmp_path))
     desk = store.local_desk()
-    topic = desk.create_topic(TopicDraft(title=HOSTILE, need_category="park"))
+    topic = desk.create_topic(TopicDraft(title=HOSTILE, need_category="park_small"))
     a = desk.add_alternative(topic.id, label="花园 garden", scenario_id="g")
     b = desk.add_alternative(topic.id, label="垃圾房 waste", scenario_id=None)
     rnd = desk.open_round(topic.id, option_ids=[a.id, b.id], mode="device")

@@ -72,15 +72,25 @@ def taxonomy_yaml() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def gb_tier_m(taxonomy_yaml: dict[str, Any]) -> dict[str, float]:
-    """Per category, its GB 50180 tier distance, read from the YAML file."""
-    tiers = {int(k): float(v["distance_m"]) for k, v in taxonomy_yaml["tiers"].items()}
-    return {c["id"]: tiers[int(c["tier"])] for c in taxonomy_yaml["categories"]}
+    """Per item, its service distance read from the YAML file: its own, else its level's."""
+    levels = {int(k): float(v["distance_m"]) for k, v in taxonomy_yaml["levels"].items()}
+    return {
+        c["id"]: float(c.get("distance_m", levels[int(c["level"])]))
+        for c in taxonomy_yaml["categories"]
+    }
 
 
 @pytest.fixture(scope="module")
 def tier_minutes(taxonomy_yaml: dict[str, Any]) -> dict[str, int]:
-    minutes = {int(k): int(v["walk_minutes"]) for k, v in taxonomy_yaml["tiers"].items()}
-    return {c["id"]: minutes[int(c["tier"])] for c in taxonomy_yaml["categories"]}
+    minutes = {int(k): int(v["walk_minutes"]) for k, v in taxonomy_yaml["levels"].items()}
+    return {c["id"]: minutes[int(c["level"])] for c in taxonomy_yaml["categories"]}
+
+
+@pytest.fixture(scope="module")
+def level_m(taxonomy_yaml: dict[str, Any]) -> dict[str, float]:
+    """Per item, its level's distance (an item's own distance may differ: transit)."""
+    levels = {int(k): float(v["distance_m"]) for k, v in taxonomy_yaml["levels"].items()}
+    return {c["id"]: levels[int(c["level"])] for c in taxonomy_yaml["categories"]}
 
 
 @pytest.fixture(scope="module")
@@ -229,7 +239,7 @@ def test_map_page_speaks_the_query_language(
     assert [e.value for e in at.title] == [f"{t('app_title', lang)} · {DISTRICT_TITLE[lang]}"]
     assert t("app_subtitle", lang) in [c.value for c in at.caption]
     assert t("click_hint", lang) in [c.value for c in at.caption]
-    clinic = category_name(taxonomy_yaml, "clinic", lang)
+    clinic = category_name(taxonomy_yaml, "health_centre", lang)
     assert [m.label for m in at.metric] == [
         t("metric_residents", lang),
         f"{t('metric_served', lang)} · {clinic}",
@@ -258,7 +268,10 @@ def test_map_page_speaks_the_query_language(
         assert t(key, other) not in shown
 
     # The numbers are the independent recount's.
-    total, share = residents(baseline), served_share(baseline, "clinic", gb_tier_m["clinic"])
+    total, share = (
+        residents(baseline),
+        served_share(baseline, "health_centre", gb_tier_m["health_centre"]),
+    )
     values = [m.value for m in at.metric]
     assert number(values[0]) == pytest.approx(total, abs=0.5)
     assert percent(values[1]) == pytest.approx(share * 100, abs=0.051)
@@ -310,7 +323,7 @@ def test_the_sidebar_language_picker_keeps_the_choices_and_translates_them(
     app_test: Callable[..., AppTest], taxonomy_yaml: dict[str, Any]
 ) -> None:
     at = app_test(lang="en")
-    at.selectbox(key="category").set_value("park").run()
+    at.selectbox(key="category").set_value("park_large").run()
     at.radio(key="standard").set_value("speed").run()
 
     at.button_group(key="lang_picker").set_value("zh").run()
@@ -318,10 +331,10 @@ def test_the_sidebar_language_picker_keeps_the_choices_and_translates_them(
 
     assert [e.value for e in at.title] == [f"{t('app_title', 'zh')} · {DISTRICT_TITLE['zh']}"]
     assert at.query_params["lang"] in ("zh", ["zh"])
-    park = category_name(taxonomy_yaml, "park", "zh")
+    park = category_name(taxonomy_yaml, "park_large", "zh")
     assert at.metric[1].label == f"{t('metric_served', 'zh')} · {park}"
     expected = {
-        "category": ("park", park),
+        "category": ("park_large", park),
         "tier": (0, t("own_tier", "zh")),
         "basemap": ("osm", t("basemap_osm", "zh")),
         "standard": ("speed", t("standard_speed", "zh")),
@@ -335,7 +348,9 @@ def test_the_sidebar_language_picker_keeps_the_choices_and_translates_them(
         assert (widget.proto.set_value, widget.proto.raw_value) == (True, text), key
 
 
-@pytest.mark.parametrize("category", ["clinic", "park", "primary_school", "convenience"])
+@pytest.mark.parametrize(
+    "category", ["health_centre", "park_large", "primary_school", "convenience"]
+)
 def test_category_changes_the_share_served(
     app_test: Callable[..., AppTest],
     category: str,
@@ -363,7 +378,8 @@ def test_category_changes_the_share_served(
 def test_categories_really_differ(baseline: Analysis, gb_tier_m: dict[str, float]) -> None:
     """Guards the test above: the categories it uses have different shares."""
     shares = {
-        c: served_share(baseline, c, gb_tier_m[c]) for c in ("clinic", "park", "primary_school")
+        c: served_share(baseline, c, gb_tier_m[c])
+        for c in ("health_centre", "park_large", "primary_school")
     }
     assert len({round(s, 3) for s in shares.values()}) == 3, shares
 
@@ -373,32 +389,38 @@ def test_walking_speed_retiers_the_distances(
     baseline: Analysis,
     gb_tier_m: dict[str, float],
     tier_minutes: dict[str, int],
+    level_m: dict[str, float],
 ) -> None:
     speed_kmh = 3.0
     at = app_test(lang="en")
     at.slider(key="speed_kmh").set_value(speed_kmh).run()
     assert not at.exception
     # Under GB 50180 the distances do not depend on the walking speed.
-    gb_share = served_share(baseline, "clinic", gb_tier_m["clinic"])
+    gb_share = served_share(baseline, "health_centre", gb_tier_m["health_centre"])
     assert percent(at.metric[1].value) == pytest.approx(gb_share * 100, abs=0.051)
 
     at.radio(key="standard").set_value("speed").run()
     assert not at.exception
-    walked_m = tier_minutes["clinic"] * speed_kmh * 1000 / 60
+    walked_m = tier_minutes["health_centre"] * speed_kmh * 1000 / 60
     assert walked_m == 750
-    share = served_share(baseline, "clinic", walked_m)
+    share = served_share(baseline, "health_centre", walked_m)
     assert share < gb_share
     assert percent(at.metric[1].value) == pytest.approx(share * 100, abs=0.051)
     assert number(at.metric[2].value) == pytest.approx(residents(baseline) * (1 - share), abs=1.0)
 
-    # The gaps page lists the walked distances: 250/500/750 m at 3 km/h.
+    # The gaps page lists the walked distances: 250/500/750 m at 3 km/h for the levels;
+    # an item with its own distance keeps its ratio to its level's (transit: 500 of 300 m).
     switch(at, "views/gaps.py")
     table = at.dataframe[0].value
-    expected_m = [round(tier_minutes[c] * speed_kmh * 1000 / 60) for c in baseline.categories]
+    walked = {
+        c: gb_tier_m[c] * (tier_minutes[c] * speed_kmh * 1000 / 60) / level_m[c]
+        for c in baseline.categories
+    }
+    assert walked["transit"] == pytest.approx(500 * 250 / 300)
+    expected_m = [round(walked[c]) for c in baseline.categories]
     assert column(table, "col_tier_m", "en").tolist() == expected_m
     expected_share = [
-        round(served_share(baseline, c, tier_minutes[c] * speed_kmh * 1000 / 60) * 100, 1)
-        for c in baseline.categories
+        round(served_share(baseline, c, walked[c]) * 100, 1) for c in baseline.categories
     ]
     assert column(table, "col_share", "en").tolist() == pytest.approx(expected_share, abs=0.051)
 
@@ -408,8 +430,8 @@ def test_tier_selector_changes_the_share_served(
 ) -> None:
     at = app_test(lang="en")
     at.selectbox(key="tier").set_value(5).run()  # clinic's own tier is 15 min / 1000 m
-    five_min_m = float(taxonomy_yaml["tiers"][5]["distance_m"])
-    share = served_share(baseline, "clinic", five_min_m)
+    five_min_m = float(taxonomy_yaml["levels"][5]["distance_m"])
+    share = served_share(baseline, "health_centre", five_min_m)
     assert percent(at.metric[1].value) == pytest.approx(share * 100, abs=0.051)
 
 
@@ -486,7 +508,7 @@ def test_gaps_page_tables(
         for k in ("col_category", "col_tier", "col_tier_m", "col_facilities", "col_served",
                   "col_not_served", "col_share")
     ]  # fmt: skip
-    assert len(coverage) == 14
+    assert len(coverage) == len(taxonomy_yaml["categories"]) == 24  # the items of the standards
     ids = [c["id"] for c in taxonomy_yaml["categories"]]
     assert column(coverage, "col_category", lang).tolist() == [
         category_name(taxonomy_yaml, c, lang) for c in ids

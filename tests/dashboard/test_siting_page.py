@@ -58,14 +58,14 @@ def test_suggest_sites_on_the_gaps_page(
     assert len(folium_scripts(at)) == 1  # no suggestion map before a question is asked
     assert t("sg_no_result", lang) in [i.value for i in at.info]
 
-    by_label(at.main.selectbox, t("sg_category", lang)).set_value("elderly_care")
+    by_label(at.main.selectbox, t("sg_category", lang)).set_value("elderly_daycare")
     by_label(at.number_input, t("sg_k", lang)).set_value(3)
     by_label(at.button, t("sg_run", lang)).click()
     at.run()
     assert not at.exception, [e.value for e in at.exception]
 
     expected = suggest_sites(
-        baseline, "elderly_care", join_candidates(lujiazui, district_candidates(lujiazui)), k=3
+        baseline, "elderly_daycare", join_candidates(lujiazui, district_candidates(lujiazui)), k=3
     )
     metrics = {m.label: m.value for m in at.metric}
     assert number(metrics[t("sg_metric_new", lang)]) == round(expected.solution.residents_new)
@@ -87,7 +87,7 @@ def test_suggest_sites_on_the_gaps_page(
     (path,) = set(scenario_dir.glob("*.geojson")) - before
     scenario = loads_scenario(path.read_text("utf-8"), taxonomy=taxonomy)
     assert [(i.kind, i.category) for i in scenario.interventions] == [
-        ("facility", "elderly_care")
+        ("facility", "elderly_daycare")
     ] * 3
     assert any(path.stem in s.value for s in at.success)
 

@@ -216,7 +216,7 @@ def test_the_sidebar_switches_the_language(offline_page: tuple[Any, Any], app_se
     expect(page.get_by_test_id("stMetricLabel").first).to_contain_text(t("metric_residents", "zh"))
     expect(page.get_by_test_id("stSidebarNav")).to_contain_text(t("page_data", "zh"))
     # The sidebar's own choices are shown translated, and still chosen.
-    clinic = load_taxonomy().get("clinic").name("zh")
+    clinic = load_taxonomy().get("health_centre").name("zh")
     expect(sidebar.get_by_role("combobox", name=t("category", "zh"))).to_have_value(clinic)
     expect(sidebar.get_by_role("combobox", name=t("tier", "zh"))).to_have_value(t("own_tier", "zh"))
     expect(sidebar.get_by_role("radio", name=t("standard_gb", "zh"))).to_be_checked()
@@ -239,7 +239,7 @@ def test_gaps_page(offline_page: tuple[Any, Any], app_server: Any) -> None:
     tables = page.get_by_test_id("stDataFrame")
     expect(tables).to_have_count(2)
     expect(tables.first).to_contain_text(t("col_share", "en"))
-    expect(tables.first.locator("table")).to_have_attribute("aria-rowcount", "15")  # header + 14
+    expect(tables.first.locator("table")).to_have_attribute("aria-rowcount", "25")  # header + 24
     expect(tables.nth(1)).to_contain_text(t("col_unmet", "en"))
     expect(page.get_by_test_id("stVegaLiteChart")).to_be_visible()
     frame = map_frame(page)

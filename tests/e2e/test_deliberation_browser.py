@@ -185,9 +185,10 @@ def test_the_seed_case_from_a_priority_row_to_the_minutes(
             page.get_by_test_id("stTable").first.get_by_text(label, exact=True).wait_for(
                 timeout=WAIT_MS
             )
-        # The side-by-side table: the garden brings residents within 5 minutes of a park.
+        # The side-by-side table: the garden (900 m², a pocket green under the standards)
+        # brings residents within 5 minutes of green space.
         table = page.get_by_test_id("stTable").first
-        assert re.search(r"Residents newly served · Park[^·]* · 5 min", table.inner_text())
+        assert re.search(r"Residents newly served · Pocket green[^·]* · 5 min", table.inner_text())
         phases.done("four alternatives, side by side")
 
         page.get_by_label("Question").fill("垃圾房，还是通道和花园？")

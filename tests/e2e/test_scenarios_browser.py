@@ -37,7 +37,7 @@ MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 TIMEOUT_MS = 60_000
 FIRST_RUN_MS = 90_000
 LANG = "en"
-CLINIC = "clinic"
+CLINIC = "health_centre"
 # Where the drawn clinic may go in the map, in pixels from its edges: clear of the zoom
 # and draw toolbars (top left), the layer control (top right) and the attribution.
 MARGIN_PX = 70
@@ -256,8 +256,8 @@ def test_a_drawn_clinic_changes_coverage_and_is_saved(
     log.assert_clean()
 
 
-# The example brings residents within reach of a park (README, "Scenarios").
-@pytest.mark.parametrize("category", ["park"])
+# The example brings residents within reach of a pocket green (README, "Scenarios").
+@pytest.mark.parametrize("category", ["pocket_green"])
 def test_the_example_scenario_serves_more_residents(
     category: str,
     offline_page: tuple[Any, Any],

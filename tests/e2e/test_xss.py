@@ -325,13 +325,13 @@ def scenario_doc() -> dict[str, Any]:
         kind = ("facility", "space", "link", "closure")[i % 4]
         if kind == "facility":
             geometry: dict[str, Any] = {"type": "Point", "coordinates": [lon, lat]}
-            props: dict[str, Any] = {"kind": kind, "category": "clinic"}
+            props: dict[str, Any] = {"kind": kind, "category": "health_centre"}
         elif kind == "space":
             d = 0.00025
             ring = [[lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]]
             geometry, props = (
                 {"type": "Polygon", "coordinates": [ring]},
-                {"kind": kind, "provides": ["park"]},
+                {"kind": kind, "provides": ["pocket_green"]},
             )
         else:
             geometry = {
@@ -378,11 +378,11 @@ def full_map(
     (The control must come after every layer it lists: folium writes the scripts in the
     order the elements were added, as ``geo.cli_commands.cmd_map`` and the pages do.)
     """
-    layers = maps.compute_map_layers(analysis, "clinic")
+    layers = maps.compute_map_layers(analysis, "health_centre")
     m = maps.build_map(
         analysis,
         layers,
-        category="clinic",
+        category="health_centre",
         lang=lang,
         basemap="osm",
         speed_kmh=analysis.speed_kmh,

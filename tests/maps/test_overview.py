@@ -45,7 +45,7 @@ def analysis(lujiazui: District, taxonomy: Taxonomy) -> Analysis:
 
 @pytest.fixture(scope="module")
 def overview(analysis: Analysis) -> Overview:
-    return compute_overview(analysis, category="clinic")
+    return compute_overview(analysis, category="health_centre")
 
 
 def number(text: str) -> float:
@@ -67,23 +67,23 @@ def test_the_summary_document_adds_up_to_the_coverage_table(
         residents += number(found.group(2))
         served += number(found.group(3))
         assert shape(feature["geometry"]).geom_type == "Polygon"
-    cov = analysis.coverage.by_category.loc["clinic"]
+    cov = analysis.coverage.by_category.loc["health_centre"]
     # Each tooltip rounds to whole residents: the sums agree within half a person each.
     assert residents == pytest.approx(analysis.coverage.residents_total, abs=0.5 * len(summary))
     assert served == pytest.approx(cov["served"], abs=0.5 * len(summary))
     sites = json.loads(docs["sites"])["features"]
-    assert len(sites) == int((analysis.facilities["category"] == "clinic").sum())
+    assert len(sites) == int((analysis.facilities["category"] == "health_centre").sum())
 
 
 def test_the_overview_stays_within_its_budget(analysis: Analysis) -> None:
     tight = ViewportSettings(overview_max_vertices=8_000)
-    small = compute_overview(analysis, category="park", settings=tight)
+    small = compute_overview(analysis, category="park_large", settings=tight)
     coords = sum(int(shapely.get_num_coordinates(g)) for _, g in small.service_areas)
     assert coords <= tight.overview_max_vertices // 2
     land = int(shapely.get_num_coordinates(small.land_use.geometry.to_numpy()).sum())
     assert land <= tight.overview_max_vertices // 4
     # Simplified, the 15-minute area still covers about the same ground.
-    full = compute_overview(analysis, category="park")
+    full = compute_overview(analysis, category="park_large")
     a, b = small.service_areas[-1][1], full.service_areas[-1][1]
     assert shapely.area(shapely.symmetric_difference(a, b)) < 0.1 * shapely.area(b)
 

@@ -236,7 +236,7 @@ def test_nothing_in_detail_when_zoomed_out_or_over_budget(
             analysis,
             view_data,
             over,
-            category="clinic",
+            category="health_centre",
             colour_by="time",
             speed_kmh=4.0,
             lang="en",
@@ -270,7 +270,7 @@ def test_the_drawn_view_holds_the_selected_features(
     # Streets: the merged lines cover exactly the selected edges, coloured by class.
     streets = features(
         streets_document(
-            analysis, view_data, selection, category="clinic", colour_by="time",
+            analysis, view_data, selection, category="health_centre", colour_by="time",
             speed_kmh=4.0, lang="en", shift=lambda g: g,
         )
     )  # fmt: skip
@@ -285,12 +285,12 @@ def test_the_drawn_view_holds_the_selected_features(
     within_m = 500.0
     homes = features(
         homes_document(
-            analysis, view_data, selection, category="clinic", within_m=within_m,
+            analysis, view_data, selection, category="health_centre", within_m=within_m,
             lang="en", shift=lambda g: g,
         )
     )  # fmt: skip
     picked = selection.indices["homes"]
-    served = analysis.home_dist_m[analysis.categories.index("clinic")][picked] <= within_m
+    served = analysis.home_dist_m[analysis.categories.index("health_centre")][picked] <= within_m
     by_tip = {f["properties"]["tip"]: shape(f["geometry"]) for f in homes}
     footprints = analysis.homes.geometry.to_numpy()[picked]
     if served.any():
@@ -304,13 +304,15 @@ def test_the_drawn_view_holds_the_selected_features(
 
     # Facilities: one feature each; the category's as icons; names escaped.
     facs = features(
-        facilities_document(analysis, selection, category="clinic", lang="en", shift=lambda g: g)
+        facilities_document(
+            analysis, selection, category="health_centre", lang="en", shift=lambda g: g
+        )
     )
     rows = analysis.facilities.iloc[selection.indices["facilities"]]
     assert len(facs) == len(rows)
     for f, row in zip(facs, rows.itertuples(index=False), strict=True):
         assert f["geometry"]["coordinates"] == pytest.approx([row.lon, row.lat], abs=1e-6)
-        assert ("icon" in f["properties"]) == (row.category == "clinic")
+        assert ("icon" in f["properties"]) == (row.category == "health_centre")
         assert "<" not in f["properties"]["tip"]
 
 
@@ -322,7 +324,7 @@ def test_view_groups_are_the_layers_of_the_small_map(
     selection = select_in_view(view_data.index, view, SETTINGS)
     for lang in ("zh", "en"):
         groups = view_groups(
-            analysis, view_data, selection, category="clinic", colour_by="count",
+            analysis, view_data, selection, category="health_centre", colour_by="count",
             speed_kmh=4.0, lang=lang, shift=lambda g: g,
         )  # fmt: skip
         names = [g.layer_name for g in groups]

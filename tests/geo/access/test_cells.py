@@ -47,7 +47,7 @@ def metric_area(geom: shapely.Geometry, crs: str) -> float:
     return float(gpd.GeoSeries([geom], crs="EPSG:4326").to_crs(crs).area.iloc[0])
 
 
-@pytest.mark.parametrize(("category", "within_m"), [("transit", 300.0), ("clinic", 1000.0)])
+@pytest.mark.parametrize(("category", "within_m"), [("transit", 300.0), ("health_centre", 1000.0)])
 def test_a_served_area_is_the_cells_of_the_reached_nodes(
     analysis: Analysis, category: str, within_m: float
 ) -> None:
@@ -69,7 +69,7 @@ def test_a_served_area_is_the_cells_of_the_reached_nodes(
 
 def test_catchment_cells_go_to_the_nearest_reached_node(analysis: Analysis) -> None:
     district = analysis.district
-    rows = analysis.facility_access[analysis.facility_access["category"] == "park"]
+    rows = analysis.facility_access[analysis.facility_access["category"] == "park_large"]
     facilities = sorted(set(rows["facility_id"]))
     owner = np.array([facilities.index(f) for f in rows["facility_id"]])
     dist, row_label = analysis.engine.nearest_source(

@@ -406,8 +406,8 @@ def test_gap_hexagons_add_up_to_the_unserved_residents(
 def test_unserved_homes_are_the_ones_beyond_the_tier(analyses: dict[str, Analysis]) -> None:
     analysis = analyses["lujiazui"]
     dist, _, _ = recount(analysis)
-    row = analysis.categories.index("clinic")
-    out = unserved_homes(analysis.homes, analysis.served, analysis.categories, "clinic")
+    row = analysis.categories.index("health_centre")
+    out = unserved_homes(analysis.homes, analysis.served, analysis.categories, "health_centre")
     expected = set(analysis.homes["home_id"][~(dist[row] <= 1000.0)])
     assert set(out["home_id"]) == expected
     assert 0 < len(expected) < len(analysis.homes)
@@ -584,7 +584,7 @@ def test_population_file_points(
 
 
 def test_a_home_exactly_at_the_tier_distance_is_served(taxonomy: Taxonomy) -> None:
-    cats = ("park", "transit", "clinic")  # 300 m, 500 m and 1000 m tiers
+    cats = ("toilet", "transit", "health_centre")  # 300 m, 500 m and 1000 m tiers
     assert [taxonomy.get(c).distance_m for c in cats] == [300.0, 500.0, 1000.0]
     dist = np.array(
         [
@@ -600,7 +600,7 @@ def test_a_home_exactly_at_the_tier_distance_is_served(taxonomy: Taxonomy) -> No
     assert report.by_category["not_served"].tolist() == [50.0, 30.0, 30.0]
     assert report.completeness_residents == 10.0
     assert report.completeness == pytest.approx(10.0 / 60.0)
-    park = report.by_tier.loc["park"]
+    park = report.by_tier.loc["toilet"]
     assert park["share_5min"] == pytest.approx(10 / 60)
     assert park["share_10min"] == pytest.approx(30 / 60)
     assert park["share_15min"] == pytest.approx(30 / 60)

@@ -523,7 +523,7 @@ def test_nearest_source_labels_a_nearest_facility(case: Case) -> None:
 def _add_source_cases() -> list[tuple[str, int, float]]:
     """(category, node position seed, offset): 20 additions, several near the limit."""
     rng = np.random.default_rng(20240611)
-    cats = ["clinic", "transit", "park", "primary_school", "pharmacy"]
+    cats = ["health_centre", "transit", "park_large", "primary_school", "pharmacy"]
     offsets = [0.0, 0.0, 3.2, 12.5, 25.0, 48.7, 150.0, 400.0, 700.0, 950.0]
     offsets += [999.0, 999.5, 999.99, 1000.0 - 1e-9, 1000.0, 1000.0 + 1e-9, 1000.5, 1500.0]
     offsets += [float(rng.uniform(0, 60)), float(rng.uniform(0, 60))]
@@ -568,9 +568,9 @@ def lujiazui_analysis(lujiazui: District, taxonomy: Taxonomy) -> Analysis:
     ("category", "dx_m", "dy_m", "node_index"),
     [
         ("pharmacy", 8.0, -5.0, 100),  # a category with no facility yet
-        ("clinic", 0.0, 0.0, 2500),  # exactly on a node, next to existing clinics
+        ("health_centre", 0.0, 0.0, 2500),  # exactly on a node, next to existing clinics
         ("transit", 30.0, 40.0, 4000),  # 50 m off the street
-        ("park", -3.0, 2.0, 5900),
+        ("park_large", -3.0, 2.0, 5900),
     ],
 )
 def test_add_facility_equals_analyse_with_the_facility_appended(

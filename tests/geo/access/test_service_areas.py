@@ -479,7 +479,7 @@ def test_isochrone_is_the_naive_band(
 @pytest.mark.slow
 def test_facility_isochrones_match_the_point_isochrone(district: District, access: Access) -> None:
     engine, snapped, _ = access
-    row = snapped[snapped["category"] == "clinic"].iloc[0]
+    row = snapped[snapped["category"] == "health_centre"].iloc[0]
     _, rows = snap_facilities(district.network, district.facilities)
     ways = rows[rows["facility_id"] == row["facility_id"]]
     assert len(ways) == 2  # a clinic mapped as a point: both ends of its street
@@ -488,7 +488,7 @@ def test_facility_isochrones_match_the_point_isochrone(district: District, acces
     )
     assert list(got["within_m"]) == [1000.0, 500.0]
     assert set(got["facility_id"]) == {row["facility_id"]}
-    assert set(got["category"]) == {"clinic"}
+    assert set(got["category"]) == {"health_centre"}
     assert got.crs == "EPSG:4326"
     point = isochrone(
         district.network, engine, lon=row["lon"], lat=row["lat"], within_m=(500, 1000)
@@ -529,14 +529,14 @@ def test_served_areas_per_category(
 @pytest.fixture(scope="module")
 def parks(access: Access) -> pd.DataFrame:
     snapped = access[1]
-    return snapped[snapped["category"] == "park"].reset_index(drop=True)
+    return snapped[snapped["category"] == "park_large"].reset_index(drop=True)
 
 
 @pytest.fixture(scope="module")
 def park_ways(district: District) -> pd.DataFrame:
     """Every way into every park (the access rows, as access_for_district joins them)."""
     _, rows = snap_facilities(district.network, district.facilities)
-    return rows[rows["category"] == "park"].reset_index(drop=True)
+    return rows[rows["category"] == "park_large"].reset_index(drop=True)
 
 
 @pytest.fixture(scope="module")
@@ -566,7 +566,7 @@ def test_catchments_do_not_overlap_and_fill_the_reach(
     got = park_catchments
     assert list(got.columns) == [*CATCHMENT_COLUMNS, "geometry"]
     assert list(got["facility_id"]) == list(parks["facility_id"])
-    assert set(got["category"]) == {"park"}
+    assert set(got["category"]) == {"park_large"}
     geoms = got.geometry.to_numpy()
     left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
     pairs = left < right
@@ -576,7 +576,7 @@ def test_catchments_do_not_overlap_and_fill_the_reach(
 
     # Together they are the category's reach within the district.
     result = access[2]
-    reach = served_area(district.network, result.of("park"), within_m=1000.0)
+    reach = served_area(district.network, result.of("park_large"), within_m=1000.0)
     box_m = gpd.GeoSeries([district.boundary], crs="EPSG:4326").to_crs(district.network.crs)
     expected = reach.intersection(box_m.iloc[0])
     assert_same_area(shapely.union_all(geoms), expected)
@@ -631,7 +631,7 @@ def test_catchments_on_a_line(line: WalkNetwork) -> None:
     facilities = gpd.GeoDataFrame(
         {
             "facility_id": ["a", "b", "a2"],
-            "category": ["clinic"] * 3,
+            "category": ["health_centre"] * 3,
             "name": ["A", "B", None],
             "lon": [a[0], b[0], a[0]],
             "lat": [a[1], b[1], a[1] + 1e-6],
@@ -653,7 +653,7 @@ def test_catchments_on_a_line(line: WalkNetwork) -> None:
     assert wgs.crs == "EPSG:4326"
     empty = catchments(line, engine, snapped.iloc[0:0], limit_m=1000.0)
     assert len(empty) == 0 and list(empty.columns) == [*CATCHMENT_COLUMNS, "geometry"]
-    mixed = snapped.assign(category=["clinic", "park", "park"])
+    mixed = snapped.assign(category=["health_centre", "park_large", "park_large"])
     with pytest.raises(ValueError, match="per category"):
         catchments(line, engine, mixed, limit_m=1000.0)
 

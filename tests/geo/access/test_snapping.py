@@ -243,11 +243,11 @@ def test_every_node_near_a_park_without_entrances_is_near_a_park(
     district, analysis = case
     net = district.network
     parks = analysis.facilities[
-        (analysis.facilities["category"] == "park")
+        (analysis.facilities["category"] == "park_large")
         & (analysis.facilities["access_rule"] == "outline")
     ]
     areas = district.facility_areas.set_index("facility_id").loc[parks["facility_id"]]
-    park_m = analysis.access.of("park")
+    park_m = analysis.access.of("park_large")
     checked = 0
     for geom in areas.geometry:
         outline = metric(district, geom).boundary

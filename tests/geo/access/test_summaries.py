@@ -48,7 +48,7 @@ def recount_by_polygon(a: Analysis, summary: object, category: str, within_m: fl
     return {"homes": homes, "residents": residents, "served": served_pop}
 
 
-@pytest.mark.parametrize("category", ["clinic", "park", "food_market"])
+@pytest.mark.parametrize("category", ["health_centre", "park_large", "food_market"])
 def test_the_hexagons_add_up_to_the_coverage_table(analysis: Analysis, category: str) -> None:
     summary = area_summary(analysis, category=category)
     assert list(summary.columns[:-1]) == SUMMARY_COLUMNS  # and the geometry
@@ -61,7 +61,7 @@ def test_the_hexagons_add_up_to_the_coverage_table(analysis: Analysis, category:
     assert cov["tier_m"] == tier_m_from_yaml()[category]
 
 
-@pytest.mark.parametrize("category", ["clinic", "primary_school"])
+@pytest.mark.parametrize("category", ["health_centre", "primary_school"])
 def test_each_hexagon_holds_the_homes_inside_its_polygon(analysis: Analysis, category: str) -> None:
     within_m = 500.0
     summary = area_summary(analysis, category=category, within_m=within_m, resolution=9)
@@ -76,18 +76,18 @@ def test_each_hexagon_holds_the_homes_inside_its_polygon(analysis: Analysis, cat
 
 
 def test_facilities_are_counted_in_their_hexagon(analysis: Analysis) -> None:
-    summary = area_summary(analysis, category="clinic", resolution=8)
-    fac = analysis.facilities[analysis.facilities["category"] == "clinic"]
+    summary = area_summary(analysis, category="health_centre", resolution=8)
+    fac = analysis.facilities[analysis.facilities["category"] == "health_centre"]
     points = shapely.points(fac["lon"].to_numpy(), fac["lat"].to_numpy())
     for hexagon, count in zip(summary.geometry, summary["facilities"], strict=True):
         assert count == int(shapely.contains(hexagon, points).sum())
 
 
 def test_a_coarser_grid_when_the_fine_one_has_too_many_hexagons(analysis: Analysis) -> None:
-    fine = area_summary(analysis, category="clinic", resolution=9)
+    fine = area_summary(analysis, category="health_centre", resolution=9)
     coarse_res = summary_resolution(analysis, max_cells=len(fine) - 1)
     assert coarse_res < 9
-    coarse = area_summary(analysis, category="clinic", max_cells=len(fine) - 1)
+    coarse = area_summary(analysis, category="health_centre", max_cells=len(fine) - 1)
     assert len(coarse) <= len(fine) - 1
     assert set(coarse["resolution"]) == {coarse_res}
     # Still every resident, whatever the grid.

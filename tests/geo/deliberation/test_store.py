@@ -40,7 +40,7 @@ def seed_topic(store: DeliberationStore) -> tuple[str, dict[str, str]]:
             title="空地怎么用？What to do with the vacant lot",
             description="居民反对建筑垃圾房",
             place={"type": "Point", "coordinates": [121.51, 31.2313]},
-            need_category="park",
+            need_category="park_small",
             evidence={"source": "priority", "rows": [{"rank": 1}], "residents_affected": 3000.4},
             district="lujiazui",
         )

@@ -274,12 +274,12 @@ def test_taxonomies_built_in_memory_do_not_share_an_entry(tmp_path: Path) -> Non
     Two different taxonomies must never be served each other's facilities from the cache.
     """
     settings = Settings(cache_dir=tmp_path)
-    everything = parse_taxonomy(_subset_taxonomy_doc({"transit", "park"}), source="upload-1")
-    only_parks = parse_taxonomy(_subset_taxonomy_doc({"park"}), source="upload-2")
+    everything = parse_taxonomy(_subset_taxonomy_doc({"transit", "park_large"}), source="upload-1")
+    only_parks = parse_taxonomy(_subset_taxonomy_doc({"park_large"}), source="upload-2")
 
     first = load_district("wangjing", taxonomy=everything, settings=settings)
     second = load_district("wangjing", taxonomy=only_parks, settings=settings)
 
-    assert set(first.facility_counts()) == {"transit", "park"}
-    assert set(second.facility_counts()) == {"park"}
+    assert set(first.facility_counts()) == {"transit", "park_large"}
+    assert set(second.facility_counts()) == {"park_large"}
     assert second.meta.cache_key != first.meta.cache_key

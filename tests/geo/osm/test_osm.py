@@ -252,7 +252,7 @@ def test_bundled_district_facility_counts(lujiazui: District, wangjing: District
     # mapped with amenity=kindergarten and one only as a named building (way 1198910501).
     assert lujiazui.facility_counts()["primary_school"] == 3
     assert lujiazui.facility_counts()["middle_school"] == 3
-    assert lujiazui.facility_counts()["childcare"] == 3
+    assert lujiazui.facility_counts()["kindergarten"] == 3
     # Wangjing: 白家庄小学 (node 5439339741) and 望京实验学校 (building=school, way 627196401);
     # 白家庄小学教学楼 (building=school, way 564589319) is a building of the first, not a third.
     assert wangjing.facility_counts()["primary_school"] == 2

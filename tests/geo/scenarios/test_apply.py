@@ -382,13 +382,13 @@ def scenarios(oracle: Oracle) -> dict[str, dict[str, Any]]:
             "new-clinic",
             "facility",
             {"type": "Point", "coordinates": near_clinic},
-            category="clinic",
+            category="health_centre",
         ),
         "space": feature(
             "square",
             "space",
             square(lonlat_at(node_lonlat(oracle, FAR_FROM_PARK_NODE), 35.0, 30.0), 20.0),
-            provides=["park", "toilet"],
+            provides=["pocket_green", "toilet"],
         ),
         "link": feature("passage", "link", {"type": "LineString", "coordinates": [a, bend, b]}),
         "closure-facility": feature(
@@ -575,7 +575,7 @@ def test_unknown_category_is_refused(
     with pytest.raises(ScenarioError, match="unknown category 'casino'"):
         parse_scenario(bad_facility, taxonomy=taxonomy)
     square_geom = square(list(node_lonlat(oracle, NO_CLINIC_NODE)), 10.0)
-    bad_space = collection(feature("y", "space", square_geom, provides=["park", "casino"]))
+    bad_space = collection(feature("y", "space", square_geom, provides=["pocket_green", "casino"]))
     with pytest.raises(ScenarioError, match="unknown category 'casino'"):
         parse_scenario(bad_space, taxonomy=taxonomy)
     # Parsed without a taxonomy, the analysis still refuses it.
@@ -695,14 +695,18 @@ def test_the_example_scenario_deltas_equal_a_recount(
         assert table.loc[cat, "delta"] == pytest.approx(after_pop - before_pop)
         assert table.loc[cat, "homes_newly_served"] == int((after_served & ~before_served).sum())
         assert table.loc[cat, "share_after"] == pytest.approx(after_pop / total)
-    # The README's numbers: the passage into 东园三村 and the garden bring 3,000 residents
-    # within 300 m of a park (the passage alone 148); nothing else changes.
-    assert round(after_counts["park"][0] - before_counts["park"][0]) == 3000
-    for cat in set(taxonomy.ids) - {"park"}:
+    # The README's numbers: the 900 m² garden is a 小微绿地 (pocket green) and brings 3,771
+    # residents within 300 m of one; the passage into 东园三村 brings 148 within 300 m of a
+    # playground and a pitch (fitness ground, small sports ground); nothing else changes.
+    assert round(after_counts["pocket_green"][0] - before_counts["pocket_green"][0]) == 3771
+    moved = {"pocket_green", "small_sports", "fitness_ground"}
+    for cat in set(taxonomy.ids) - moved:
         assert table.loc[cat, "delta"] == 0
     passage_only = {**doc, "features": [f for f in doc["features"] if f["id"] == "passage"]}
     alone = compare(baseline, apply_scenario(baseline, parse_scenario(passage_only)))
-    assert round(alone.by_category.loc["park", "delta"]) == 148
+    assert round(alone.by_category.loc["pocket_green", "delta"]) == 0
+    assert round(alone.by_category.loc["small_sports", "delta"]) == 148
+    assert round(alone.by_category.loc["fitness_ground", "delta"]) == 148
     # Newly served homes are listed with the categories that reach them now.
     newly = result.newly_served_homes
     any_new = np.zeros(len(homes), dtype=bool)
@@ -793,9 +797,11 @@ def test_space_sources_are_every_node_within_30_m(taxonomy: Taxonomy) -> None:
         [(1, 2), (2, 3), (3, 4), (4, 5)],
     )
     ring = [(0, 0), (20, 0), (20, 20), (0, 20), (0, 0)]
-    doc = collection(feature("sq", "space", local_polygon(ring), provides=["park", "toilet"]))
+    doc = collection(
+        feature("sq", "space", local_polygon(ring), provides=["pocket_green", "toilet"])
+    )
     added, sources, _ = scenario_sources(parse_scenario(doc, taxonomy=taxonomy), net)
-    assert sorted(added["category"]) == ["park", "toilet"]
+    assert sorted(added["category"]) == ["pocket_green", "toilet"]
     got = {
         (int(net.node_ids[p]), round(off, 3))
         for p, off in zip(sources["node_pos"], sources["cost_m"], strict=True)
@@ -810,7 +816,7 @@ def test_space_far_from_every_node_is_reached_from_the_nearest_node(taxonomy: Ta
     # off its long side, right next to the strip's middle.
     net = hand_network({1: (-35, 5), 2: (200, 60), 3: (200, 300)}, [(1, 3), (2, 3)])
     ring = [(0, 0), (400, 0), (400, 10), (0, 10), (0, 0)]
-    doc = collection(feature("strip", "space", local_polygon(ring), provides=["park"]))
+    doc = collection(feature("strip", "space", local_polygon(ring), provides=["pocket_green"]))
     _, sources, _ = scenario_sources(parse_scenario(doc, taxonomy=taxonomy), net)
     got = [
         (int(net.node_ids[p]), round(off, 3))

@@ -36,7 +36,9 @@ from geo.standards.taxonomy import Taxonomy
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
-def facility(fid: str, name: str = "", *, i: float = 0.0, category: str = "clinic") -> Intervention:
+def facility(
+    fid: str, name: str = "", *, i: float = 0.0, category: str = "health_centre"
+) -> Intervention:
     return Intervention(
         id=fid,
         kind="facility",
@@ -49,7 +51,7 @@ def facility(fid: str, name: str = "", *, i: float = 0.0, category: str = "clini
 def space(fid: str) -> Intervention:
     square = Polygon([(121.5, 31.2), (121.501, 31.2), (121.501, 31.201), (121.5, 31.201)])
     return Intervention(
-        id=fid, kind="space", geometry=square, name="口袋公园", provides=("park", "sports")
+        id=fid, kind="space", geometry=square, name="口袋公园", provides=("pocket_green", "sports")
     )
 
 
@@ -153,12 +155,12 @@ def test_hand_written_file_loads_with_defaults_and_stable_ids(store: ScenarioSto
         "features": [
             {
                 "type": "Feature",
-                "properties": {"kind": "facility", "category": "clinic"},
+                "properties": {"kind": "facility", "category": "health_centre"},
                 "geometry": {"type": "Point", "coordinates": [121.5, 31.2]},
             },
             {
                 "type": "Feature",
-                "properties": {"kind": "facility", "category": "clinic"},
+                "properties": {"kind": "facility", "category": "health_centre"},
                 "geometry": {"type": "Point", "coordinates": [121.5, 31.2]},
             },
         ],

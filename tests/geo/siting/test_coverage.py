@@ -11,7 +11,7 @@ from geo.siting.coverage import _search_batches, build_coverage
 from geo.siting.settings import SitingSettings
 
 
-@pytest.mark.parametrize("category", ["elderly_care", "culture"])
+@pytest.mark.parametrize("category", ["elderly_daycare", "culture_centre"])
 def test_parts_of_the_network_give_the_same_matrix(
     analysis: Analysis, candidates: Candidates, category: str
 ) -> None:

@@ -156,7 +156,7 @@ def lujiazui_oracle(
 
 
 # elderly care: nobody served yet; sports and culture: existing facilities already serve many.
-@pytest.mark.parametrize("category", ["elderly_care", "sports", "culture"])
+@pytest.mark.parametrize("category", ["elderly_daycare", "sports", "culture_centre"])
 def test_lujiazui_twelve_candidates_against_networkx_and_exhaustive_search(
     analysis: Analysis, candidates: Candidates, category: str
 ) -> None:
@@ -182,7 +182,7 @@ def test_lujiazui_twelve_candidates_against_networkx_and_exhaustive_search(
 @pytest.mark.parametrize(
     ("category", "k"),
     # food_market, k = 3: the greedy answer is 4.9 % below the exact one there.
-    [("elderly_care", 3), ("food_market", 3), ("sports", 5), ("culture", 2)],
+    [("elderly_daycare", 3), ("food_market", 3), ("sports", 5), ("culture_centre", 2)],
 )
 def test_on_lujiazui_exact_is_at_least_greedy(
     analysis: Analysis, candidates: Candidates, category: str, k: int

@@ -24,7 +24,7 @@ SAMPLE_SURVEY = Path(__file__).resolve().parents[3] / "data" / "sample_survey_lu
 
 @pytest.mark.parametrize(
     ("category", "question"),
-    [("sports", {"k": 5}), ("elderly_care", {"target": 0.4}), ("culture", {"k": 2})],
+    [("sports", {"k": 5}), ("elderly_daycare", {"target": 0.4}), ("culture_centre", {"k": 2})],
 )
 def test_the_scenario_reproduces_the_residents_newly_served(
     analysis: Analysis,
@@ -71,7 +71,7 @@ def test_survey_weights_are_the_priorities_needs_times_gaps(
     survey = read_survey(
         SAMPLE_SURVEY, taxonomy=taxonomy, district=analysis.district, coord_system="gcj02"
     )
-    category = "elderly_care"
+    category = "elderly_daycare"
     factors = need_factors(analysis, survey.responses, category)
     ranked = rank_priorities(analysis, survey.responses)
     mine = ranked[ranked["category"] == category].set_index("unit")["need_share"]

@@ -13,21 +13,32 @@ from geo.errors import LifecircleError, TaxonomyError
 from geo.standards.taxonomy import DEFAULT_TAXONOMY_PATH, Taxonomy, category_table, load_taxonomy
 
 REQUIRED = {
-    # id: (tier distance in metres, a word of the Chinese name, a word of the English name)
-    "elderly_care": (300, "养老", "Elderly"),
-    "childcare": (300, "幼儿园", "Childcare"),
+    # id: (service distance in metres, a word of the Chinese name, a word of the English name)
+    # The items of GB 50180-2018 App. B, TD/T 1062-2021 and 完整居住社区 (see taxonomy.yaml).
+    "health_centre": (1000, "卫生服务中心", "health centre"),
+    "nursing_home": (1000, "养老院", "Nursing"),
+    "culture_centre": (1000, "文化活动中心", "Cultural"),
+    "street_office": (1000, "街道办事处", "Street office"),
+    "middle_school": (1000, "初中", "Middle"),
     "primary_school": (500, "小学", "Primary"),
-    "middle_school": (1000, "中学", "Middle"),
-    "clinic": (1000, "卫生", "Clinic"),
-    "pharmacy": (300, "药店", "Pharmacy"),
     "food_market": (500, "菜市场", "market"),
-    "convenience": (300, "便利店", "Convenience"),
-    "park": (300, "公园", "Park"),
-    "sports": (500, "体育", "Sports"),
-    "culture": (1000, "文化", "Culture"),
+    "sports": (500, "运动场地", "Sports"),
+    "park_large": (500, "公园", "Park"),
     "community_service": (300, "居委会", "Community"),
-    "transit": (500, "交通", "transport"),
+    "health_station": (300, "卫生服务站", "health station"),
+    "elderly_daycare": (300, "日间照料", "Elderly"),
+    "canteen": (300, "助餐", "canteen"),
+    "kindergarten": (300, "幼儿园", "Kindergarten"),
+    "nursery": (300, "托育", "nursery"),
+    "culture_station": (300, "文化活动站", "Cultural"),
+    "small_sports": (300, "小型多功能运动场地", "sports"),
+    "fitness_ground": (300, "室外综合健身场地", "fitness"),
+    "park_small": (300, "公园", "Park"),
+    "pocket_green": (300, "小微绿地", "Pocket"),
+    "transit": (500, "公交", "transport"),
     "toilet": (300, "厕所", "toilet"),
+    "pharmacy": (300, "药店", "Pharmacy"),
+    "convenience": (300, "便利店", "Convenience"),
 }
 
 
@@ -80,8 +91,8 @@ CLASSIFY_CASES = [
     ({"amenity": "school", "name": "浦东新区九年一贯制学校"}, ["primary_school", "middle_school"]),
     ({"amenity": "school"}, ["primary_school"]),  # unnamed: the commonest kind
     ({"amenity": "school", "name": "上海市洋泾菊园实验学校"}, ["primary_school"]),
-    ({"amenity": "school", "name": "东园幼儿园"}, ["childcare"]),
-    ({"amenity": "school", "name": "阳光托儿所"}, ["childcare"]),
+    ({"amenity": "school", "name": "东园幼儿园"}, ["kindergarten"]),
+    ({"amenity": "school", "name": "阳光托儿所"}, ["nursery"]),
     ({"amenity": "school", "name": "复旦大学"}, []),
     ({"amenity": "school", "name": "上海市第二职业学校"}, []),
     (
@@ -89,23 +100,23 @@ CLASSIFY_CASES = [
         ["primary_school"],
     ),
     ({"amenity": "school", "isced:level": "1;2"}, ["primary_school", "middle_school"]),
-    ({"amenity": "kindergarten", "name": "东昌幼儿园"}, ["childcare"]),
-    ({"amenity": "nursing_home"}, ["elderly_care"]),
+    ({"amenity": "kindergarten", "name": "东昌幼儿园"}, ["kindergarten"]),
+    ({"amenity": "nursing_home"}, ["nursing_home"]),
     (
         {"amenity": "community_centre", "name": "陆家嘴社区长者照护之家"},
-        ["elderly_care", "culture"],
+        ["elderly_daycare"],
     ),
-    ({"amenity": "social_facility", "social_facility:for": "senior"}, ["elderly_care"]),
-    ({"amenity": "clinic"}, ["clinic"]),
-    ({"amenity": "hospital", "name": "东方医院"}, ["clinic"]),
-    ({"amenity": "clinic;pharmacy"}, ["clinic", "pharmacy"]),
+    ({"amenity": "social_facility", "social_facility:for": "senior"}, ["elderly_daycare"]),
+    ({"amenity": "clinic"}, ["health_station"]),
+    ({"amenity": "hospital", "name": "东方医院"}, ["health_centre"]),
+    ({"amenity": "clinic;pharmacy"}, ["health_station", "pharmacy"]),
     ({"shop": "chemist"}, ["pharmacy"]),
     ({"shop": "supermarket"}, ["food_market"]),
     ({"amenity": "marketplace", "name": "菜市场"}, ["food_market"]),
     ({"shop": "convenience", "name": "7-Eleven"}, ["convenience"]),
-    ({"leisure": "park"}, ["park"]),
-    ({"leisure": "pitch"}, ["sports"]),
-    ({"amenity": "library"}, ["culture"]),
+    ({"leisure": "park"}, ["pocket_green"]),  # a point: size unknown
+    ({"leisure": "pitch"}, ["small_sports"]),
+    ({"amenity": "library"}, ["culture_centre"]),
     ({"office": "government", "name": "梅园新村街道居民委员会"}, ["community_service"]),
     ({"office": "government", "name": "浦东新区税务局"}, []),
     ({"highway": "bus_stop"}, ["transit"]),
@@ -122,7 +133,7 @@ CLASSIFY_CASES = [
 # it comes from, or a real school of that name where the bundled extracts have none).
 CHINESE_TAGGING_CASES = [
     # building=kindergarten with a name: 卧龙幼儿园 (Wangjing way 712409376)
-    ({"building": "kindergarten", "name": "卧龙幼儿园"}, ["childcare"]),
+    ({"building": "kindergarten", "name": "卧龙幼儿园"}, ["kindergarten"]),
     # ... and without a name it is only a building (Lujiazui way 948057320)
     ({"building": "kindergarten"}, []),
     # building=school named as a primary school: 白家庄小学教学楼 (Wangjing way 564589319)
@@ -140,8 +151,8 @@ CHINESE_TAGGING_CASES = [
     ({"building": "school", "name": "上海市体育运动学校"}, []),
     # a university building is no school of the life circle
     ({"building": "school", "name": "复旦大学"}, []),
-    # building=hospital with a name (上海东方医院's building) is a clinic ...
-    ({"building": "hospital", "name": "上海东方医院"}, ["clinic"]),
+    # building=hospital with a name (上海东方医院's building) is a health centre ...
+    ({"building": "hospital", "name": "上海东方医院"}, ["health_centre"]),
     # ... an unnamed hospital building (Lujiazui way 1427539583) is only a building
     ({"building": "hospital"}, []),
     # leisure=sports_hall: 一兆韦德健身 (Lujiazui way 1198910508)
@@ -168,7 +179,7 @@ def test_classify(taxonomy: Taxonomy, tags: dict[str, str], expected: list[str])
 
 def test_kindergarten_named_school_is_not_primary(taxonomy: Taxonomy) -> None:
     cats = taxonomy.classify({"amenity": "school", "name": "浦东新区东园幼儿园"})
-    assert "childcare" in cats
+    assert "kindergarten" in cats
     assert "primary_school" not in cats
 
 
@@ -228,12 +239,13 @@ def test_query_tags_fetch_everything_classify_accepts(
         ("Primary school", "primary_school"),
         ("  PRIMARY SCHOOL ", "primary_school"),
         ("中学", "middle_school"),
-        ("托育/幼儿园", "childcare"),
+        ("托育/托儿所", "nursery"),
+        ("幼儿园", "kindergarten"),
         ("公共厕所", "toilet"),
         ("Public toilet", "toilet"),
         ("toilet", "toilet"),
-        ("Culture, library & community centre", "culture"),
-        ("社区服务（居委会/服务站）", "community_service"),
+        ("Cultural activity centre", "culture_centre"),
+        ("社区服务站（居委会）", "community_service"),
         ("hospital of the moon", None),
         ("", None),
         ("   ", None),
@@ -244,8 +256,8 @@ def test_resolve(taxonomy: Taxonomy, text: str, expected: str | None) -> None:
 
 
 def test_get_unknown_category(taxonomy: Taxonomy) -> None:
-    assert taxonomy.get("park").name_en.startswith("Park")
-    assert "park" in taxonomy and "bakery" not in taxonomy
+    assert taxonomy.get("park_large").name_en.startswith("Park")
+    assert "park_large" in taxonomy and "bakery" not in taxonomy
     with pytest.raises(TaxonomyError, match="unknown category 'bakery'"):
         taxonomy.get("bakery")
 

@@ -57,7 +57,7 @@ def test_stated_need_on_a_real_gap_ranks_first(
     homes = analysis.homes.iloc[chosen].reset_index(drop=True).copy()
     homes["population"] = 100.0
     categories = list(analysis.categories)
-    elderly = categories.index("elderly_care")
+    elderly = categories.index("elderly_daycare")
     served = np.ones((len(categories), 3), dtype=bool)
     served[elderly] = [False, True, False]
     controlled = dataclasses.replace(analysis, homes=homes, served=served)
@@ -77,11 +77,11 @@ def test_stated_need_on_a_real_gap_ranks_first(
     by_unit = ranked.set_index("unit")
     assert ranked["unit"].tolist() == [cell[0], cell[2], cell[1]]  # A, then C, then B
     assert ranked["rank"].tolist() == [1, 2, 3]
-    assert set(ranked["category"]) == {"elderly_care"}
+    assert set(ranked["category"]) == {"elderly_daycare"}
     plain = _plain_hexagon_gaps(homes, served, categories)
     for unit in cell:
         assert by_unit.loc[unit, "residents_not_served"] == pytest.approx(
-            plain.get((unit, "elderly_care"), 0.0)
+            plain.get((unit, "elderly_daycare"), 0.0)
         )
     assert by_unit.loc[cell[0], "requests"] == 3 and by_unit.loc[cell[2], "requests"] == 0
     assert by_unit.loc[cell[0], "mean_need"] == pytest.approx((1.0 + 0.75 + 1.0) / 3, abs=1e-3)
@@ -89,8 +89,8 @@ def test_stated_need_on_a_real_gap_ranks_first(
     assert by_unit.loc[cell[2], "score"] == pytest.approx(0.25)
     assert by_unit.loc[cell[1], "score"] == 0.0
     assert by_unit.loc[cell[0], "reasons"].startswith(
-        "3 requests for elderly care (mean priority 4.7/5); 100 of 100 residents not served "
-        "within 5 min (300 m) | 养老服务需求3条"
+        "3 requests for elderly day care (mean priority 4.7/5); 100 of 100 residents not "
+        "served within 5 min (300 m) | 老年人日间照料中心需求3条"
     )
     assert "no requests" in by_unit.loc[cell[2], "reasons"]
     assert "all 100 residents served" in by_unit.loc[cell[1], "reasons"]

@@ -1,0 +1,1 @@
+"""Running the check-up over many sources at once (Dask)."""
