@@ -35,6 +35,7 @@ from geo.access.analysis import Analysis
 from geo.access.doorstep import DOORSTEP_RADIUS_M, compound_entrances
 from geo.access.gaps import DEFAULT_H3_RESOLUTION
 from geo.deliberation.model import DeliberationError, TopicDraft
+from geo.surveys.priorities import PRIORITY_COLUMNS
 
 __all__ = [
     "alternative_impact",
@@ -43,19 +44,8 @@ __all__ = [
     "draft_from_priority_row",
 ]
 
-_PRIORITY_FIELDS = (
-    "rank",
-    "unit",
-    "category",
-    "requests",
-    "mean_need",
-    "residents_not_served",
-    "score",
-    "reasons",
-    "lon",
-    "lat",
-    "residents",
-)
+# The priority row as the ranking writes it, up to its residents (the rest are shares).
+_PRIORITY_FIELDS = PRIORITY_COLUMNS[: PRIORITY_COLUMNS.index("residents") + 1]
 
 
 def _plain(value: Any) -> Any:

@@ -21,14 +21,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.errors import InputFileError
 from geo.inputs.coords import CoordSystem, looks_swapped, to_wgs84, validate_lon_lat
 from geo.inputs.tables import (
     FIRST_DATA_ROW,
     RowProblem,
     cell_text,
     format_number,
-    match_columns,
+    match_required_columns,
     parse_number,
     read_table,
 )
@@ -115,19 +114,13 @@ def read_facility_inventory(
         or latitude column (the message lists the headers accepted for each).
     """
     table = read_table(path)
-    columns = match_columns([str(column) for column in table.columns], FACILITY_COLUMN_SYNONYMS)
-    missing = [field for field in _REQUIRED_FACILITY_FIELDS if field not in columns]
-    if missing:
-        accepted = "; ".join(
-            f"{field}: {', '.join(FACILITY_COLUMN_SYNONYMS[field])}" for field in missing
-        )
-        found = ", ".join(str(column) for column in table.columns) or "none"
-        raise InputFileError(
-            f"{path.name} lacks the column(s) {', '.join(missing)}. "
-            f"Accepted headers — {accepted}. Columns found: {found}"
-        )
-    if table.empty:
-        raise InputFileError(f"{path.name} has a header but no facility rows")
+    columns = match_required_columns(
+        table,
+        path,
+        FACILITY_COLUMN_SYNONYMS,
+        required=_REQUIRED_FACILITY_FIELDS,
+        rows_word="facility",
+    )
 
     rejected: list[RowProblem] = []
     kept: list[dict[str, Any]] = []

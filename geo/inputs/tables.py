@@ -371,6 +371,30 @@ def match_columns(columns: Sequence[str], synonyms: Mapping[str, Sequence[str]])
     return matched
 
 
+def match_required_columns(
+    table: pd.DataFrame,
+    path: Path,
+    synonyms: Mapping[str, Sequence[str]],
+    *,
+    required: Sequence[str],
+    rows_word: str,
+) -> dict[str, str]:
+    """:func:`match_columns` for a file that must have ``required`` fields and data rows;
+    otherwise an :class:`InputFileError` listing the headers accepted and found."""
+    columns = match_columns([str(column) for column in table.columns], synonyms)
+    missing = [field for field in required if field not in columns]
+    if missing:
+        accepted = "; ".join(f"{field}: {', '.join(synonyms[field])}" for field in missing)
+        found = ", ".join(str(column) for column in table.columns) or "none"
+        raise InputFileError(
+            f"{path.name} lacks the column(s) {', '.join(missing)}. "
+            f"Accepted headers — {accepted}. Columns found: {found}"
+        )
+    if table.empty:
+        raise InputFileError(f"{path.name} has a header but no {rows_word} rows")
+    return columns
+
+
 # --------------------------------------------------------------------------------------
 # Cells
 # --------------------------------------------------------------------------------------

@@ -23,7 +23,6 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from geo.errors import InputFileError
 from geo.inputs.coords import CoordSystem, looks_swapped, to_wgs84, validate_lon_lat
 from geo.inputs.tables import (
     FIRST_DATA_ROW,
@@ -31,7 +30,7 @@ from geo.inputs.tables import (
     RowProblem,
     cell_text,
     format_number,
-    match_columns,
+    match_required_columns,
     parse_number,
     read_table,
 )
@@ -80,17 +79,9 @@ def read_candidate_file(path: Path, *, coord_system: CoordSystem) -> CandidateFi
         If the file cannot be read, has no data rows or lacks coordinate columns.
     """
     table = read_table(path)
-    columns = match_columns([str(c) for c in table.columns], CANDIDATE_COLUMN_SYNONYMS)
-    missing = [f for f in ("lon", "lat") if f not in columns]
-    if missing:
-        accepted = "; ".join(f"{f}: {', '.join(CANDIDATE_COLUMN_SYNONYMS[f])}" for f in missing)
-        found = ", ".join(str(c) for c in table.columns) or "none"
-        raise InputFileError(
-            f"{path.name} lacks the column(s) {', '.join(missing)}. "
-            f"Accepted headers — {accepted}. Columns found: {found}"
-        )
-    if table.empty:
-        raise InputFileError(f"{path.name} has a header but no candidate rows")
+    columns = match_required_columns(
+        table, path, CANDIDATE_COLUMN_SYNONYMS, required=("lon", "lat"), rows_word="candidate"
+    )
     polygons = _geojson_polygons(path) if path.suffix.lower() in GEOJSON_SUFFIXES else {}
     rejected: list[RowProblem] = []
     kept: list[dict[str, Any]] = []

@@ -13,6 +13,7 @@ import numpy as np
 import shapely
 
 from geo.access.analysis import Analysis
+from geo.standards.taxonomy import Taxonomy
 from lifecircle.i18n import t
 from lifecircle.maps.text import safe_text
 
@@ -215,20 +216,25 @@ def service_area_layer(
     return fg
 
 
+def doorstep_service_names(services: str, taxonomy: Taxonomy, lang: str) -> list[str]:
+    """The services of a doorstep circle (``"cid:name;cid:name"``) as readable names."""
+    names = []
+    for item in (s for s in services.split(";") if s):
+        cid, _, name = item.partition(":")
+        cat = taxonomy.get(cid) if cid in taxonomy else None
+        names.append(f"{cat.name(lang) if cat else cid} {name}".strip())
+    return names
+
+
 def doorstep_layer(
     circles: gpd.GeoDataFrame, *, analysis: Analysis, lang: str, shift: Callable[[Any], Any]
 ) -> folium.FeatureGroup:
     """50 m circles around compound entrances, with the services inside."""
     fg = folium.FeatureGroup(name=t("layer_doorstep", lang), show=False)
     for row in circles.itertuples(index=False):
-        items = [s for s in str(row.services).split(";") if s]
-        names = []
-        for item in items:
-            cid, _, name = item.partition(":")
-            cat = analysis.taxonomy.get(cid) if cid in analysis.taxonomy else None
-            names.append(f"{cat.name(lang) if cat else cid} {name}".strip())
+        names = doorstep_service_names(str(row.services), analysis.taxonomy, lang)
         body = "<br>".join(safe_text(n) for n in names) or safe_text("—")
-        colour = "#6a3d9a" if items else "#cab2d6"
+        colour = "#6a3d9a" if names else "#cab2d6"
         geojson_layer(
             shift(row.geometry),
             "doorstep",

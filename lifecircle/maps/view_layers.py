@@ -23,7 +23,12 @@ from geo.access.analysis import Analysis
 from geo.access.doorstep import compound_entrances, doorstep_circles
 from geo.progress import Progress, report
 from lifecircle.i18n import t
-from lifecircle.maps.layers import SERVED_COLOUR, UNSERVED_COLOUR, street_classes
+from lifecircle.maps.layers import (
+    SERVED_COLOUR,
+    UNSERVED_COLOUR,
+    doorstep_service_names,
+    street_classes,
+)
 from lifecircle.maps.served_layers import ServedGeoJson, feature_collection
 from lifecircle.maps.text import safe_text
 from lifecircle.maps.viewport import ViewIndex, ViewSelection, view_index_of
@@ -202,15 +207,10 @@ def doorstep_document(
     geoms, styles, tips = [], [], []
     title = safe_text(t("layer_doorstep", lang))
     for row in circles.itertuples(index=False):
-        items = [s for s in str(row.services).split(";") if s]
-        names = []
-        for item in items:
-            cid, _, name = item.partition(":")
-            cat = analysis.taxonomy.get(cid) if cid in analysis.taxonomy else None
-            names.append(f"{cat.name(lang) if cat else cid} {name}".strip())
+        names = doorstep_service_names(str(row.services), analysis.taxonomy, lang)
         body = "<br>".join(safe_text(n) for n in names) or safe_text("—")
         geoms.append(row.geometry)
-        styles.append(_fill(DOORSTEP_COLOURS[0 if items else 1], weight=1.5, opacity=0.2))
+        styles.append(_fill(DOORSTEP_COLOURS[0 if names else 1], weight=1.5, opacity=0.2))
         tips.append(f"<b>{title}</b><br>{body}")
     return feature_collection(geoms, styles, tips, shift=shift)
 

@@ -31,9 +31,7 @@ def tier_m_from_yaml() -> dict[str, float]:
     doc = yaml.safe_load((DATA_DIR / "taxonomy.yaml").read_text(encoding="utf-8"))
     levels = {int(k): float(v["distance_m"]) for k, v in doc["levels"].items()}
     # An item's own service distance, else its level's (the file's documented rule).
-    return {
-        c["id"]: float(c.get("distance_m", levels[int(c["level"])])) for c in doc["categories"]
-    }
+    return {c["id"]: float(c.get("distance_m", levels[int(c["level"])])) for c in doc["categories"]}
 
 
 def recount_by_polygon(a: Analysis, summary: object, category: str, within_m: float) -> dict:
