@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bz2
 import math
+import os
 import random
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Mapping
@@ -664,3 +665,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture(scope="session")
 def bad_inputs() -> list[BadInput]:
     return list(BAD_INPUTS)
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: one worker per usable CPU, at least two (the browser tests wait on a
+    server more than they compute) and at most six (each worker may boot a Streamlit
+    server and a Chromium)."""
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(2, min(6, usable or 2))
