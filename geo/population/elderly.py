@@ -75,11 +75,13 @@ def elderly_served(
     shares: np.ndarray,
     *,
     distances_m: dict[str, float],
+    has_data: dict[str, bool] | None = None,
 ) -> list[dict[str, Any]]:
     """Per elderly item: elderly residents, served and not served, and the served share.
 
     Homes with no share (no district share and none for their compound) are left out and
-    counted in ``homes_without_share``.
+    counted in ``homes_without_share``. An item with no facility in the data has
+    ``no_data`` true and no share (not 0 %).
     """
     known = np.isfinite(shares)
     elderly = np.where(known, population * np.nan_to_num(shares), 0.0)
@@ -90,6 +92,7 @@ def elderly_served(
             continue
         hit = served[categories.index(cid)]
         got = float(elderly[hit].sum())
+        no_data = has_data is not None and not has_data.get(cid, True)
         rows.append(
             {
                 "id": cid,
@@ -97,7 +100,8 @@ def elderly_served(
                 "elderly_residents": round(total, 2),
                 "elderly_served": round(got, 2),
                 "elderly_not_served": round(total - got, 2),
-                "share": round(got / total, 6) if total > 0 else None,
+                "no_data": no_data,
+                "share": round(got / total, 6) if total > 0 and not no_data else None,
                 "homes_without_share": int((~known).sum()),
             }
         )

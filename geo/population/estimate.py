@@ -22,8 +22,10 @@ import pandas as pd
 from geo.access.homes import (
     PopulationSettings,
     build_homes,
+    estimate_levels,
     plausible_height_m,
     plausible_levels,
+    select_homes,
 )
 from geo.district.model import District
 from geo.population.compounds import OUTSIDE, assign_compounds, build_compound_areas
@@ -145,7 +147,14 @@ def estimate_population(
     by_id = buildings.drop_duplicates("osm_id").set_index("osm_id")
     rows = by_id.loc[homes["home_id"]] if len(homes) else by_id.iloc[:0]
     source = _level_sources(rows, cfg, set(ov.buildings))
-    checks = _checks(raw.drop_duplicates("osm_id").set_index("osm_id"), homes, cfg)
+    raw_rows = raw.drop_duplicates("osm_id").set_index("osm_id")
+    checks = _checks(
+        raw_rows.loc[homes["home_id"]] if len(homes) else raw_rows.iloc[:0],
+        [str(i) for i in homes["home_id"]],
+        homes["levels"].to_numpy(dtype=float),
+        homes["footprint_m2"].to_numpy(dtype=float),
+        cfg,
+    )
     compound = assign_compounds(homes, build_compound_areas(district))
     homes = homes.assign(compound=compound, levels_source=source)
     estimated = homes["population"].to_numpy(dtype=float).copy()
@@ -172,20 +181,34 @@ def _level_sources(rows: pd.DataFrame, cfg: PopulationSettings, from_file: set[s
     return out
 
 
-def _checks(raw: pd.DataFrame, homes: gpd.GeoDataFrame, cfg: PopulationSettings) -> list[str]:
+def check_buildings(district: District, settings: PopulationSettings | None = None) -> list[str]:
+    """One message per home whose OSM floors or height are ignored, or whose residents are
+    capped (what ``prepare`` prints; no network join needed)."""
+    cfg = settings or PopulationSettings()
+    homes = select_homes(district.buildings, district.areas)
+    if homes.empty:
+        return []
+    footprint = homes.geometry.to_crs(district.network.crs).area.to_numpy()
+    return _checks(
+        homes, [str(i) for i in homes["osm_id"]], estimate_levels(homes, cfg), footprint, cfg
+    )
+
+
+def _checks(
+    rows: pd.DataFrame,
+    home_ids: list[str],
+    used: np.ndarray,
+    footprint: np.ndarray,
+    cfg: PopulationSettings,
+) -> list[str]:
     """A message per home whose OSM floors or height were ignored, or whose residents capped."""
-    out: list[str] = []
-    if len(homes) == 0:
-        return out
-    rows = raw.loc[homes["home_id"]]
     levels = rows["levels"].to_numpy(dtype=float)
     height = rows["height_m"].to_numpy(dtype=float)
     bad_levels = ~np.isnan(levels) & ~np.isfinite(plausible_levels(rows, cfg))
     bad_height = ~np.isnan(height) & ~np.isfinite(plausible_height_m(rows, cfg))
-    used = homes["levels"].to_numpy(dtype=float)
-    footprint = homes["footprint_m2"].to_numpy(dtype=float)
     uncapped = footprint * used * cfg.persons_per_m2
-    for i, home_id in enumerate(homes["home_id"]):
+    out: list[str] = []
+    for i, home_id in enumerate(home_ids):
         if bad_levels[i]:
             out.append(
                 f"{home_id}: building:levels={levels[i]:g} is not a plausible number of floors "
