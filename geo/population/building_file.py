@@ -13,6 +13,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import shapely
 from shapely import Point
 
 from geo.errors import InputFileError
@@ -114,29 +115,25 @@ def _match(
     system: CoordSystem,
     number: int,
 ) -> tuple[str, RowProblem | None]:
-    if "osm_id" in cols:
-        text = cell_text(row[cols["osm_id"]])  # type: ignore[index]
-        if text:
-            osm_id = _normal_id(text)
-            if osm_id in known:
-                return osm_id, None
-            if "lon" not in cols:
-                reason = "no building of the district has this OSM id"
-                return "", RowProblem(number, cols["osm_id"], text, reason)
-    if "lon" in cols and "lat" in cols:
-        lon = parse_number(row[cols["lon"]])  # type: ignore[index]
-        lat = parse_number(row[cols["lat"]])  # type: ignore[index]
-        if lon is None or lat is None:
-            return "", RowProblem(number, cols["lon"], "", "no id matched and no coordinates")
-        x, y = to_wgs84(lon, lat, source=system)
-        hits = buildings.sindex.query(Point(x, y), predicate="within")
-        if len(hits) == 0:
-            text = f"{lon:g}, {lat:g}"
-            reason = "no building footprint of the district contains this point"
-            return "", RowProblem(number, cols["lon"], text, reason)
-        areas = buildings.geometry.iloc[hits].area.to_numpy()
-        return str(buildings["osm_id"].iloc[hits[int(np.argmin(areas))]]), None
-    return "", RowProblem(number, cols.get("osm_id", ""), "", "no OSM id and no coordinates")
+    id_text = cell_text(row[cols["osm_id"]]) if "osm_id" in cols else ""  # type: ignore[index]
+    if id_text and _normal_id(id_text) in known:
+        return _normal_id(id_text), None
+    lon = parse_number(row[cols["lon"]]) if "lon" in cols else None  # type: ignore[index]
+    lat = parse_number(row[cols["lat"]]) if "lat" in cols else None  # type: ignore[index]
+    if lon is None or lat is None:
+        if id_text:
+            reason = "no building of the district has this OSM id"
+            return "", RowProblem(number, cols["osm_id"], id_text, reason)
+        column = cols.get("osm_id") or cols.get("lon", "")
+        return "", RowProblem(number, column, "", "no OSM id and no coordinates")
+    x, y = to_wgs84(lon, lat, source=system)
+    hits = buildings.sindex.query(Point(x, y), predicate="within")
+    if len(hits) == 0:
+        text = f"{lon:g}, {lat:g}"
+        reason = "no building footprint of the district contains this point"
+        return "", RowProblem(number, cols["lon"], text, reason)
+    areas = shapely.area(buildings.geometry.to_numpy()[hits])
+    return str(buildings["osm_id"].iloc[hits[int(np.argmin(areas))]]), None
 
 
 def _normal_id(text: str) -> str:

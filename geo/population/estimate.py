@@ -12,6 +12,7 @@ their floor area (footprint × floors).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,17 +119,20 @@ class Population:
 
 
 def apply_building_levels(
-    buildings: gpd.GeoDataFrame, levels: dict[str, BuildingLevels] | Any
+    buildings: gpd.GeoDataFrame, levels: Mapping[str, BuildingLevels]
 ) -> gpd.GeoDataFrame:
-    """A copy of ``buildings`` whose ``levels``/``height_m`` come from ``levels`` where given."""
+    """A copy of ``buildings`` whose ``levels`` and ``height_m`` are those of ``levels``
+    where a building is listed there (both replaced: a file giving only a height is used
+    as the height, not overruled by OSM's levels)."""
     if not levels:
         return buildings
     out = buildings.copy()
     ids = out["osm_id"].astype(str)
-    for column, attr in (("levels", "levels"), ("height_m", "height_m")):
-        given = {k: getattr(v, attr) for k, v in levels.items() if getattr(v, attr) is not None}
-        mapped = ids.map(given)
-        out[column] = np.where(mapped.notna(), mapped, out[column].to_numpy(dtype=float))
+    listed = ids.isin(set(levels)).to_numpy()
+    for column in ("levels", "height_m"):
+        given = {k: getattr(v, column) for k, v in levels.items()}
+        mapped = ids.map(given).to_numpy(dtype=float)
+        out[column] = np.where(listed, mapped, out[column].to_numpy(dtype=float))
     return out
 
 
