@@ -8,11 +8,12 @@ elderly share. The file lives in the user data folder
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -86,13 +87,21 @@ class PopulationOverrides:
     compounds: Mapping[str, CompoundOverride] = field(default_factory=dict)
     buildings: Mapping[str, BuildingLevels] = field(default_factory=dict)
     elderly_share: float | None = None
+    elderly_walk_m_per_min: float | None = None
+    """Older residents' walking speed for the elderly items (:mod:`geo.population.elderly`)."""
 
     def __post_init__(self) -> None:
         _check_range("elderly share", self.elderly_share, low=0.0, high=1.0)
+        _check_range("elderly walking speed", self.elderly_walk_m_per_min, low=20.0, high=66.7)
 
     @property
     def is_empty(self) -> bool:
-        return not self.compounds and not self.buildings and self.elderly_share is None
+        return (
+            not self.compounds
+            and not self.buildings
+            and self.elderly_share is None
+            and self.elderly_walk_m_per_min is None
+        )
 
     def with_compound(self, key: str, override: CompoundOverride) -> PopulationOverrides:
         """A copy where compound ``key`` has ``override`` (an empty one removes it)."""
@@ -101,12 +110,13 @@ class PopulationOverrides:
             compounds.pop(key, None)
         else:
             compounds[key] = override
-        return PopulationOverrides(compounds, self.buildings, self.elderly_share)
+        return replace(self, compounds=compounds)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "version": FORMAT_VERSION,
             "elderly_share": self.elderly_share,
+            "elderly_walk_m_per_min": self.elderly_walk_m_per_min,
             "compounds": {k: v.to_json() for k, v in sorted(self.compounds.items())},
             "buildings": {k: v.to_json() for k, v in sorted(self.buildings.items())},
         }
@@ -131,7 +141,12 @@ class PopulationOverrides:
                 )
                 for k, v in _mapping(doc.get("buildings")).items()
             }
-            return cls(compounds, buildings, _number(doc.get("elderly_share")))
+            return cls(
+                compounds,
+                buildings,
+                _number(doc.get("elderly_share")),
+                _number(doc.get("elderly_walk_m_per_min")),
+            )
         except (AttributeError, TypeError, ValueError) as exc:
             raise InputFileError(f"{name}: {exc}") from exc
 
@@ -146,6 +161,15 @@ def load_overrides(path: Path) -> PopulationOverrides:
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise InputFileError(f"{path.name} cannot be read as population overrides") from exc
     return PopulationOverrides.from_json(doc, name=path.name)
+
+
+def overrides_digest(path: Path) -> str:
+    """A short digest of the saved file (empty when there is none): a cache key."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return ""
+    return hashlib.sha256(data).hexdigest()[:16]
 
 
 def save_overrides(path: Path, overrides: PopulationOverrides) -> Path:

@@ -66,7 +66,7 @@ def analyse_with_population_args(
     share = args.elderly_share
     if share is not None and not 0.0 <= share <= 1.0:
         raise LifecircleError(f"--elderly-share must be between 0 and 1, not {share:g}")
-    elderly = ElderlySettings(share=share, walk_m_per_min=args.elderly_walk_m_per_min)
+    walk = args.elderly_walk_m_per_min
     if args.population is not None:
         from geo.inputs.population import read_population_file
 
@@ -75,10 +75,8 @@ def analyse_with_population_args(
         )
         print_rejected(result.rejected, label=str(args.population))
         used = taxonomy
-        if elderly.walk_m_per_min is not None:
-            used = elderly_taxonomy(
-                taxonomy, walk_m_per_min=elderly.walk_m_per_min, speed_kmh=speed_kmh
-            )
+        if walk is not None:
+            used = elderly_taxonomy(taxonomy, walk_m_per_min=walk, speed_kmh=speed_kmh)
         analysis = analyse(
             district, used, speed_kmh=speed_kmh, homes=result.homes, progress=progress
         )
@@ -110,14 +108,14 @@ def analyse_with_population_args(
             "matched a building",
             file=sys.stderr,
         )
-        overrides = PopulationOverrides(
-            overrides.compounds, {**overrides.buildings, **found.buildings}, overrides.elderly_share
-        )
+        overrides = replace(overrides, buildings={**overrides.buildings, **found.buildings})
+    if walk is None:
+        walk = overrides.elderly_walk_m_per_min
     analysis, _ = analyse_population(
         district,
         taxonomy,
         overrides=overrides,
-        elderly=elderly,
+        elderly=ElderlySettings(share=share, walk_m_per_min=walk),
         speed_kmh=speed_kmh,
         progress=progress,
     )
