@@ -94,3 +94,37 @@ def test_bad_population_options_are_one_line_and_exit_2(
         err = capsys.readouterr().err
         assert code == EXIT_BAD_INPUT, (extra, err)
         assert "Traceback" not in err and len(err.strip().splitlines()) <= 3, err
+
+
+TINY_OSM = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="hand">
+  <bounds minlat="31.2300" minlon="121.5000" maxlat="31.2320" maxlon="121.5020"/>
+  <node id="1" lat="31.2305" lon="121.5005"/><node id="2" lat="31.2305" lon="121.5010"/>
+  <node id="3" lat="31.2310" lon="121.5010"/><node id="4" lat="31.2310" lon="121.5005"/>
+  <node id="5" lat="31.2312" lon="121.5012"/><node id="6" lat="31.2312" lon="121.5015"/>
+  <node id="7" lat="31.2315" lon="121.5015"/><node id="8" lat="31.2315" lon="121.5012"/>
+  <node id="10" lat="31.2301" lon="121.5001"/><node id="11" lat="31.2318" lon="121.5018"/>
+  <way id="100"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/><nd ref="1"/>
+    <tag k="building" v="apartments"/><tag k="building:levels" v="1e308"/></way>
+  <way id="101"><nd ref="5"/><nd ref="6"/><nd ref="7"/><nd ref="8"/><nd ref="5"/>
+    <tag k="building" v="residential"/><tag k="height" v="-20"/></way>
+  <way id="200"><nd ref="10"/><nd ref="11"/><tag k="highway" v="footway"/></way>
+</osm>
+"""
+
+
+def test_prepare_lists_implausible_building_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "tiny.osm"
+    path.write_text(TINY_OSM, encoding="utf-8")
+    assert run(["prepare", str(path), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "way/100: building:levels=1e+308 is not a plausible number of floors (1–100); "
+        "ignored, 6 floors used" in out
+    )
+    assert "way/101: height=-20 m is not plausible (up to 400 m); ignored, 6 floors used" in out
+    assert run(["prepare", str(path), "--quiet", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert len(doc["population_checks"]) == 2
