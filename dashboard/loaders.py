@@ -143,7 +143,9 @@ def analysis(
     if population_key:  # the district's saved population overrides (the population page)
         from dashboard.population import analyse_with_overrides
 
-        return analyse_with_overrides(d, taxonomy_for(standard, speed_kmh), speed_kmh, _progress)
+        taxonomy = taxonomy_for(standard, speed_kmh)
+        retiered = standard == "speed"
+        return analyse_with_overrides(d, taxonomy, speed_kmh, _progress, retiered=retiered)
     return analyse(
         d,
         taxonomy_for(standard, speed_kmh),

@@ -22,6 +22,7 @@ from geo.population.overrides import (
     overrides_digest,
     population_overrides_path,
 )
+from geo.settings import DEFAULT_WALK_SPEED_KMH
 from geo.standards.taxonomy import Taxonomy
 
 
@@ -39,18 +40,27 @@ def saved_overrides(district: District) -> tuple[PopulationOverrides, str | None
 
 
 def analyse_with_overrides(
-    district: District, taxonomy: Taxonomy, speed_kmh: float, progress: LoadProgress | None
+    district: District,
+    taxonomy: Taxonomy,
+    speed_kmh: float,
+    progress: LoadProgress | None,
+    *,
+    retiered: bool = False,
 ) -> Analysis:
-    """The analysis on the corrected residents (an elderly speed above the walk is unused)."""
+    """The analysis on the corrected residents (an elderly speed above the walk is unused).
+
+    ``retiered``: the taxonomy's distances are the sidebar speed's (else GB 50180's 4 km/h).
+    """
     overrides, _ = saved_overrides(district)
+    base_kmh = speed_kmh if retiered else DEFAULT_WALK_SPEED_KMH
     walk = overrides.elderly_walk_m_per_min
-    if walk is not None and walk > default_walk_m_per_min(speed_kmh):
+    if walk is not None and walk > default_walk_m_per_min(base_kmh):
         walk = None
     analysis, _ = analyse_population(
         district,
         taxonomy,
         overrides=overrides,
-        elderly=ElderlySettings(walk_m_per_min=walk),
+        elderly=ElderlySettings(walk_m_per_min=walk, distances_speed_kmh=base_kmh),
         speed_kmh=speed_kmh,
         progress=progress.stage("stage_analysis") if progress else None,
     )

@@ -26,6 +26,9 @@ class ElderlySettings:
 
     share: float | None = None
     walk_m_per_min: float | None = None
+    distances_speed_kmh: float = DEFAULT_WALK_SPEED_KMH
+    """The speed the taxonomy's distances assume: GB 50180's are 4 km/h whatever speed the
+    minutes are shown at; a taxonomy re-tiered by speed assumes that speed."""
 
 
 def analyse_population(
@@ -49,7 +52,9 @@ def analyse_population(
     population = estimate_population(district, overrides=ov, settings=settings)
     used = taxonomy
     if old.walk_m_per_min is not None:
-        used = elderly_taxonomy(taxonomy, walk_m_per_min=old.walk_m_per_min, speed_kmh=speed_kmh)
+        used = elderly_taxonomy(
+            taxonomy, walk_m_per_min=old.walk_m_per_min, speed_kmh=old.distances_speed_kmh
+        )
     analysis = analyse(
         district, used, speed_kmh=speed_kmh, homes=population.homes, progress=progress
     )

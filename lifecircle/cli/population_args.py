@@ -76,7 +76,7 @@ def analyse_with_population_args(
         print_rejected(result.rejected, label=str(args.population))
         used = taxonomy
         if walk is not None:
-            used = elderly_taxonomy(taxonomy, walk_m_per_min=walk, speed_kmh=speed_kmh)
+            used = elderly_taxonomy(taxonomy, walk_m_per_min=walk)
         analysis = analyse(
             district, used, speed_kmh=speed_kmh, homes=result.homes, progress=progress
         )

@@ -55,6 +55,8 @@ def test_analyze_with_overrides_levels_file_and_elderly_options(
             "0.2",
             "--elderly-walk-m-per-min",
             "60",
+            "--speed-kmh",  # shows minutes at 5 km/h; GB's distances still assume 4 km/h
+            "5",
         ]
     )
     captured = capsys.readouterr()
