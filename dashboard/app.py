@@ -49,6 +49,7 @@ pages = [
         icon=":material/summarize:",
         url_path="report",
     ),
+    st.Page(HERE / "views" / "population.py", title=t("page_population", lang)),
     st.Page(
         HERE / "views" / "data.py",
         title=t("page_data", lang),

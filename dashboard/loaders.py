@@ -137,8 +137,15 @@ def analysis(
     _source: DataSource,
     _inventory: UploadedInventory | None,
     _progress: LoadProgress | None = None,
+    population_key: str = "",
 ) -> Analysis:
     d, _ = district_with_inventory(source_key, inventory_key, _source, _inventory, _progress)
+    if population_key:  # the district's saved population overrides (the population page)
+        from dashboard.population import analyse_with_overrides
+
+        taxonomy = taxonomy_for(standard, speed_kmh)
+        retiered = standard == "speed"
+        return analyse_with_overrides(d, taxonomy, speed_kmh, _progress, retiered=retiered)
     return analyse(
         d,
         taxonomy_for(standard, speed_kmh),

@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import loaders, state
 from dashboard.loaders import DEFAULT_SOURCE, DataSource, UploadedInventory
+from dashboard.population import population_key
 from dashboard.progress import LoadProgress
 from geo.access.analysis import Analysis
 from geo.errors import LifecircleError
@@ -152,8 +153,12 @@ def _render_sidebar() -> Context | None:
     key = loaders.analysis_key(source.key, inv_key, str(standard), speed)
     progress = LoadProgress(lang)  # the stages of loading and analysis, when they run
     try:
+        pop_key = population_key(
+            loaders.district_with_inventory(source.key, inv_key, source, inventory, progress)[0]
+        )
+        key += f"|{pop_key}" if pop_key else ""
         analysis = loaders.analysis(
-            source.key, inv_key, str(standard), speed, source, inventory, progress
+            source.key, inv_key, str(standard), speed, source, inventory, progress, pop_key
         )
     except LifecircleError as exc:
         progress.clear()

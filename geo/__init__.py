@@ -62,6 +62,10 @@ _EXPORTS = {
     "join_candidates": "geo.siting.candidates",
     "read_candidate_file": "geo.siting.candidate_files",
     "SitingError": "geo.siting.settings",
+    "estimate_population": "geo.population.estimate",
+    "analyse_population": "geo.population.analysis",
+    "PopulationOverrides": "geo.population.overrides",
+    "read_building_file": "geo.population.building_file",
 }
 
 __all__ = sorted(_EXPORTS)

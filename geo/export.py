@@ -222,6 +222,7 @@ def summary_dict(
         "access": access_summary(analysis),
         "layers": layer_settings.describe(d.network),
         "repairs": dict(d.meta.repairs),
+        **({"population": dict(analysis.population)} if analysis.population else {}),
         "timings_s": timings,
     }
 

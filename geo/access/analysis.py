@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -45,6 +46,8 @@ class Analysis:
         default_factory=lambda: pd.DataFrame(columns=ACCESS_COLUMNS)
     )
     """Every way into every facility: ``facility_id, category, node_pos, node_id, cost_m``."""
+    population: Mapping[str, Any] = field(default_factory=dict)
+    """What ``summary.json`` says about the residents (:mod:`geo.population`), if given."""
 
     @property
     def limit_m(self) -> float:

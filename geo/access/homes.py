@@ -119,7 +119,13 @@ class PopulationSettings:
     metres_per_level: float = 3.0
     default_levels: Mapping[str, float] = field(default_factory=lambda: dict(_DEFAULT_LEVELS))
     fallback_levels: float = 6.0
-    max_levels: float = 120.0
+    # Plausibility caps (issue 16): the tallest residential towers in China have about
+    # 100 floors and 400 m; a value above a cap (or not positive) is a mapping error, so it
+    # is ignored and the next source (height, then the default) is used.
+    max_levels: float = 100.0
+    max_height_m: float = 400.0
+    # No single building holds more residents than this (a 100-floor tower on 1,800 m²).
+    max_residents_per_building: float = 5000.0
 
     def __post_init__(self) -> None:
         if not (self.persons_per_m2 > 0 and math.isfinite(self.persons_per_m2)):
@@ -149,10 +155,27 @@ def select_homes(buildings: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> gpd.Ge
     return buildings[by_type | in_zone].copy()
 
 
-def estimate_levels(homes: gpd.GeoDataFrame, settings: PopulationSettings) -> np.ndarray:
-    """Levels per home: ``building:levels``, else height / metres per level, else default."""
+def plausible_levels(homes: gpd.GeoDataFrame, settings: PopulationSettings) -> np.ndarray:
+    """``building:levels`` where it is a number in (0, ``max_levels``], else NaN."""
     levels = homes["levels"].to_numpy(dtype=float)
-    from_height = homes["height_m"].to_numpy(dtype=float) / settings.metres_per_level
+    ok = np.isfinite(levels) & (levels > 0) & (levels <= settings.max_levels)
+    return np.where(ok, levels, np.nan)
+
+
+def plausible_height_m(homes: gpd.GeoDataFrame, settings: PopulationSettings) -> np.ndarray:
+    """``height`` in metres where it is a number in (0, ``max_height_m``], else NaN."""
+    height = homes["height_m"].to_numpy(dtype=float)
+    ok = np.isfinite(height) & (height > 0) & (height <= settings.max_height_m)
+    return np.where(ok, height, np.nan)
+
+
+def estimate_levels(homes: gpd.GeoDataFrame, settings: PopulationSettings) -> np.ndarray:
+    """Levels per home: ``building:levels``, else height / metres per level, else default.
+
+    Values outside the plausibility caps are ignored (:func:`plausible_levels`).
+    """
+    levels = plausible_levels(homes, settings)
+    from_height = plausible_height_m(homes, settings) / settings.metres_per_level
     default = np.array(
         [settings.default_levels.get(str(b), settings.fallback_levels) for b in homes["building"]],
         dtype=float,
@@ -207,7 +230,9 @@ def build_homes(
             "name": homes["name"].to_numpy(),
             "levels": levels,
             "footprint_m2": footprint,
-            "population": footprint * levels * cfg.persons_per_m2,
+            "population": np.minimum(
+                footprint * levels * cfg.persons_per_m2, cfg.max_residents_per_building
+            ),
             "lon": lon,
             "lat": lat,
             **join_columns(network, join_points(network, x, y, settings=access)),

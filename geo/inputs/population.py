@@ -1,11 +1,14 @@
 """A user's population file instead of the building proxy: points or a grid of polygons.
 
 Each row becomes one "home" at its point (a grid cell's representative point) with its
-population, joined to the network like any home.
+population, joined to the network like any home. A row without valid coordinates and a
+population, or whose point lies outside the district, is rejected with its row number
+(a file of Beijing points never adds residents to Lujiazui).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -16,6 +19,8 @@ from geo.access.homes import join_columns
 from geo.access.snapping import join_points
 from geo.district.network import WalkNetwork
 from geo.errors import InputFileError
+from geo.inputs.tables import FIRST_DATA_ROW, RowProblem, cell_text
+from geo.osm.bbox import BBox
 
 POPULATION_COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = {
     "population": ("population", "pop", "人口", "人数", "常住人口", "居民数", "residents"),
@@ -25,12 +30,34 @@ POPULATION_COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 
+@dataclass(frozen=True)
+class PopulationFile:
+    """The homes a population file gives, and its rejected rows (one message each)."""
+
+    homes: gpd.GeoDataFrame
+    rejected: tuple[RowProblem, ...]
+
+
 def homes_from_population_file(
-    path: Path, network: WalkNetwork, *, coord_system: str = "wgs84"
+    path: Path, network: WalkNetwork, *, coord_system: str = "wgs84", bbox: BBox | None = None
 ) -> gpd.GeoDataFrame:
     """Homes from a user's population file: points (CSV/XLSX/GeoJSON) or a grid of polygons.
 
-    Each row becomes one "home" at its point (a grid cell's centroid) with its population.
+    Each row becomes one "home" at its point (a grid cell's centroid) with its population;
+    see :func:`read_population_file` for the rejected rows.
+    """
+    return read_population_file(path, network, coord_system=coord_system, bbox=bbox).homes
+
+
+def read_population_file(
+    path: Path, network: WalkNetwork, *, coord_system: str = "wgs84", bbox: BBox | None = None
+) -> PopulationFile:
+    """Read a population file; rows outside ``bbox`` (W, S, E, N, WGS-84) are rejected.
+
+    Raises
+    ------
+    InputFileError
+        When the file cannot be read, lacks a column, or no row is usable.
     """
     from geo.inputs.coords import parse_coord_system, to_wgs84
     from geo.inputs.tables import match_columns, read_table
@@ -51,6 +78,7 @@ def homes_from_population_file(
         table = pd.DataFrame({"lon": pts.x, "lat": pts.y, "population": gdf[cols["population"]]})
         if "name" in cols:
             table["name"] = gdf[cols["name"]].astype(str)
+        headers = {"lon": "geometry", "lat": "geometry", "population": cols["population"]}
     else:
         raw = read_table(path)
         cols = match_columns(list(raw.columns), POPULATION_COLUMN_SYNONYMS)
@@ -60,16 +88,43 @@ def homes_from_population_file(
         table = pd.DataFrame({k: raw[cols[k]] for k in ("lon", "lat", "population")})
         if "name" in cols:
             table["name"] = raw[cols["name"]].astype(str)
+        headers = {k: cols[k] for k in ("lon", "lat", "population")}
+    original = table.copy()
     for k in ("lon", "lat", "population"):
         table[k] = pd.to_numeric(table[k], errors="coerce")
-    good = table.dropna(subset=["lon", "lat", "population"])
-    good = good[good["population"] >= 0]
+    rejected: list[RowProblem] = []
+    keep = np.ones(len(table), dtype=bool)
+    for pos, (index, row) in enumerate(table.iterrows()):
+        problem = _row_problem(row)
+        if problem is not None:
+            column, reason = problem
+            value = cell_text(original.loc[index, column]) if column in original else ""
+            rejected.append(RowProblem(int(index) + FIRST_DATA_ROW, headers[column], value, reason))
+            keep[pos] = False
+    good = table[keep]
+    if len(good):
+        lon, lat = to_wgs84(good["lon"].to_numpy(), good["lat"].to_numpy(), source=system)
+        inside = _inside(lon, lat, bbox)
+        for index, ok, x, y in zip(good.index, inside, lon, lat, strict=True):
+            if not ok:
+                rejected.append(
+                    RowProblem(
+                        int(index) + FIRST_DATA_ROW,
+                        headers["lon"],
+                        f"{x:.5f}, {y:.5f}",
+                        "the point lies outside the district; the row is left out",
+                    )
+                )
+        good = good[inside]
+        lon, lat = lon[inside], lat[inside]
     if good.empty:
-        raise InputFileError(f"{path.name}: no row has valid coordinates and a population")
-    lon, lat = to_wgs84(good["lon"].to_numpy(), good["lat"].to_numpy(), source=system)
+        raise InputFileError(
+            f"{path.name}: no row has valid coordinates inside the district and a population"
+        )
+    rejected.sort(key=lambda p: p.row)
     x, y = network.project(lon, lat)
     n = len(good)
-    return gpd.GeoDataFrame(
+    homes = gpd.GeoDataFrame(
         {
             "home_id": [f"pop{i + 1}" for i in range(n)],
             "building": ["population_file"] * n,
@@ -84,3 +139,26 @@ def homes_from_population_file(
         geometry=gpd.points_from_xy(lon, lat),
         crs="EPSG:4326",
     )
+    return PopulationFile(homes=homes, rejected=tuple(rejected))
+
+
+def _row_problem(row: pd.Series) -> tuple[str, str] | None:
+    """``(column, reason)`` for a row that cannot be used, else ``None``."""
+    for key in ("lon", "lat"):
+        if not np.isfinite(row[key]):
+            return key, "not a coordinate"
+    population = row["population"]
+    if not np.isfinite(population):
+        return "population", "no population number"
+    if population < 0:
+        return "population", "a population cannot be negative"
+    return None
+
+
+def _inside(lon: np.ndarray, lat: np.ndarray, bbox: BBox | None) -> np.ndarray:
+    if bbox is None:
+        finite: np.ndarray = np.isfinite(lon) & np.isfinite(lat)
+        return finite
+    west, south, east, north = bbox
+    inside: np.ndarray = (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
+    return inside

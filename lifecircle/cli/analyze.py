@@ -9,6 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from geo.progress import scaled
+from lifecircle.cli.population_args import (
+    add_population_args,
+    analyse_with_population_args,
+    population_lines,
+)
 from lifecircle.cli.sources import (
     EXIT_OK,
     add_source_args,
@@ -27,11 +32,7 @@ def register(sub: Any) -> None:
     add_source_args(p)
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--speed-kmh", type=float, default=None, help="walking speed (default 4.0)")
-    p.add_argument(
-        "--population",
-        type=Path,
-        help="population file (points or grid) instead of the building proxy",
-    )
+    add_population_args(p)
     p.add_argument("--no-geopackage", action="store_true", help="skip the GeoPackage (faster)")
     p.add_argument(
         "--survey",
@@ -45,22 +46,17 @@ def register(sub: Any) -> None:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from geo.access.analysis import analyse
     from geo.export import write_analysis
-    from geo.inputs.population import homes_from_population_file
     from geo.settings import DEFAULT_WALK_SPEED_KMH
 
     t0 = time.perf_counter()
     taxonomy, _, district, rejected = load_from_args(args)
     print_rejected(rejected, label=str(args.facilities))
     load_s = time.perf_counter() - t0
-    homes = None
-    if args.population is not None:
-        homes = homes_from_population_file(args.population, district.network, coord_system=args.crs)
     speed = args.speed_kmh if args.speed_kmh is not None else DEFAULT_WALK_SPEED_KMH
     bar = progress_bar(args)
-    analysis = analyse(
-        district, taxonomy, speed_kmh=speed, homes=homes, progress=scaled(bar, 0.4, 0.55)
+    analysis = analyse_with_population_args(
+        args, district, taxonomy, speed_kmh=speed, progress=scaled(bar, 0.4, 0.55)
     )
     analysis.timings_s["load"] = load_s
     paths = write_analysis(
@@ -97,5 +93,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         f"data ({', '.join(summary['no_data_items']) or '-'}): import the street office's list"
         " with --facilities"
     )
+    for line in population_lines(summary.get("population", {})):
+        print(f"  {line}")
     print(f"  wrote {', '.join(p.name for p in paths.values())} to {args.out}")
     return EXIT_OK

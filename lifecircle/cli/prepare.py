@@ -23,6 +23,8 @@ def register(sub: Any) -> None:
 
 
 def district_summary(district: Any, taxonomy: Any) -> dict[str, Any]:
+    from geo.population.estimate import check_buildings
+
     net = district.network
     sizes = net.component_sizes()
     counts = district.facility_counts()
@@ -59,6 +61,7 @@ def district_summary(district: Any, taxonomy: Any) -> dict[str, Any]:
         "data_date": district.meta.data_date,
         "attribution": district.meta.attribution,
         "repairs": dict(district.meta.repairs),
+        "population_checks": check_buildings(district),
         "timings_s": {k: round(v, 3) for k, v in district.timings_s.items()},
     }
 
@@ -84,6 +87,11 @@ def cmd_prepare(args: argparse.Namespace) -> int:
         )
     for line in repair_lines(summary["repairs"]):
         print(f"  {line}")
+    checks = summary["population_checks"]
+    for line in checks[:MAX_CHECK_LINES]:
+        print(f"  {line}")
+    if len(checks) > MAX_CHECK_LINES:
+        print(f"  ... and {len(checks) - MAX_CHECK_LINES} more implausible building values")
     print(f"  bbox (W,S,E,N): {', '.join(f'{v:.5f}' for v in summary['bbox'])}")
     print(f"  CRS: {summary['crs']}   data date: {summary['data_date']}")
     print(f"  buildings: {summary['buildings']}   entrances/gates: {summary['entrances']}")
@@ -96,6 +104,8 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     print(f"  {summary['attribution']}")
     return EXIT_OK
 
+
+MAX_CHECK_LINES = 20
 
 REPAIR_TEXT = {
     "ways_cut_at_edge": "{n} walkable ways cut at the extract edge were split",

@@ -48,12 +48,14 @@ LAYER_KEYS = (
     "layer_isochrone",
 )
 PAGES = ("views/map.py", "views/gaps.py", "views/scenarios.py", "views/survey.py", "views/data.py")
+PAGES += ("views/population.py",)
 PAGE_TITLE_KEYS = {
     "views/map.py": "app_title",
     "views/gaps.py": "gaps_title",
     "views/scenarios.py": "page_scenarios",
     "views/survey.py": "survey_title",
     "views/data.py": "data_title",
+    "views/population.py": "pop_title",
 }
 DISTRICT_TITLE = {"zh": "上海·陆家嘴", "en": "Shanghai · Lujiazui"}
 DISTRICT_CENTRE = {"lat": 31.235, "lng": 121.500}  # middle of Lujiazui's study area
