@@ -102,7 +102,9 @@ def group_script(groups: Sequence[folium.FeatureGroup]) -> str:
     script, as the shared map's does.
     """
     scratch = folium.Map(tiles=None)
-    return "".join(sf._get_feature_group_string(g, map=scratch, idx=i) for i, g in enumerate(groups))
+    return "".join(
+        sf._get_feature_group_string(g, map=scratch, idx=i) for i, g in enumerate(groups)
+    )
 
 
 def _defaults(rendered: RenderedMap, returned_objects: Iterable[str]) -> dict[str, Any]:
