@@ -63,6 +63,8 @@ class UserTimes:
     map_s: float | None
     click_s: float | None
     error: str | None = None
+    served_s: float | None = None
+    """From the session's first message to the map's HTML: the server's part of ``map_s``."""
 
 
 # --- arguments -----------------------------------------------------------------------------
@@ -116,16 +118,23 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-def summarise_level(users: int, times: Sequence[UserTimes], cpu_s: float | None) -> dict[str, Any]:
-    """Median and max of each figure over the users that got there, and how many did not."""
+def summarise_level(
+    users: int,
+    times: Sequence[UserTimes],
+    cpu_s: float | None,
+    browser_cpu_s: float | None = None,
+) -> dict[str, Any]:
+    """Median and max of each figure over the users that got there, and how many did not;
+    the CPU seconds the server (``cpu_s``) and the browser used meanwhile."""
     level: dict[str, Any] = {"users": users}
-    for name in ("map_s", "click_s"):
+    for name in ("map_s", "click_s", "served_s"):
         values = [v for t in times if (v := getattr(t, name)) is not None]
         level[f"{name[:-2]}_median_s"] = _round(statistics.median(values)) if values else None
         level[f"{name[:-2]}_max_s"] = _round(max(values)) if values else None
     level["failed"] = sum(1 for t in times if t.map_s is None or t.click_s is None)
     level["errors"] = sorted({t.error for t in times if t.error})[:3]
     level["server_cpu_s"] = _round(cpu_s)
+    level["browser_cpu_s"] = _round(browser_cpu_s)
     return level
 
 
@@ -164,13 +173,15 @@ def format_load_table(report: dict[str, Any]) -> str:
     rows = [
         "users at once against one dashboard server (Lujiazui, warm server caches)",
         f"{'users':>5}  {'map median s':>12}  {'map max s':>9}  {'click median s':>14}  "
-        f"{'click max s':>11}  {'failed':>6}  {'server CPU s':>12}",
+        f"{'click max s':>11}  {'failed':>6}  {'server CPU s':>12}  {'browser CPU s':>13}  "
+        f"{'map served s':>12}",
     ]
     for lv in report["levels"]:
         rows.append(
             f"{lv['users']:>5}  {_cell(lv['map_median_s']):>12}  {_cell(lv['map_max_s']):>9}  "
             f"{_cell(lv['click_median_s']):>14}  {_cell(lv['click_max_s']):>11}  "
-            f"{lv['failed']:>6}  {_cell(lv['server_cpu_s']):>12}"
+            f"{lv['failed']:>6}  {_cell(lv['server_cpu_s']):>12}  "
+            f"{_cell(lv.get('browser_cpu_s')):>13}  {_cell(lv.get('served_median_s')):>12}"
         )
         rows.extend(f"       error: {e}" for e in lv.get("errors", []))
     rows.append(
@@ -206,6 +217,27 @@ def process_cpu_s(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def descendants_cpu_s(root: int, *, exclude: int) -> float | None:
+    """CPU seconds used so far by the processes below ``root`` (Chromium, Playwright's
+    driver), leaving out ``exclude`` and the processes below it (the server)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                parents[int(entry.name)] = int(fields[1])
+    if not parents:
+        return None
+
+    def below(pid: int) -> bool:
+        while pid in parents and pid not in (root, exclude, 0):
+            pid = parents[pid]
+        return pid == root
+
+    found = [pid for pid in parents if pid != root and below(pid)]
+    return sum(process_cpu_s(pid) or 0.0 for pid in found)
+
+
 async def _wait_marks(page: Any, js: str, timeout_s: float) -> dict[str, float]:
     handle = await page.wait_for_function(js, polling=POLL_MS, timeout=timeout_s * 1000)
     marks: dict[str, float] = await handle.json_value()
@@ -232,24 +264,26 @@ async def _one_user(page: Any, url: str, reach_title: str, timeout_s: float) -> 
     """Navigate to the map, wait until it is interactive, click it, wait for the reach."""
     from playwright.async_api import Error as PlaywrightError
 
-    map_s = None
+    map_s = served_s = None
     try:
         await page.goto(url, wait_until="commit", timeout=timeout_s * 1000)
         marks = await _wait_marks(page, marks_js(MAP_INTERACTIVE, since_click=False), timeout_s)
         map_s = marks["interactive"] / 1e3
+        first, sent = marks.get("first_message"), marks.get("map_sent")
+        served_s = None if first is None or sent is None else (sent - first) / 1e3
         handle = await page.locator(MAP_IFRAME).element_handle(timeout=timeout_s * 1000)
         frame = await handle.content_frame()
         container = frame.locator(".leaflet-container")
         box = await container.bounding_box()
         if box is None:
-            return UserTimes(map_s, None, "the map has no size")
+            return UserTimes(map_s, None, "the map has no size", served_s)
         groups = {"shown": [f"heading({js_str(reach_title)})", "idle()"]}
         await frame.evaluate(ARM_CLICK_JS)
         await container.click(position={"x": box["width"] / 2, "y": box["height"] / 2})
         marks = await _wait_marks(page, marks_js(groups, since_click=True), timeout_s)
-        return UserTimes(map_s, marks["shown"] / 1e3)
+        return UserTimes(map_s, marks["shown"] / 1e3, None, served_s)
     except PlaywrightError as exc:
-        return UserTimes(map_s, None, str(exc).splitlines()[0][:200])
+        return UserTimes(map_s, None, str(exc).splitlines()[0][:200], served_s)
 
 
 async def _level(
@@ -261,17 +295,23 @@ async def _level(
     url = server.url(f"/?lang={LANG}")
     opened = await asyncio.gather(*(_new_page(browser) for _ in range(users)))
     try:
-        cpu_before = process_cpu_s(server.process.pid)
+        me, pid = os.getpid(), server.process.pid
+        cpu_before = process_cpu_s(pid)
+        browser_before = descendants_cpu_s(me, exclude=pid)
         times = await asyncio.gather(
             *(_one_user(page, url, reach_title, timeout_s) for _, page in opened)
         )
-        cpu_after = process_cpu_s(server.process.pid)
+        cpu_after = process_cpu_s(pid)
+        browser_after = descendants_cpu_s(me, exclude=pid)
     finally:
         for context, _ in opened:
             with contextlib.suppress(PlaywrightError):
                 await context.close()
     cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
-    return summarise_level(users, times, cpu)
+    browser_cpu = (
+        None if browser_before is None or browser_after is None else browser_after - browser_before
+    )
+    return summarise_level(users, times, cpu, browser_cpu)
 
 
 async def _run(

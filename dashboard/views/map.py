@@ -91,6 +91,7 @@ if large:
 
 def _build_map() -> folium.Map:
     """The map every session of these settings shares (built once per server)."""
+    assert ctx is not None  # narrowed above; mypy does not carry it into a function
     if large:
         fmap = maps.build_overview_map(
             a,
