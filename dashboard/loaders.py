@@ -489,15 +489,20 @@ def boundary_units(path: str, coord_system: str) -> gpd.GeoDataFrame:
 # --- one map per server (issue 16 item 7) ------------------------------------------------------
 @st.cache_resource(show_spinner=False, max_entries=32)
 def rendered_map(
-    key: str, group_names: tuple[str, ...], _build: Callable[[], folium.Map]
+    key: str,
+    widget_key: str,
+    group_names: tuple[str, ...],
+    layer_control: bool,
+    _build: Callable[[], folium.Map],
 ) -> RenderedMap:
-    """The main map rendered once per server for ``key`` (everything it is built from) and
-    the names of the groups sessions add; concurrent first requests wait for one build.
+    """A map rendered once per server for ``key`` (everything it is built from), the
+    widget's key, the names of the groups sessions add and whether it has a layer control
+    (:func:`dashboard.shared_map.render_map`); concurrent first requests wait for one build.
 
     ``_build`` makes the map on a miss only; its result is shared, immutable text."""
-    from dashboard.state import MAP_KEY
-
-    return render_map(_build(), key=MAP_KEY, group_names=group_names)
+    return render_map(
+        _build(), key=widget_key, group_names=group_names, layer_control=layer_control
+    )
 
 
 def outcomes_key(outcomes: Sequence[object]) -> str:

@@ -39,7 +39,7 @@ class RenderedMap:
     component_key: str
     bounds: tuple[tuple[float | None, float | None], tuple[float | None, float | None]]
     zoom: Any
-    layer_control: str
+    layer_control: str | None
     css_links: tuple[str, ...]
     js_links: tuple[str, ...]
 
@@ -60,9 +60,15 @@ def _links(element: Any) -> tuple[list[str], list[str]]:
 
 
 def render_map(
-    fmap: folium.Map, *, key: str, group_names: Sequence[str] = (), collapsed: bool = False
+    fmap: folium.Map,
+    *,
+    key: str,
+    group_names: Sequence[str] = (),
+    layer_control: bool = True,
+    collapsed: bool = False,
 ) -> RenderedMap:
-    """Render ``fmap`` as ``st_folium(fmap, key=key, layer_control=LayerControl(...))`` would.
+    """Render ``fmap`` as ``st_folium(fmap, key=key, layer_control=LayerControl(...))`` would
+    (``layer_control=False``: as ``st_folium(fmap, key=key)``, with no control added).
 
     ``group_names`` are the names of the feature groups the sessions will add, in order
     (``show_map(..., groups=...)``): placeholders of those names are added after the map
@@ -79,7 +85,11 @@ def render_map(
     zoom = fmap.options.get("zoom")
     for idx, name in enumerate(group_names):
         sf._get_feature_group_string(folium.FeatureGroup(name=name), map=fmap, idx=idx)
-    control = sf._get_layer_control_string(folium.LayerControl(collapsed=collapsed), fmap)
+    control = (
+        sf._get_layer_control_string(folium.LayerControl(collapsed=collapsed), fmap)
+        if layer_control
+        else None
+    )
     css, js = _links(fmap)
     return RenderedMap(
         script=script,
@@ -166,7 +176,7 @@ def show_map(
         default=_defaults(rendered, returned_objects),
         zoom=None,
         center=None,
-        feature_group=group_script(groups),
+        feature_group=group_script(groups) if groups else None,
         return_on_hover=False,
         layer_control=rendered.layer_control,
         pixelated=False,

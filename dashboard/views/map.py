@@ -184,7 +184,7 @@ map_key = "|".join(
 )
 with st.spinner(t("computing", lang)):
     rendered = loaders.rendered_map(
-        map_key, tuple(g.layer_name for g in session_groups), _build_map
+        map_key, state.MAP_KEY, tuple(g.layer_name for g in session_groups), True, _build_map
     )
 show_map(
     rendered,

@@ -76,6 +76,16 @@ def test_shared_render_passes_what_st_folium_passes(recorded: list[dict[str, Any
     assert "Lujiazui Rd" in ours["script"]
 
 
+def test_a_map_without_groups_or_layer_control(recorded: list[dict[str, Any]]) -> None:
+    """As the gaps page shows its map: nothing added, no control, nothing returned."""
+    sf.st_folium(_map(), key="gap_map", height=460, use_container_width=True, returned_objects=[])
+    rendered = render_map(_map(), key="gap_map", layer_control=False)
+    show_map(rendered, key="gap_map", height=460, returned_objects=[])
+    ours, theirs = _comparable(recorded[1]), _comparable(recorded[0])
+    assert ours == theirs
+    assert ours["layer_control"] is None and ours["feature_group"] is None
+
+
 def test_one_rendering_serves_many_sessions(recorded: list[dict[str, Any]]) -> None:
     """Showing a rendered map never changes it, so sessions can share one."""
     rendered = render_map(_map(), key=KEY, group_names=["In view", "Isochrone"])
