@@ -59,7 +59,7 @@ def test_concurrent_first_requests_wait_for_one_build() -> None:
     results: list[RenderedMap] = []
 
     def request() -> None:
-        results.append(loaders.rendered_map("concurrent-test", ("Isochrone",), build))
+        results.append(loaders.rendered_map("concurrent-test", "k", ("Isochrone",), True, build))
 
     threads = [threading.Thread(target=request) for _ in range(6)]
     for thread in threads:
