@@ -24,6 +24,7 @@ from bench.config import (
     whole_number_at_least,
 )
 from bench.errors import BrowserBenchError
+from bench.load import add_arguments as add_load_arguments
 from bench.measure import build_report
 from bench.report import format_browser_table, format_engine_table, is_correct
 
@@ -76,6 +77,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the dashboard in headless Chromium on Lujiazui tiled to ~100k street nodes "
         "(--scale-nodes sets the size) against the bundled Lujiazui (several minutes)",
     )
+    add_load_arguments(parser)
     parser.add_argument(
         "--siting",
         action="store_true",
@@ -85,6 +87,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the benchmark and print the report; 1 if the engine's answers are wrong."""
+    if getattr(args, "users", None) is not None:
+        return run_users(args)
     if getattr(args, "dashboard_scale", False):
         return run_dashboard_scale(args)
     if getattr(args, "scale", False):
@@ -162,6 +166,19 @@ def run_dashboard_scale(args: argparse.Namespace) -> int:
         if args.json
         else format_dashboard_scale_table(report)
     )
+    return EXIT_OK
+
+
+def run_users(args: argparse.Namespace) -> int:
+    """``--users N ...``: many users at once against one dashboard server (:mod:`bench.load`)."""
+    from bench.load import format_load_table, run_load_bench, user_levels
+
+    try:
+        report = run_load_bench(user_levels(args.users), timeout_s=args.users_timeout)
+    except BrowserBenchError as exc:
+        print(f"bench: users: {exc}", file=sys.stderr)
+        return EXIT_WRONG
+    print(json.dumps(report, ensure_ascii=False) if args.json else format_load_table(report))
     return EXIT_OK
 
 

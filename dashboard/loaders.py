@@ -7,14 +7,17 @@ never hashes a District or an Analysis.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import folium
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
 from dashboard.progress import LoadProgress
+from dashboard.shared_map import RenderedMap, render_map
 from geo.access.analysis import Analysis, analyse
 from geo.access.gaps import gap_hexagons
 from geo.district.loader import load_district
@@ -488,3 +491,36 @@ def boundary_units(path: str, coord_system: str) -> gpd.GeoDataFrame:
     from geo.inputs.coords import parse_coord_system
 
     return read_units(path, coord_system=parse_coord_system(coord_system))
+
+
+# --- one map per server (issue 16 item 7) ------------------------------------------------------
+@st.cache_resource(show_spinner=False, max_entries=32)
+def rendered_map(
+    key: str,
+    widget_key: str,
+    group_names: tuple[str, ...],
+    layer_control: bool,
+    _build: Callable[[], folium.Map],
+) -> RenderedMap:
+    """A map rendered once per server for ``key`` (everything it is built from), the
+    widget's key, the names of the groups sessions add and whether it has a layer control
+    (:func:`dashboard.shared_map.render_map`); concurrent first requests wait for one build.
+
+    ``_build`` makes the map on a miss only; its result is shared, immutable text."""
+    return render_map(
+        _build(), key=widget_key, group_names=group_names, layer_control=layer_control
+    )
+
+
+def outcomes_key(outcomes: Sequence[object]) -> str:
+    """What decided outcomes change on the map: their topics and scenarios' content."""
+    parts = [
+        f"{o.topic.id}:{o.topic.decided_alternative_id}:{_scenario_key(o.scenario)}"  # type: ignore[attr-defined]
+        for o in outcomes
+    ]
+    return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()[:20]
+
+
+def secret_digest(secret: str | None) -> str:
+    """A cache key part for a key that must not be kept in clear."""
+    return hashlib.sha256((secret or "").encode("utf-8")).hexdigest()[:16]

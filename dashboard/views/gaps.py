@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import folium
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import loaders, state
 from dashboard.downloads import xlsx_bytes
+from dashboard.shared_map import show_map
 from dashboard.sidebar import page_context
 from dashboard.suggest import clicked_lonlat, curve_frame, sites_frame
 from geo.errors import LifecircleError
@@ -89,14 +91,25 @@ left, right = st.columns([3, 2])
 with right:
     st.dataframe(worst.head(15), hide_index=True, width="stretch")
 with left:
-    shift = maps.shift_for(ctx.basemap)
-    gmap = maps.new_map(a, basemap=ctx.basemap, lang=lang, tianditu_key=ctx.tianditu_key)
-    maps.base_layer(a, lang=lang, shift=shift).add_to(gmap)
-    ranked_gdf = ranked.assign(rank=range(1, len(ranked) + 1))
-    maps.gap_layer(ranked_gdf, column=measure, lang=lang, shift=shift).add_to(gmap)
-    make_offline(gmap, mode="served")
-    st_folium(
-        gmap, key=state.GAP_MAP_KEY, height=460, use_container_width=True, returned_objects=[]
+
+    def _gap_map() -> folium.Map:
+        assert ctx is not None  # narrowed above; mypy does not carry it into a function
+        shift = maps.shift_for(ctx.basemap)
+        gmap = maps.new_map(a, basemap=ctx.basemap, lang=lang, tianditu_key=ctx.tianditu_key)
+        maps.base_layer(a, lang=lang, shift=shift).add_to(gmap)
+        ranked_gdf = ranked.assign(rank=range(1, len(ranked) + 1))
+        maps.gap_layer(ranked_gdf, column=measure, lang=lang, shift=shift).add_to(gmap)
+        return make_offline(gmap, mode="served")
+
+    # The same for every session of these settings: rendered once per server.
+    gap_key = "|".join(
+        (ctx.analysis_key, measure, lang, ctx.basemap, loaders.secret_digest(ctx.tianditu_key))
+    )
+    show_map(
+        loaders.rendered_map(gap_key, state.GAP_MAP_KEY, (), False, _gap_map),
+        key=state.GAP_MAP_KEY,
+        height=460,
+        returned_objects=[],
     )
 
 # --- suggest sites (补建选址) ------------------------------------------------------------------

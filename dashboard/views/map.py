@@ -5,12 +5,12 @@ from __future__ import annotations
 import folium
 import shapely
 import streamlit as st
-from streamlit_folium import st_folium
 
 from dashboard import deliberation as dl
 from dashboard import loaders, state
 from dashboard.completeness_line import render_completeness_line
 from dashboard.progress import LoadProgress
+from dashboard.shared_map import show_map
 from dashboard.sidebar import page_context
 from geo.access.coverage import residents_within
 from geo.errors import LifecircleError
@@ -72,15 +72,6 @@ if large:
     view = loaders.view_data(ctx.analysis_key, a, progress)
     progress.finish()
     urls = loaders.overview_urls(ctx.analysis_key, ctx.category, ctx.tier_m, lang, ctx.basemap, a)
-    fmap = maps.build_overview_map(
-        a,
-        overview,
-        urls=urls,
-        lang=lang,
-        basemap=ctx.basemap,
-        colour_by=ctx.colour_by,
-        tianditu_key=ctx.tianditu_key,
-    )
     shown = map_view(st.session_state.get(state.MAP_KEY), gcj02=maps.BASEMAPS[ctx.basemap].gcj02)
     selection = select_in_view(view.index, shown, viewport)
     view_groups = maps.view_groups(
@@ -96,8 +87,22 @@ if large:
     )
     for group in view_groups:
         make_offline(group, mode="served")
-else:
-    with st.spinner(t("computing", lang)):
+
+
+def _build_map() -> folium.Map:
+    """The map every session of these settings shares (built once per server)."""
+    assert ctx is not None  # narrowed above; mypy does not carry it into a function
+    if large:
+        fmap = maps.build_overview_map(
+            a,
+            overview,
+            urls=urls,
+            lang=lang,
+            basemap=ctx.basemap,
+            colour_by=ctx.colour_by,
+            tianditu_key=ctx.tianditu_key,
+        )
+    else:
         layers = loaders.map_layers(ctx.analysis_key, ctx.category, a)
         fmap = maps.build_map(
             a,
@@ -109,16 +114,17 @@ else:
             colour_by=ctx.colour_by,
             within_m=ctx.tier_m,
             tianditu_key=ctx.tianditu_key,
-            layer_control=False,  # st_folium adds it, listing the isochrone layer too
+            layer_control=False,  # the shown map's control also lists the session's groups
         )
-if outcomes:
-    decided = folium.FeatureGroup(name=t("layer_decided", lang), show=True)
-    for outcome in outcomes:
-        maps.scenario_layer(
-            outcome.scenario, taxonomy=a.taxonomy, lang=lang, shift=maps.shift_for(ctx.basemap)
-        ).add_to(decided)
-    decided.add_to(fmap)
-make_offline(fmap, mode="served")
+    if outcomes:
+        decided = folium.FeatureGroup(name=t("layer_decided", lang), show=True)
+        for outcome in outcomes:
+            maps.scenario_layer(
+                outcome.scenario, taxonomy=a.taxonomy, lang=lang, shift=shift
+            ).add_to(decided)
+        decided.add_to(fmap)
+    return make_offline(fmap, mode="served")
+
 
 # The click of the previous run (st_folium keeps its value under its key).
 clicked = (st.session_state.get(state.MAP_KEY) or {}).get("last_clicked")
@@ -162,15 +168,31 @@ if large:
         )
     else:
         st.caption(t("view_overview", lang))
-st_folium(
-    fmap,
+session_groups = [*view_groups, iso_group]
+map_key = "|".join(
+    (
+        ctx.analysis_key,
+        ctx.category,
+        lang,
+        ctx.basemap,
+        ctx.colour_by,
+        f"{ctx.tier_m:g}",
+        str(large),
+        loaders.secret_digest(ctx.tianditu_key),
+        loaders.outcomes_key(outcomes),
+    )
+)
+with st.spinner(t("computing", lang)):
+    rendered = loaders.rendered_map(
+        map_key, state.MAP_KEY, tuple(g.layer_name for g in session_groups), True, _build_map
+    )
+show_map(
+    rendered,
     key=state.MAP_KEY,
     height=620,
-    use_container_width=True,
     # The scale path reruns on a pan or zoom, to send what is then in view.
     returned_objects=["last_clicked", "bounds", "zoom"] if large else ["last_clicked"],
-    feature_group_to_add=[*view_groups, iso_group],
-    layer_control=folium.LayerControl(collapsed=False),
+    groups=session_groups,
 )
 if reach is not None:
     st.subheader(t("reach_title", lang))
@@ -182,7 +204,8 @@ if reach is not None:
 
 def _export_html() -> bytes:
     if not large:
-        return standalone_html(fmap).encode("utf-8")
+        # The shared map was consumed by its rendering: this file gets its own.
+        return standalone_html(_build_map()).encode("utf-8")
     # A file that opens anywhere: the district-zoom layers embedded, not fetched.
     docs = loaders.overview_documents(
         ctx.analysis_key, ctx.category, ctx.tier_m, lang, ctx.basemap, a
