@@ -13,6 +13,7 @@ from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from dashboard import loaders
 from dashboard.drawing import drawn_geometry, kinds_for, make_intervention
@@ -210,21 +211,24 @@ def workshop() -> None:
     ]
     st.caption(t("scn_draw_hint", lang))
     centre, zoom = st.session_state.get(MAP_VIEW, (None, None))
+    map_key = f"scn_map::{picked}"
     drawn = show_frame(
         frame,
-        key=f"scn_map::{picked}",
+        key=map_key,
         groups=groups,
         height=560,
         returned_objects=("last_active_drawing", "center", "zoom"),
         center=centre,
         zoom=zoom,
     )
+    # What the map last reported (its change callback keeps it under the map's key too).
+    drawn = {**drawn, **(st.session_state.get(map_key) or {})}
     seen_centre, seen_zoom = view_of(drawn)
     if seen_centre is not None:
         st.session_state[MAP_VIEW] = (seen_centre, seen_zoom)
 
     # --- the form for the last drawing (unless it was added already) ---------------------
-    drawing = (drawn or {}).get("last_active_drawing")
+    drawing = drawn.get("last_active_drawing")
     signature = drawing_signature(drawing)
     used: set[str] = st.session_state.setdefault(USED_DRAWINGS, set())
     geom = None
@@ -313,7 +317,7 @@ def _listing_and_saving(working: Scenario, base_revision: int, undo_stack: list[
     b1, b2, b3, b4 = st.columns(4)
     if b1.button(t("scn_undo", lang), disabled=not undo_stack):
         st.session_state[work_key] = (undo_stack.pop(), base_revision)
-        st.rerun(scope="fragment")
+        _rerun_here()
     if b2.button(t("scn_save", lang), type="primary"):
         try:
             result = store.save(working, base_revision=base_revision)
@@ -331,7 +335,7 @@ def _listing_and_saving(working: Scenario, base_revision: int, undo_stack: list[
     if b3.button(t("scn_reload", lang)):
         fresh = store.load(picked)
         st.session_state[work_key] = (fresh, fresh.meta.revision)
-        st.rerun(scope="fragment")
+        _rerun_here()
     b4.download_button(
         t("ws_export", lang),
         data=working.dumps().encode("utf-8"),
@@ -341,6 +345,14 @@ def _listing_and_saving(working: Scenario, base_revision: int, undo_stack: list[
         icon=":material/download:",
     )
     _conflict_screen()
+
+
+def _rerun_here() -> None:
+    """Rerun the fragment when this is a fragment's rerun, else the page."""
+    try:
+        st.rerun(scope="fragment")
+    except StreamlitAPIException:
+        st.rerun()
 
 
 def _version_text(item: object) -> str:
@@ -382,14 +394,14 @@ def _conflict_screen() -> None:
             store.save(chosen, base_revision=conflict.theirs.meta.revision)
         except ConflictError as again:  # someone saved once more meanwhile
             st.session_state["scn_conflict"] = again
-            st.rerun(scope="fragment")
+            _rerun_here()
         except LifecircleError as exc:
             st.error(f"{t('error', lang)}: {exc}")
             return
         saved = store.load(picked)
         st.session_state[work_key] = (saved, saved.meta.revision)
         del st.session_state["scn_conflict"]
-        st.rerun(scope="fragment")
+        _rerun_here()
 
 
 def _choice(key: str) -> str:

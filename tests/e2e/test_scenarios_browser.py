@@ -207,7 +207,7 @@ def test_a_drawn_clinic_changes_coverage_and_is_saved(
     wait_until_idle(page)
 
     choose(page, form, t("scn_kind", LANG), t("kind_facility", LANG))
-    choose(page, form, t("category", LANG), taxonomy.get(CLINIC).name(LANG))
+    choose(page, form, t("ws_category_point", LANG), taxonomy.get(CLINIC).name(LANG))
 
     # Independently: the same point as a clinic, applied to the baseline with geo.
     after = with_clinic(baseline, drawn_lon, drawn_lat)
