@@ -13,15 +13,15 @@ from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
 from dashboard import loaders
 from dashboard.drawing import drawn_geometry, kinds_for, make_intervention
 from dashboard.map_frame import show_frame, view_of
+from dashboard.scenario_conflict import CONFLICT, conflict_screen, rerun_here
 from dashboard.sidebar import page_context
 from dashboard.workshop import drawing_signature, headline_categories, read_scenario_upload
 from geo.errors import LifecircleError
-from geo.scenarios.merge import META_CHOICE_PREFIX, ConflictError, resolve
+from geo.scenarios.merge import ConflictError
 from geo.scenarios.model import Scenario
 from lifecircle import maps
 from lifecircle.i18n import t
@@ -317,25 +317,25 @@ def _listing_and_saving(working: Scenario, base_revision: int, undo_stack: list[
     b1, b2, b3, b4 = st.columns(4)
     if b1.button(t("scn_undo", lang), disabled=not undo_stack):
         st.session_state[work_key] = (undo_stack.pop(), base_revision)
-        _rerun_here()
+        rerun_here()
     if b2.button(t("scn_save", lang), type="primary"):
         try:
             result = store.save(working, base_revision=base_revision)
             saved = store.load(picked)
             st.session_state[work_key] = (saved, saved.meta.revision)
-            st.session_state.pop("scn_conflict", None)
+            st.session_state.pop(CONFLICT, None)
             st.success(
                 t("scn_saved", lang, rev=result.revision)
                 + (f" · {t('scn_merged', lang)}" if result.merged else "")
             )
         except ConflictError as conflict:
-            st.session_state["scn_conflict"] = conflict
+            st.session_state[CONFLICT] = conflict
         except LifecircleError as exc:
             st.error(f"{t('error', lang)}: {exc}")
     if b3.button(t("scn_reload", lang)):
         fresh = store.load(picked)
         st.session_state[work_key] = (fresh, fresh.meta.revision)
-        _rerun_here()
+        rerun_here()
     b4.download_button(
         t("ws_export", lang),
         data=working.dumps().encode("utf-8"),
@@ -344,77 +344,7 @@ def _listing_and_saving(working: Scenario, base_revision: int, undo_stack: list[
         on_click="ignore",
         icon=":material/download:",
     )
-    _conflict_screen()
-
-
-def _rerun_here() -> None:
-    """Rerun the fragment when this is a fragment's rerun, else the page."""
-    try:
-        st.rerun(scope="fragment")
-    except StreamlitAPIException:
-        st.rerun()
-
-
-def _version_text(item: object) -> str:
-    if item is None:
-        return t("ws_conflict_gone", lang)
-    what = t(f"kind_{item.kind}", lang)  # type: ignore[attr-defined]
-    name = item.name  # type: ignore[attr-defined]
-    return f"{what} · {name}" if name else what
-
-
-def _conflict_screen() -> None:
-    """Both versions of every conflicting feature or field; save the ones chosen."""
-    conflict = st.session_state.get("scn_conflict")
-    if not isinstance(conflict, ConflictError) or conflict.mine.id != picked:
-        return
-    st.warning(t("scn_conflict", lang))
-    rows = []
-    for fid in conflict.feature_ids:
-        mine, theirs = conflict.mine.get(fid), conflict.theirs.get(fid)
-        rows.append((fid, f"{t('ws_conflict_feature', lang)} {fid}", mine, theirs))
-    choices: dict[str, str] = {}
-    for fid, label, mine, theirs in rows:
-        st.write(
-            f"**{label}** — {t('scn_mine', lang)}: `{_version_text(mine)}` · "
-            f"{t('scn_theirs', lang)}: `{_version_text(theirs)}`"
-        )
-        choices[fid] = _choice(fid)
-    for name in conflict.fields:
-        mine_value = getattr(conflict.mine.meta, name)
-        theirs_value = getattr(conflict.theirs.meta, name)
-        st.write(
-            f"**{t('ws_conflict_field', lang)} {name}** — {t('scn_mine', lang)}: "
-            f"`{mine_value}` · {t('scn_theirs', lang)}: `{theirs_value}`"
-        )
-        choices[META_CHOICE_PREFIX + name] = _choice(META_CHOICE_PREFIX + name)
-    if st.button(t("scn_resolve", lang)):
-        chosen = resolve(conflict, take=choices)  # type: ignore[arg-type]
-        try:
-            store.save(chosen, base_revision=conflict.theirs.meta.revision)
-        except ConflictError as again:  # someone saved once more meanwhile
-            st.session_state["scn_conflict"] = again
-            _rerun_here()
-        except LifecircleError as exc:
-            st.error(f"{t('error', lang)}: {exc}")
-            return
-        saved = store.load(picked)
-        st.session_state[work_key] = (saved, saved.meta.revision)
-        del st.session_state["scn_conflict"]
-        _rerun_here()
-
-
-def _choice(key: str) -> str:
-    return str(
-        st.radio(
-            key,
-            options=["mine", "theirs"],
-            horizontal=True,
-            key=f"pick::{key}",
-            format_func=lambda c: t(f"scn_{c}", lang),
-            label_visibility="collapsed",
-        )
-    )
+    conflict_screen(store=store, picked=picked, work_key=work_key, lang=lang)
 
 
 def _before_after(comparison: object) -> None:

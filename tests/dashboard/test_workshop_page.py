@@ -82,15 +82,14 @@ def test_headline_shows_every_category_the_example_changes(
 
     at = pick(open_page(app_test), EXAMPLE.stem)  # the sidebar stays on clinics
     shown = metrics(at)
-    for lang_label, category in (
-        (f"{t('metric_served', 'en')} · {baseline.taxonomy.get(c).name('en')}", c)
-        for c in changed
-    ):
-        assert shown[lang_label] == f"{share(after, category) * 100:.1f}%"
-    clinic = f"{t('metric_served', 'en')} · {baseline.taxonomy.get(CLINIC).name('en')}"
-    assert clinic not in shown  # unchanged, so not a headline
-    by_label = {m.label: m for m in at.metric}
-    pocket = by_label[f"{t('metric_served', 'en')} · {baseline.taxonomy.get('pocket_green').name('en')}"]
+
+    def label(category: str) -> str:
+        return f"{t('metric_served', 'en')} · {baseline.taxonomy.get(category).name('en')}"
+
+    for category in changed:
+        assert shown[label(category)] == f"{share(after, category) * 100:.1f}%"
+    assert label(CLINIC) not in shown  # unchanged, so not a headline
+    pocket = next(m for m in at.metric if m.label == label("pocket_green"))
     assert f"{share(baseline, 'pocket_green') * 100:.1f}%" in str(pocket.delta)  # the before
 
 
