@@ -194,7 +194,7 @@ def _step(server: DashboardServer, session: Session, what: str, fn: Callable[[],
 
     try:
         return fn()
-    except PlaywrightError as exc:
+    except (PlaywrightError, AssertionError) as exc:  # expect() raises AssertionError
         shot = ""
         if session.screenshot_dir is not None:
             name = re.sub(r"\W+", "-", what)

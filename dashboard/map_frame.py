@@ -129,7 +129,7 @@ def show_frame(
     """Show ``frame`` with ``groups`` added; what the map returned (as ``st_folium``).
 
     The value is also kept in ``st.session_state[key]``, as ``st_folium`` does.
-    ``center``/``zoom`` move the shown map without reloading it (keep the user's view).
+    ``center``/``zoom`` move the shown map without reloading it.
     """
     component_key = sf.generate_js_hash(frame.script, key, False)
 
@@ -159,16 +159,3 @@ def show_frame(
         wrap_longitude=False,
     )
     return dict(value or {})
-
-
-def view_of(returned: Mapping[str, Any] | None) -> tuple[tuple[float, float] | None, int | None]:
-    """The centre (lat, lon) and zoom the map last reported, or (None, None)."""
-    if not returned:
-        return None, None
-    centre, zoom = returned.get("center"), returned.get("zoom")
-    try:
-        latlon = (float(centre["lat"]), float(centre["lng"])) if centre else None
-        level = int(zoom) if zoom is not None else None
-    except (KeyError, TypeError, ValueError):
-        return None, None
-    return latlon, level

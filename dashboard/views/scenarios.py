@@ -16,7 +16,7 @@ import streamlit as st
 
 from dashboard import loaders
 from dashboard.drawing import drawn_geometry, kinds_for, make_intervention
-from dashboard.map_frame import show_frame, view_of
+from dashboard.map_frame import show_frame
 from dashboard.scenario_conflict import CONFLICT, conflict_screen, rerun_here
 from dashboard.sidebar import page_context
 from dashboard.workshop import drawing_signature, headline_categories, read_scenario_upload
@@ -29,7 +29,6 @@ from lifecircle.i18n import t
 LAST_EDIT_MS = "scn_last_edit_ms"
 EDIT_ERROR = "scn_edit_error"
 USED_DRAWINGS = "scn_used_drawings"  # drawings already added (the map keeps showing them)
-MAP_VIEW = "scn_map_view"  # (centre, zoom) the map last reported
 IMPORT_MESSAGE = "scn_import_message"
 WORKING = "__working__"
 BASELINE = "__baseline__"
@@ -210,22 +209,18 @@ def workshop() -> None:
         maps.scenario_layer(working, taxonomy=tax, lang=lang, shift=shift),
     ]
     st.caption(t("scn_draw_hint", lang))
-    centre, zoom = st.session_state.get(MAP_VIEW, (None, None))
     map_key = f"scn_map::{picked}"
     drawn = show_frame(
         frame,
         key=map_key,
         groups=groups,
         height=560,
-        returned_objects=("last_active_drawing", "center", "zoom"),
-        center=centre,
-        zoom=zoom,
+        # Only the drawing: a pan sends nothing, so it reruns nothing. The map is not
+        # reloaded by an edit (its unchanging part is the same), so it keeps its view.
+        returned_objects=("last_active_drawing",),
     )
     # What the map last reported (its change callback keeps it under the map's key too).
     drawn = {**drawn, **(st.session_state.get(map_key) or {})}
-    seen_centre, seen_zoom = view_of(drawn)
-    if seen_centre is not None:
-        st.session_state[MAP_VIEW] = (seen_centre, seen_zoom)
 
     # --- the form for the last drawing (unless it was added already) ---------------------
     drawing = drawn.get("last_active_drawing")

@@ -61,7 +61,7 @@ def build_scenario_base_map(
         shift=shift,
     ).add_to(fmap)
     facilities_layer(analysis, category=category, lang=lang, shift=shift).add_to(fmap)
-    Draw(
+    Draw(  # type: ignore[no-untyped-call]
         export=False,
         draw_options={
             "polyline": {},

@@ -13,7 +13,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard.map_frame import view_of
 from dashboard.workshop import (
     applicable_part,
     changed_categories,
@@ -152,7 +151,7 @@ def test_only_the_items_that_apply_are_kept(baseline: Analysis, taxonomy: Taxono
     assert whole.left_out == () and len(whole.scenario.interventions) == 1
 
 
-# ------------------------------------------------------------------- drawings and view
+# ----------------------------------------------------------------------------- drawings
 
 
 def test_a_drawing_is_known_by_its_geometry() -> None:
@@ -162,10 +161,3 @@ def test_a_drawing_is_known_by_its_geometry() -> None:
     assert drawing_signature(point) != drawing_signature(
         {"type": "Point", "coordinates": [121.5, 31.3]}
     )
-
-
-def test_the_view_is_read_from_what_the_map_returned() -> None:
-    assert view_of({"center": {"lat": 31.2, "lng": 121.5}, "zoom": 16}) == ((31.2, 121.5), 16)
-    assert view_of({"center": None, "zoom": None}) == (None, None)
-    assert view_of({"center": {"lat": "x"}, "zoom": 3}) == (None, None)
-    assert view_of(None) == (None, None)
