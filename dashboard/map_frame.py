@@ -66,7 +66,7 @@ def render_frame(fmap: folium.Map, *, group_names: Sequence[str] = ()) -> MapFra
     :func:`show_frame` gives the real ones). The map is consumed: do not reuse it.
     """
     fmap.get_root().render()
-    fmap.render()
+    fmap.render()  # type: ignore[no-untyped-call]
     html = sf._get_html(fmap)
     header = sf._get_header(fmap)
     script = sf._get_map_string(fmap)
