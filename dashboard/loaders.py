@@ -14,9 +14,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from dashboard.map_frame import MapFrame, render_frame
 from dashboard.progress import LoadProgress
-from dashboard.workshop import Applicable, applicable_part
 from geo.access.analysis import Analysis, analyse
 from geo.access.gaps import gap_hexagons
 from geo.district.loader import load_district
@@ -483,76 +481,3 @@ def boundary_units(path: str, coord_system: str) -> gpd.GeoDataFrame:
     from geo.inputs.coords import parse_coord_system
 
     return read_units(path, coord_system=parse_coord_system(coord_system))
-
-
-# --- maps rendered once (dashboard.map_frame): a click or an edit sends only what changed ---
-@st.cache_resource(show_spinner=False, max_entries=16)
-def map_frame(
-    key: str,
-    category: str,
-    lang: str,
-    basemap: str,
-    colour_by: str,
-    within_m: float,
-    speed_kmh: float,
-    tianditu_key: str | None,
-    group_names: tuple[str, ...],
-    _analysis: Analysis,
-) -> MapFrame:
-    """The map page's map (small districts), rendered for the map component."""
-    from lifecircle import maps
-    from lifecircle.maps.offline import make_offline
-
-    fmap = maps.build_map(
-        _analysis,
-        map_layers(key, category, _analysis),
-        category=category,
-        lang=lang,
-        basemap=basemap,
-        speed_kmh=speed_kmh,
-        colour_by=colour_by,
-        within_m=within_m,
-        tianditu_key=tianditu_key,
-        layer_control=False,
-    )
-    make_offline(fmap, mode="served")
-    return render_frame(fmap, group_names=group_names)
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)
-def scenario_frame(
-    key: str,
-    category: str,
-    lang: str,
-    basemap: str,
-    colour_by: str,
-    speed_kmh: float,
-    tianditu_key: str | None,
-    group_names: tuple[str, ...],
-    _analysis: Analysis,
-) -> MapFrame:
-    """The scenarios page's map of the baseline (with the draw tool), rendered once."""
-    from lifecircle.maps.offline import make_offline
-    from lifecircle.maps.scenario_map import build_scenario_base_map
-
-    fmap = build_scenario_base_map(
-        _analysis,
-        category=category,
-        lang=lang,
-        basemap=basemap,
-        speed_kmh=speed_kmh,
-        colour_by=colour_by,
-        tianditu_key=tianditu_key,
-    )
-    make_offline(fmap, mode="served")
-    return render_frame(fmap, group_names=group_names)
-
-
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _applicable(key: str, scenario_key: str, _scenario: Scenario, _base: Analysis) -> Applicable:
-    return applicable_part(_scenario, lambda s: scenario_analysis(key, s, _base))
-
-
-def applicable(analysis_key: str, scenario: Scenario, base: Analysis) -> Applicable:
-    """What of ``scenario`` applies to the district (``dashboard.workshop.Applicable``)."""
-    return _applicable(analysis_key, _scenario_key(scenario), scenario, base)

@@ -8,7 +8,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import deliberation as dl
-from dashboard import loaders, state
+from dashboard import frames, loaders, state
 from dashboard.completeness_line import render_completeness_line
 from dashboard.map_frame import show_frame
 from dashboard.progress import LoadProgress
@@ -182,7 +182,7 @@ def _small_map() -> object:
     decided = _decided_group()
     names = (t("layer_isochrone", lang), *([t("layer_decided", lang)] if decided else []))
     with st.spinner(t("computing", lang)):
-        frame = loaders.map_frame(
+        frame = frames.map_frame(
             ctx.analysis_key,
             ctx.category,
             lang,

@@ -14,7 +14,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from dashboard import loaders
+from dashboard import frames, loaders
 from dashboard.drawing import drawn_geometry, kinds_for, make_intervention
 from dashboard.map_frame import show_frame
 from dashboard.scenario_conflict import CONFLICT, conflict_screen, rerun_here
@@ -164,7 +164,7 @@ def workshop() -> None:
     undo_stack: list[Scenario] = st.session_state[undo_key]
 
     started = time.perf_counter()
-    part = loaders.applicable(ctx.analysis_key, working, base)
+    part = frames.applicable(ctx.analysis_key, working, base)
     applied = part.scenario
     after = loaders.scenario_analysis(ctx.analysis_key, applied, base)
     comparison = loaders.scenario_comparison(ctx.analysis_key, applied, base, after)
@@ -193,7 +193,7 @@ def workshop() -> None:
     # --- the map: the baseline rendered once, the scenario's layers on top ---------------
     shift = maps.shift_for(ctx.basemap)
     group_names = (t("scn_difference", lang), t("page_scenarios", lang))
-    frame = loaders.scenario_frame(
+    frame = frames.scenario_frame(
         ctx.analysis_key,
         ctx.category,
         lang,
@@ -246,7 +246,7 @@ def workshop() -> None:
                 )
                 started_edit = time.perf_counter()
                 edited = working.with_intervention(item)
-                edited_part = loaders.applicable(ctx.analysis_key, edited, base)
+                edited_part = frames.applicable(ctx.analysis_key, edited, base)
                 edited_after = loaders.scenario_analysis(
                     ctx.analysis_key, edited_part.scenario, base
                 )
@@ -381,7 +381,7 @@ def _compare_two(working: Scenario, working_after: object) -> None:
             return base
         if sid == WORKING:
             return working_after
-        scenario = loaders.applicable(ctx.analysis_key, store.load(sid), base).scenario
+        scenario = frames.applicable(ctx.analysis_key, store.load(sid), base).scenario
         return loaders.scenario_analysis(ctx.analysis_key, scenario, base)
 
     try:
