@@ -188,7 +188,9 @@ def test_a_drawn_clinic_changes_coverage_and_is_saved(
     frame.wait_for_function("() => window.map && window.map.getSize().x > 0", timeout=TIMEOUT_MS)
     lon, lat = clinic_site
     # The user zooms in on the site first: the map must stay there after the Add.
-    frame.evaluate("([lat, lon]) => { window.map.setView([lat, lon], 16); }", [lat, lon])
+    frame.evaluate(
+        "([lat, lon]) => { window.map.setView([lat, lon], 16, {animate: false}); }", [lat, lon]
+    )
     view_before = frame.evaluate(VIEW_JS)
     assert view_before["zoom"] == 16
     spot = frame.evaluate(
