@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.progress import LoadProgress
-from dashboard.shared_map import RenderedMap, render_map
+from dashboard.map_frame import MapFrame, render_frame
 from geo.access.analysis import Analysis, analyse
 from geo.access.gaps import gap_hexagons
 from geo.district.loader import load_district
@@ -497,28 +497,16 @@ def boundary_units(path: str, coord_system: str) -> gpd.GeoDataFrame:
 @st.cache_resource(show_spinner=False, max_entries=32)
 def rendered_map(
     key: str,
-    widget_key: str,
     group_names: tuple[str, ...],
     layer_control: bool,
     _build: Callable[[], folium.Map],
-) -> RenderedMap:
-    """A map rendered once per server for ``key`` (everything it is built from), the
-    widget's key, the names of the groups sessions add and whether it has a layer control
-    (:func:`dashboard.shared_map.render_map`); concurrent first requests wait for one build.
+) -> MapFrame:
+    """A map rendered once per server for ``key`` (everything it is built from), with the
+    names of the groups sessions add and whether it has a layer control
+    (:func:`dashboard.map_frame.render_frame`); concurrent first requests wait for one build.
 
     ``_build`` makes the map on a miss only; its result is shared, immutable text."""
-    return render_map(
-        _build(), key=widget_key, group_names=group_names, layer_control=layer_control
-    )
-
-
-def outcomes_key(outcomes: Sequence[object]) -> str:
-    """What decided outcomes change on the map: their topics and scenarios' content."""
-    parts = [
-        f"{o.topic.id}:{o.topic.decided_alternative_id}:{_scenario_key(o.scenario)}"  # type: ignore[attr-defined]
-        for o in outcomes
-    ]
-    return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()[:20]
+    return render_frame(_build(), group_names=group_names, layer_control=layer_control)
 
 
 def secret_digest(secret: str | None) -> str:

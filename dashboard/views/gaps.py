@@ -11,7 +11,7 @@ from streamlit_folium import st_folium
 
 from dashboard import loaders, state
 from dashboard.downloads import xlsx_bytes
-from dashboard.shared_map import show_map
+from dashboard.map_frame import show_frame
 from dashboard.sidebar import page_context
 from dashboard.suggest import clicked_lonlat, curve_frame, sites_frame
 from geo.errors import LifecircleError
@@ -105,8 +105,8 @@ with left:
     gap_key = "|".join(
         (ctx.analysis_key, measure, lang, ctx.basemap, loaders.secret_digest(ctx.tianditu_key))
     )
-    show_map(
-        loaders.rendered_map(gap_key, state.GAP_MAP_KEY, (), False, _gap_map),
+    show_frame(
+        loaders.rendered_map(gap_key, (), False, _gap_map),
         key=state.GAP_MAP_KEY,
         height=460,
         returned_objects=[],

@@ -5,12 +5,13 @@ from __future__ import annotations
 import folium
 import shapely
 import streamlit as st
+from streamlit_folium import st_folium
 
 from dashboard import deliberation as dl
-from dashboard import loaders, state
+from dashboard import frames, loaders, state
 from dashboard.completeness_line import render_completeness_line
+from dashboard.map_frame import show_frame
 from dashboard.progress import LoadProgress
-from dashboard.shared_map import show_map
 from dashboard.sidebar import page_context
 from geo.access.coverage import residents_within
 from geo.errors import LifecircleError
@@ -63,15 +64,63 @@ for outcome in outcomes:
 viewport = loaders.viewport_settings()
 large = viewport.is_large(a.district.network.n_nodes)
 shift = maps.shift_for(ctx.basemap)
-view_groups: list[folium.FeatureGroup] = []
-if large:
-    # The scale path: district-wide summaries served as files, the detail of the view
-    # added to the map as it is panned and zoomed (lifecircle.maps.viewport).
+
+
+def _decided_group() -> folium.FeatureGroup | None:
+    if not outcomes:
+        return None
+    decided = folium.FeatureGroup(name=t("layer_decided", lang), show=True)
+    for outcome in outcomes:
+        maps.scenario_layer(outcome.scenario, taxonomy=a.taxonomy, lang=lang, shift=shift).add_to(
+            decided
+        )
+    return decided
+
+
+def _isochrone_group() -> tuple[folium.FeatureGroup, object]:
+    """The isochrone of the last click (st_folium keeps its value under its key)."""
+    clicked = (st.session_state.get(state.MAP_KEY) or {}).get("last_clicked")
+    iso_group = folium.FeatureGroup(name=t("layer_isochrone", lang))
+    reach = None
+    if clicked:
+        try:
+            lon, lat = float(clicked["lng"]), float(clicked["lat"])
+            iso, reach = loaders.click_reach(ctx.analysis_key, lon, lat, ctx.speed_kmh, lang, a)
+            for geom in iso.geometry:
+                maps.geojson_layer(
+                    shift(geom),
+                    "isochrone",
+                    colour="#3f007d",
+                    weight=2,
+                    fill=True,
+                    fill_opacity=0.12,
+                ).add_to(iso_group)
+            point = shift(shapely.Point(lon, lat))
+            folium.CircleMarker((point.y, point.x), radius=6, color="#3f007d", fill=True).add_to(
+                iso_group
+            )
+        except LifecircleError as exc:
+            st.warning(str(exc))
+    return iso_group, reach
+
+
+def _large_map() -> object:
+    """The scale path: district-wide summaries served as files, the detail of the view
+    added to the map as it is panned and zoomed (lifecircle.maps.viewport)."""
     progress = LoadProgress(lang, stages={"stage_layers": (0.0, 1.0)})
     overview = loaders.overview(ctx.analysis_key, ctx.category, ctx.tier_m, a, progress)
     view = loaders.view_data(ctx.analysis_key, a, progress)
     progress.finish()
     urls = loaders.overview_urls(ctx.analysis_key, ctx.category, ctx.tier_m, lang, ctx.basemap, a)
+    fmap = maps.build_overview_map(
+        a,
+        overview,
+        urls=urls,
+        lang=lang,
+        basemap=ctx.basemap,
+        colour_by=ctx.colour_by,
+        tianditu_key=ctx.tianditu_key,
+    )
     shown = map_view(st.session_state.get(state.MAP_KEY), gcj02=maps.BASEMAPS[ctx.basemap].gcj02)
     selection = select_in_view(view.index, shown, viewport)
     view_groups = maps.view_groups(
@@ -87,66 +136,12 @@ if large:
     )
     for group in view_groups:
         make_offline(group, mode="served")
-
-
-def _build_map() -> folium.Map:
-    """The map every session of these settings shares (built once per server)."""
-    assert ctx is not None  # narrowed above; mypy does not carry it into a function
-    if large:
-        fmap = maps.build_overview_map(
-            a,
-            overview,
-            urls=urls,
-            lang=lang,
-            basemap=ctx.basemap,
-            colour_by=ctx.colour_by,
-            tianditu_key=ctx.tianditu_key,
-        )
-    else:
-        layers = loaders.map_layers(ctx.analysis_key, ctx.category, a)
-        fmap = maps.build_map(
-            a,
-            layers,
-            category=ctx.category,
-            lang=lang,
-            basemap=ctx.basemap,
-            speed_kmh=ctx.speed_kmh,
-            colour_by=ctx.colour_by,
-            within_m=ctx.tier_m,
-            tianditu_key=ctx.tianditu_key,
-            layer_control=False,  # the shown map's control also lists the session's groups
-        )
-    if outcomes:
-        decided = folium.FeatureGroup(name=t("layer_decided", lang), show=True)
-        for outcome in outcomes:
-            maps.scenario_layer(
-                outcome.scenario, taxonomy=a.taxonomy, lang=lang, shift=shift
-            ).add_to(decided)
+    decided = _decided_group()
+    if decided is not None:
         decided.add_to(fmap)
-    return make_offline(fmap, mode="served")
-
-
-# The click of the previous run (st_folium keeps its value under its key).
-clicked = (st.session_state.get(state.MAP_KEY) or {}).get("last_clicked")
-iso_group = folium.FeatureGroup(name=t("layer_isochrone", lang))
-reach = None
-if clicked:
-    try:
-        lon, lat = float(clicked["lng"]), float(clicked["lat"])
-        iso, reach = loaders.click_reach(ctx.analysis_key, lon, lat, ctx.speed_kmh, lang, a)
-        for geom in iso.geometry:
-            maps.geojson_layer(
-                shift(geom), "isochrone", colour="#3f007d", weight=2, fill=True, fill_opacity=0.12
-            ).add_to(iso_group)
-        point = shift(shapely.Point(lon, lat))
-        folium.CircleMarker((point.y, point.x), radius=6, color="#3f007d", fill=True).add_to(
-            iso_group
-        )
-    except LifecircleError as exc:
-        st.warning(str(exc))
-
-st.caption(t("click_hint", lang))
-if large:
+    make_offline(fmap, mode="served")
+    iso_group, reach = _isochrone_group()
+    st.caption(t("click_hint", lang))
     if selection.status == "detail":
         st.caption(
             t(
@@ -168,44 +163,84 @@ if large:
         )
     else:
         st.caption(t("view_overview", lang))
-session_groups = [*view_groups, iso_group]
-map_key = "|".join(
-    (
-        ctx.analysis_key,
-        ctx.category,
-        lang,
-        ctx.basemap,
-        ctx.colour_by,
-        f"{ctx.tier_m:g}",
-        str(large),
-        loaders.secret_digest(ctx.tianditu_key),
-        loaders.outcomes_key(outcomes),
+    st_folium(
+        fmap,
+        key=state.MAP_KEY,
+        height=620,
+        use_container_width=True,
+        # The scale path reruns on a pan or zoom, to send what is then in view.
+        returned_objects=["last_clicked", "bounds", "zoom"],
+        feature_group_to_add=[*view_groups, iso_group],
+        layer_control=folium.LayerControl(collapsed=False),
     )
-)
-with st.spinner(t("computing", lang)):
-    rendered = loaders.rendered_map(
-        map_key, state.MAP_KEY, tuple(g.layer_name for g in session_groups), True, _build_map
+    return reach
+
+
+def _small_map() -> object:
+    """The whole district's map, rendered once (loaders.map_frame); a click sends only
+    the isochrone, so the browser keeps the map and its view."""
+    decided = _decided_group()
+    names = (t("layer_isochrone", lang), *([t("layer_decided", lang)] if decided else []))
+    with st.spinner(t("computing", lang)):
+        frame = frames.map_frame(
+            ctx.analysis_key,
+            ctx.category,
+            lang,
+            ctx.basemap,
+            ctx.colour_by,
+            ctx.tier_m,
+            ctx.speed_kmh,
+            ctx.tianditu_key,
+            names,
+            a,
+        )
+    iso_group, reach = _isochrone_group()
+    if decided is not None:
+        make_offline(decided, mode="served")
+    st.caption(t("click_hint", lang))
+    show_frame(
+        frame,
+        key=state.MAP_KEY,
+        groups=[iso_group, *([decided] if decided is not None else [])],
+        height=620,
+        returned_objects=("last_clicked",),
     )
-show_map(
-    rendered,
-    key=state.MAP_KEY,
-    height=620,
-    # The scale path reruns on a pan or zoom, to send what is then in view.
-    returned_objects=["last_clicked", "bounds", "zoom"] if large else ["last_clicked"],
-    groups=session_groups,
-)
-if reach is not None:
-    st.subheader(t("reach_title", lang))
-    if reach.empty:
-        st.info(t("reach_none", lang))
-    else:
-        st.dataframe(reach, hide_index=True, width="stretch")
+    return reach
+
+
+@st.fragment
+def map_and_reach() -> None:
+    """A click on the map reruns only this: the map (its changing layer) and the table."""
+    reach = _large_map() if large else _small_map()
+    if reach is not None:
+        st.subheader(t("reach_title", lang))
+        if reach.empty:  # type: ignore[attr-defined]
+            st.info(t("reach_none", lang))
+        else:
+            st.dataframe(reach, hide_index=True, width="stretch")
+
+
+map_and_reach()
 
 
 def _export_html() -> bytes:
     if not large:
-        # The shared map was consumed by its rendering: this file gets its own.
-        return standalone_html(_build_map()).encode("utf-8")
+        fmap = maps.build_map(
+            a,
+            loaders.map_layers(ctx.analysis_key, ctx.category, a),
+            category=ctx.category,
+            lang=lang,
+            basemap=ctx.basemap,
+            speed_kmh=ctx.speed_kmh,
+            colour_by=ctx.colour_by,
+            within_m=ctx.tier_m,
+            tianditu_key=ctx.tianditu_key,
+        )
+        decided = _decided_group()
+        if decided is not None:
+            decided.add_to(fmap)
+        return standalone_html(fmap).encode("utf-8")
+    overview = loaders.overview(ctx.analysis_key, ctx.category, ctx.tier_m, a, None)
     # A file that opens anywhere: the district-zoom layers embedded, not fetched.
     docs = loaders.overview_documents(
         ctx.analysis_key, ctx.category, ctx.tier_m, lang, ctx.basemap, a

@@ -10,8 +10,8 @@ import folium
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import loaders
-from dashboard.shared_map import RenderedMap
+from dashboard import frames, loaders
+from dashboard.map_frame import MapFrame
 from dashboard.sidebar import CONTEXT_KEY
 from tests.dashboard.test_app import folium_args
 
@@ -19,15 +19,15 @@ from tests.dashboard.test_app import folium_args
 def test_two_sessions_share_one_analysis_and_one_rendered_map(
     app_test: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    loaders.rendered_map.clear()
-    renders: list[RenderedMap] = []
-    render = loaders.render_map
+    frames.map_frame.clear()
+    renders: list[MapFrame] = []
+    render = frames.render_frame
 
-    def counted(fmap: folium.Map, **kwargs: Any) -> RenderedMap:
+    def counted(fmap: folium.Map, **kwargs: Any) -> MapFrame:
         renders.append(render(fmap, **kwargs))
         return renders[-1]
 
-    monkeypatch.setattr(loaders, "render_map", counted)
+    monkeypatch.setattr(frames, "render_frame", counted)
     first, second = app_test(lang="en"), app_test(lang="en")
     assert len(renders) == 1  # the second session found the first one's map
     (a,), (b,) = folium_args(first), folium_args(second)
@@ -56,10 +56,10 @@ def test_concurrent_first_requests_wait_for_one_build() -> None:
         release.wait(timeout=30)
         return folium.Map(location=(31.2, 121.5), tiles=None)
 
-    results: list[RenderedMap] = []
+    results: list[MapFrame] = []
 
     def request() -> None:
-        results.append(loaders.rendered_map("concurrent-test", "k", ("Isochrone",), True, build))
+        results.append(loaders.rendered_map("concurrent-test", ("Isochrone",), True, build))
 
     threads = [threading.Thread(target=request) for _ in range(6)]
     for thread in threads:

@@ -13,7 +13,7 @@ import folium
 import pytest
 import streamlit_folium as sf
 
-from dashboard.shared_map import render_map, show_map
+from dashboard.map_frame import render_frame, show_frame
 
 KEY = "main_map"
 RETURNED = ["last_clicked", "bounds", "zoom"]
@@ -65,8 +65,8 @@ def test_shared_render_passes_what_st_folium_passes(recorded: list[dict[str, Any
         layer_control=folium.LayerControl(collapsed=False),
     )
     names = [g.layer_name for g in _groups()]
-    rendered = render_map(_map(), key=KEY, group_names=names)
-    show_map(rendered, key=KEY, height=620, returned_objects=RETURNED, groups=_groups())
+    rendered = render_frame(_map(), group_names=names)
+    show_frame(rendered, key=KEY, height=620, returned_objects=RETURNED, groups=_groups())
     ours, theirs = _comparable(recorded[1]), _comparable(recorded[0])
     assert ours.keys() == theirs.keys()
     for name in theirs:
@@ -79,8 +79,8 @@ def test_shared_render_passes_what_st_folium_passes(recorded: list[dict[str, Any
 def test_a_map_without_groups_or_layer_control(recorded: list[dict[str, Any]]) -> None:
     """As the gaps page shows its map: nothing added, no control, nothing returned."""
     sf.st_folium(_map(), key="gap_map", height=460, use_container_width=True, returned_objects=[])
-    rendered = render_map(_map(), key="gap_map", layer_control=False)
-    show_map(rendered, key="gap_map", height=460, returned_objects=[])
+    rendered = render_frame(_map(), layer_control=False)
+    show_frame(rendered, key="gap_map", height=460, returned_objects=[])
     ours, theirs = _comparable(recorded[1]), _comparable(recorded[0])
     assert ours == theirs
     assert ours["layer_control"] is None and ours["feature_group"] is None
@@ -88,9 +88,9 @@ def test_a_map_without_groups_or_layer_control(recorded: list[dict[str, Any]]) -
 
 def test_one_rendering_serves_many_sessions(recorded: list[dict[str, Any]]) -> None:
     """Showing a rendered map never changes it, so sessions can share one."""
-    rendered = render_map(_map(), key=KEY, group_names=["In view", "Isochrone"])
+    rendered = render_frame(_map(), group_names=["In view", "Isochrone"])
     for _ in range(3):
-        show_map(rendered, key=KEY, height=620, returned_objects=RETURNED, groups=_groups())
+        show_frame(rendered, key=KEY, height=620, returned_objects=RETURNED, groups=_groups())
     first = _comparable(recorded[0])
     assert all(_comparable(call) == first for call in recorded[1:])
     assert first["script"] is rendered.script

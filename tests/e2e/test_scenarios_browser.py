@@ -130,6 +130,11 @@ def map_frame(page: Any) -> Any:
     return frame
 
 
+VIEW_JS = """() => {
+    const c = window.map.getCenter();
+    return {lat: c.lat, lng: c.lng, zoom: window.map.getZoom()};
+}"""
+
 MAP_SHOWS_JS = f"""(text) => {{
     const frame = document.querySelector('{MAP_IFRAME}');
     return ({MAP_SHOWS_TOOLTIP_JS})(frame && frame.contentWindow, text);
@@ -182,6 +187,12 @@ def test_a_drawn_clinic_changes_coverage_and_is_saved(
     expect(marker_tool).to_be_visible(timeout=TIMEOUT_MS)
     frame.wait_for_function("() => window.map && window.map.getSize().x > 0", timeout=TIMEOUT_MS)
     lon, lat = clinic_site
+    # The user zooms in on the site first: the map must stay there after the Add.
+    frame.evaluate(
+        "([lat, lon]) => { window.map.setView([lat, lon], 16, {animate: false}); }", [lat, lon]
+    )
+    view_before = frame.evaluate(VIEW_JS)
+    assert view_before["zoom"] == 16
     spot = frame.evaluate(
         """([lat, lon]) => {
             const p = window.map.latLngToContainerPoint([lat, lon]);
@@ -207,7 +218,7 @@ def test_a_drawn_clinic_changes_coverage_and_is_saved(
     wait_until_idle(page)
 
     choose(page, form, t("scn_kind", LANG), t("kind_facility", LANG))
-    choose(page, form, t("category", LANG), taxonomy.get(CLINIC).name(LANG))
+    choose(page, form, t("ws_category_point", LANG), taxonomy.get(CLINIC).name(LANG))
 
     # Independently: the same point as a clinic, applied to the baseline with geo.
     after = with_clinic(baseline, drawn_lon, drawn_lat)
@@ -234,6 +245,11 @@ def test_a_drawn_clinic_changes_coverage_and_is_saved(
     expect(form).to_have_count(0)  # the rebuilt map has no drawing pending
     scenario_tip = f"{t('kind_facility', LANG)} · {taxonomy.get(CLINIC).name(LANG)}"
     expect_map_shows(page, scenario_tip)
+    wait_until_idle(page)
+    view_after = map_frame(page).evaluate(VIEW_JS)
+    assert view_after["zoom"] == view_before["zoom"]
+    assert view_after["lat"] == pytest.approx(view_before["lat"], abs=1e-6)
+    assert view_after["lng"] == pytest.approx(view_before["lng"], abs=1e-6)
     map_ms = (time.perf_counter() - started) * 1000
     # Reported, not asserted (run with -s to see it).
     print(f"\nsubmit → updated metric: {metric_ms:.0f} ms; → map with the clinic: {map_ms:.0f} ms")
@@ -256,10 +272,9 @@ def test_a_drawn_clinic_changes_coverage_and_is_saved(
     log.assert_clean()
 
 
-# The example brings residents within reach of a pocket green (README, "Scenarios").
-@pytest.mark.parametrize("category", ["pocket_green"])
-def test_the_example_scenario_serves_more_residents(
-    category: str,
+# The example brings residents within reach of a pocket green, a playground and a pitch
+# (README, "Scenarios"): the headline shows all three while the sidebar stays on clinics.
+def test_the_example_scenario_shows_every_category_it_changes(
     offline_page: tuple[Any, Any],
     app_server: Any,
     baseline: Analysis,
@@ -270,29 +285,34 @@ def test_the_example_scenario_serves_more_residents(
     if not target.exists():
         shutil.copyfile(EXAMPLE, target)
     example = loads_scenario(EXAMPLE.read_text("utf-8"), taxonomy=taxonomy)
-    expected = compare(baseline, apply_scenario(baseline, example)).by_category.loc[category]
-    assert expected["delta"] > 0
+    after = apply_scenario(baseline, example)
+    shares = {
+        c: (share_text(float(s0)), share_text(float(s1)))
+        for c, s0, s1 in zip(
+            baseline.categories,
+            baseline.coverage.by_category["share"],
+            after.coverage.by_category["share"],
+            strict=True,
+        )
+    }
+    changed = [c for c, (s0, s1) in shares.items() if s0 != s1]
+    assert set(changed) == {"pocket_green", "fitness_ground", "small_sports"}
+    newly_homes = (after.served & ~baseline.served).any(axis=0)
+    newly = float(after.homes["population"].to_numpy()[newly_homes].sum())
+    assert newly > 0
 
     open_scenarios(page, app_server)
     main = page.get_by_test_id("stMain")
     choose(page, main, t("scn_pick", LANG), f"{example.meta.title} ({example.id})")
-    choose(
-        page,
-        page.get_by_test_id("stSidebar"),
-        t("category", LANG),
-        taxonomy.get(category).name(LANG),
-    )
-
-    label = f"{t('metric_served', LANG)} · {taxonomy.get(category).name(LANG)}"
-    expect(metric(page, label)).to_have_text(
-        [share_text(float(expected["share_after"]))], timeout=TIMEOUT_MS
-    )
-    newly = metric(page, t("scn_newly_served", LANG))
-    expect(newly).to_have_text([f"{expected['delta']:,.0f}"], timeout=TIMEOUT_MS)
-    assert int(newly.inner_text().replace(",", "")) > 0
-    # The map draws the scenario's garden (the names are the example file's).
+    for category in changed:
+        label = f"{t('metric_served', LANG)} · {taxonomy.get(category).name(LANG)}"
+        expect(metric(page, label)).to_have_text([shares[category][1]], timeout=TIMEOUT_MS)
+    expect(metric(page, t("scn_newly_served", LANG))).to_have_text([f"{newly:,.0f}"])
+    # The map draws the scenario's garden (the names are the example file's) and a legend.
     for item in example.interventions:
         expect_map_shows(page, item.name)
+    legend = page.frame_locator(MAP_IFRAME).locator(".lifecircle-legend")
+    expect(legend).to_contain_text(t("ws_legend_newly", LANG))
     wait_until_idle(page)
     expect(page.frame_locator(MAP_IFRAME).locator(".leaflet-container")).to_be_visible()
     log.assert_clean()

@@ -1,0 +1,167 @@
+"""A folium map rendered once and shown many times, with layers that change per run.
+
+``st_folium`` renders the whole folium map to Leaflet JavaScript on every script run: on
+Lujiazui about a second of Python for each click or edit. A page's map is mostly the same
+from run to run (streets, homes, facilities, the draw tool); only a few layers change (the
+isochrone of a click, a scenario's features). :func:`render_frame` turns the unchanging
+map into the strings the streamlit-folium component receives, once (the callers cache it,
+see ``dashboard.loaders``); :func:`show_frame` sends those strings with the changing
+layers rendered on their own, so a rerun costs what changed. The component is the same as
+``st_folium``'s, with the same arguments, so the browser keeps the map (and its view)
+whenever the unchanging part is the same.
+
+This uses streamlit-folium's own helpers (``_get_map_string`` and friends) so that the
+strings are exactly those ``st_folium`` would send; ``tests/dashboard`` checks them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import folium
+import streamlit as st
+import streamlit_folium as sf
+
+
+@dataclass(frozen=True)
+class MapFrame:
+    """The unchanging part of a map, as the streamlit-folium component receives it."""
+
+    script: str
+    header: str
+    html: str
+    map_id: str
+    css_links: tuple[str, ...]
+    js_links: tuple[str, ...]
+    layer_control: str | None
+    group_names: tuple[str, ...]
+    """The names of the changing layers the layer control lists (in ``show_frame`` order)."""
+    defaults: Mapping[str, Any]
+
+
+def _links(fmap: folium.Map) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Every stylesheet and script the map's elements link (as ``st_folium`` collects them)."""
+
+    def walk(element: Any) -> Any:
+        if isinstance(element, folium.elements.JSCSSMixin):
+            yield element
+        for child in getattr(element, "_children", {}).values():
+            yield from walk(child)
+
+    css: list[str] = []
+    js: list[str] = []
+    for element in walk(fmap):
+        css.extend(href for _, href in getattr(element, "default_css", []))
+        js.extend(src for _, src in getattr(element, "default_js", []))
+    return tuple(dict.fromkeys(css)), tuple(dict.fromkeys(js))
+
+
+def render_frame(
+    fmap: folium.Map, *, group_names: Sequence[str] = (), layer_control: bool = True
+) -> MapFrame:
+    """Render ``fmap`` once; ``group_names`` name the changing layers, in order.
+
+    With ``layer_control``, the frame carries a layer control that lists the map's own layers and the changing
+    ones (rendered here as empty placeholders with the ids
+    :func:`show_frame` gives the real ones). The map is consumed: do not reuse it.
+    """
+    fmap.get_root().render()
+    fmap.render()  # type: ignore[no-untyped-call]
+    html = sf._get_html(fmap)
+    header = sf._get_header(fmap)
+    script = sf._get_map_string(fmap)
+    map_id = sf.get_full_id(fmap)
+    css, js = _links(fmap)
+    for idx, name in enumerate(group_names):
+        sf._get_feature_group_string(folium.FeatureGroup(name=name), map=fmap, idx=idx)
+    control = (
+        sf._get_layer_control_string(folium.LayerControl(collapsed=False), fmap)
+        if layer_control
+        else None
+    )
+    try:
+        bounds = fmap.get_bounds()
+    except AttributeError:
+        bounds = [[None, None], [None, None]]
+    (south, west), (north, east) = bounds
+    defaults = {
+        "last_clicked": None,
+        "last_active_drawing": None,
+        "all_drawings": None,
+        "bounds": {
+            "_southWest": {"lat": south, "lng": west},
+            "_northEast": {"lat": north, "lng": east},
+        },
+        "zoom": fmap.options.get("zoom"),
+        "center": None,
+    }
+    return MapFrame(
+        script=script,
+        header=header,
+        html=html,
+        map_id=map_id,
+        css_links=css,
+        js_links=js,
+        layer_control=control,
+        group_names=tuple(group_names),
+        defaults=defaults,
+    )
+
+
+def groups_script(groups: Sequence[folium.FeatureGroup]) -> str | None:
+    """The JavaScript that adds ``groups`` to the shown map (ids ``feature_group_<i>``)."""
+    if not groups:
+        return None
+    # A throwaway map to render into: the groups' code names it ``map_div`` either way.
+    scratch = folium.Map(tiles=None)
+    return "".join(
+        sf._get_feature_group_string(group, map=scratch, idx=idx)
+        for idx, group in enumerate(groups)
+    )
+
+
+def show_frame(
+    frame: MapFrame,
+    *,
+    key: str,
+    groups: Sequence[folium.FeatureGroup] = (),
+    returned_objects: Sequence[str] = ("last_clicked",),
+    height: int = 600,
+    center: tuple[float, float] | None = None,
+    zoom: int | None = None,
+) -> dict[str, Any]:
+    """Show ``frame`` with ``groups`` added; what the map returned (as ``st_folium``).
+
+    The value is also kept in ``st.session_state[key]``, as ``st_folium`` does.
+    ``center``/``zoom`` move the shown map without reloading it.
+    """
+    component_key = sf.generate_js_hash(frame.script, key, False)
+
+    def _on_change() -> None:
+        st.session_state[key] = st.session_state.get(component_key, {})
+
+    wanted = set(returned_objects)
+    value = sf._component_func(
+        script=frame.script,
+        header=frame.header,
+        html=frame.html,
+        id=frame.map_id,
+        key=component_key,
+        height=height,
+        width=None,
+        returned_objects=list(returned_objects),
+        default={k: v for k, v in frame.defaults.items() if k in wanted},
+        zoom=zoom,
+        center=center,
+        feature_group=groups_script(groups),
+        return_on_hover=False,
+        layer_control=frame.layer_control,
+        pixelated=False,
+        css_links=list(frame.css_links),
+        js_links=list(frame.js_links),
+        on_change=_on_change,
+        wrap_longitude=False,
+    )
+    return dict(value or {})
