@@ -25,6 +25,7 @@ from geo.scenarios.model import Scenario
 from geo.scenarios.store import ScenarioStore
 from geo.settings import Settings
 from geo.standards.taxonomy import Taxonomy, load_taxonomy, retier_by_speed
+from geo.userdata import UserData, purge_old_uploads, seed_examples
 from lifecircle.maps import MapLayers, compute_map_layers
 from lifecircle.maps.offline import prepare_served_assets
 from lifecircle.maps.overview import Overview, compute_overview
@@ -162,12 +163,38 @@ def hexagons(key: str, _analysis: Analysis) -> gpd.GeoDataFrame:
     return gap_hexagons(a.homes, a.served, categories=a.categories)
 
 
+def user_data() -> UserData:
+    """The user data folder and its settings (:mod:`geo.userdata`; read from the
+    environment on every call, so a test can point it elsewhere)."""
+    return UserData()
+
+
+@st.cache_resource(show_spinner=False)
+def _purged_uploads(folder: str, retention_days: float) -> int:
+    """Delete uploads older than the retention setting, once per server start."""
+    return sum(
+        purge_old_uploads(sub, retention_days=retention_days)
+        for sub in [Path(folder), *(p for p in Path(folder).glob("*") if p.is_dir())]
+    )
+
+
+def uploads_folder() -> Path:
+    """``<user data>/uploads`` (purged of files older than the retention setting)."""
+    data = user_data()
+    _purged_uploads(str(data.uploads_dir), data.upload_retention_days)
+    return data.uploads_dir
+
+
 def save_upload(data: bytes, filename: str, folder_name: str) -> Path:
-    """Store an uploaded file under the cache folder by content hash (never by its name)."""
+    """Store an uploaded file under the uploads folder by content hash (never by its name).
+
+    Uploads hold residents' comments: they are kept
+    ``$LIFECIRCLE_UPLOAD_RETENTION_DAYS`` days and purged when the server starts.
+    """
     digest = hashlib.sha256(data).hexdigest()[:24]
     suffix = "".join(Path(filename).suffixes[-2:]).lower()
     safe_suffix = "".join(ch for ch in suffix if ch.isalnum() or ch == ".")[:16]
-    folder = settings().cache_dir / folder_name
+    folder = uploads_folder() / folder_name
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{digest}{safe_suffix}"
     if not path.exists():
@@ -196,15 +223,17 @@ def coverage_frame(a: Analysis, lang: str) -> pd.DataFrame:
     )
 
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _scenario_store_at(folder: str, district: str) -> ScenarioStore:
+    # The district's shipped examples are copied in the first time (never written).
+    seed_examples(Path(folder), district)
+    return ScenarioStore(Path(folder), taxonomy=base_taxonomy(), district=district)
 
 
-@st.cache_resource(show_spinner=False)
-def scenario_store() -> ScenarioStore:
-    import os
-
-    folder = Path(os.environ.get("LIFECIRCLE_SCENARIO_DIR") or SCENARIO_DIR)
-    return ScenarioStore(folder, taxonomy=base_taxonomy())
+def scenario_store(district: str) -> ScenarioStore:
+    """The scenarios of one district (``<user data>/scenarios/<district>/``, see
+    :mod:`geo.userdata`); other districts' scenarios are never offered."""
+    return _scenario_store_at(str(user_data().scenario_dir(district)), district)
 
 
 def _scenario_key(scenario: Scenario) -> str:
@@ -431,25 +460,23 @@ def suggestion(
 FACILITATOR_KEY_ENV = "LIFECIRCLE_FACILITATOR_KEY"
 
 
-def scenario_folder() -> Path:
-    import os
+def database_folder() -> Path:
+    """Where ``deliberation.sqlite3`` is unless ``$LIFECIRCLE_DB_URL`` (see :mod:`geo.userdata`)."""
+    return user_data().database_dir
 
-    return Path(os.environ.get("LIFECIRCLE_SCENARIO_DIR") or SCENARIO_DIR)
 
-
-@st.cache_resource(show_spinner=False)
-def example_scenarios() -> ScenarioStore:
-    """The shipped examples (read-only: only ever loaded)."""
-    return ScenarioStore(SCENARIO_DIR, taxonomy=base_taxonomy())
+def minutes_folder() -> Path:
+    """Where the topics page writes minutes."""
+    return user_data().minutes_dir
 
 
 @st.cache_resource(show_spinner=False)
 def deliberation_store() -> object:
-    """The deliberation record: ``$LIFECIRCLE_DB_URL``, else SQLite next to the scenarios."""
+    """The deliberation record: ``$LIFECIRCLE_DB_URL``, else SQLite in :func:`database_folder`."""
     from geo.deliberation.database import database_url
     from geo.deliberation.store import DeliberationStore
 
-    return DeliberationStore(database_url(scenario_folder()))
+    return DeliberationStore(database_url(database_folder()))
 
 
 @st.cache_resource(show_spinner=False)

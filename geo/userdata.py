@@ -14,8 +14,9 @@ Inside it:
   :class:`~geo.scenarios.store.ScenarioStore` each). ``$LIFECIRCLE_SCENARIO_DIR``, kept
   for compatibility, replaces ``<data>/scenarios``: the districts' folders are then
   ``$LIFECIRCLE_SCENARIO_DIR/<district>/``.
-- ``deliberation.sqlite3``: the deliberation record (unless ``$LIFECIRCLE_DB_URL``).
-- ``minutes/``: minutes written by the topics page.
+- ``deliberation.sqlite3``: the deliberation record (unless ``$LIFECIRCLE_DB_URL``), and
+  ``minutes/``, the minutes the topics page writes (both in ``$LIFECIRCLE_SCENARIO_DIR``
+  instead when that is set, where they were before).
 - ``uploads/``: uploaded files (surveys, inventories), kept
   ``$LIFECIRCLE_UPLOAD_RETENTION_DAYS`` days (7 by default) and purged on start.
 
@@ -137,12 +138,14 @@ class UserData:
 
     @property
     def database_dir(self) -> Path:
-        """The folder of ``deliberation.sqlite3``."""
-        return self.root
+        """The folder of ``deliberation.sqlite3``: the user data folder, or
+        ``$LIFECIRCLE_SCENARIO_DIR`` when that is set (where it was before)."""
+        return self.scenario_root if self.scenario_root is not None else self.root
 
     @property
     def minutes_dir(self) -> Path:
-        return self.root / "minutes"
+        """Where minutes are written: next to the deliberation record."""
+        return self.database_dir / "minutes"
 
     @property
     def uploads_dir(self) -> Path:

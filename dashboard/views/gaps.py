@@ -264,7 +264,7 @@ if result is not None:
     g1, g2, g3 = st.columns(3)
     if g1.button(t("sg_to_scenario", lang), type="primary", disabled=sol.sites == 0):
         try:
-            store = loaders.scenario_store()
+            store = loaders.scenario_store(a.district.meta.name)
             title = scenario.meta.title
             created = store.create(
                 title.split(" · ")[-1], author="lifecircle suggest", district=a.district.meta.name

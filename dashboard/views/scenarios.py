@@ -28,7 +28,7 @@ if ctx is None:
     st.stop()
 lang, base = ctx.lang, ctx.analysis
 tax = base.taxonomy
-store = loaders.scenario_store()
+store = loaders.scenario_store(base.district.meta.name)
 st.title(f"{t('page_scenarios', lang)} · {base.district.meta.title(lang)}")
 
 # --- which scenario -------------------------------------------------------------------------

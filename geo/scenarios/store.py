@@ -145,6 +145,10 @@ class ScenarioStore:
         The folder holding ``<id>.geojson`` files (created on the first write).
     taxonomy
         If given, categories are checked (and aliases resolved) on load and save.
+    district
+        If given, the district the folder belongs to: :meth:`list` reports a file that
+        records another district in its ``metadata.district`` as a problem instead of
+        offering it (districts do not mix), and :meth:`create` records this one.
 
     Attributes
     ----------
@@ -154,9 +158,12 @@ class ScenarioStore:
         Whether saves from several processes are serialised (``False`` on Windows).
     """
 
-    def __init__(self, folder: Path, *, taxonomy: Taxonomy | None = None) -> None:
+    def __init__(
+        self, folder: Path, *, taxonomy: Taxonomy | None = None, district: str = ""
+    ) -> None:
         self.folder = Path(folder).resolve()
         self.taxonomy = taxonomy
+        self.district = district
         self.problems: builtins.list[str] = []
         self.cross_process_safe = sys.platform != "win32"
         if self.folder.is_dir():
@@ -250,6 +257,12 @@ class ScenarioStore:
                 problems.append(f"{path.name} cannot be read ({type(exc).__name__})")
                 continue
             meta = scenario.meta
+            if self.district and meta.district and meta.district != self.district:
+                problems.append(
+                    f"{path.name} belongs to the district '{meta.district[:60]}', "
+                    f"not to '{self.district}': it is not offered here"
+                )
+                continue
             infos.append(
                 ScenarioInfo(
                     id=sid,
@@ -365,7 +378,7 @@ class ScenarioStore:
         meta = ScenarioMeta(
             title=clean(title) or ScenarioMeta.title,
             author=clean(author),
-            district=clean(district),
+            district=clean(district) or self.district,
             revision=0,
         )
         stem = slugify(meta.title)[:_SLUG_BASE_CHARS].strip("-") or "scenario"

@@ -1,17 +1,20 @@
 """The scenarios page in real Chromium: draw a clinic, see coverage change, save it.
 
-The server is the module's (``tests/e2e/conftest.py``): its scenario folder is a
-temporary one (``LIFECIRCLE_SCENARIO_DIR``), so the repository's ``scenarios/`` is never
-written. Numbers shown on the page are compared with the same computation done
-independently with ``geo`` (``geo.comparison.apply_scenario`` on the baseline analysis),
-at the precision the page displays.
+The server is the module's (``tests/e2e/conftest.py``): its user data folder follows
+the default rule under a temporary ``HOME`` and ``XDG_DATA_HOME``; the shipped examples
+are copied there (``<data>/scenarios/lujiazui/``) and the repository is never written,
+which ``test_saving_writes_nothing_into_the_repository`` checks with ``git status``.
+Numbers shown on the page are compared with the same computation done independently
+with ``geo`` (``geo.comparison.apply_scenario`` on the baseline analysis), at the
+precision the page displays.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-import shutil
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -141,6 +144,25 @@ def expect_map_shows(page: Any, text: str) -> None:
     page.wait_for_function(MAP_SHOWS_JS, arg=text, timeout=TIMEOUT_MS)
 
 
+def repository_state() -> tuple[str, str]:
+    """What ``git status`` sees (tracked changes, untracked files) and a digest of the
+    tracked changes' content, so a second change to an already changed file shows too."""
+
+    def git(*args: str) -> bytes:
+        return subprocess.run(
+            ["git", *args], cwd=REPO_ROOT, capture_output=True, check=True, timeout=60
+        ).stdout
+
+    status = git("status", "--porcelain", "--untracked-files=all").decode("utf-8")
+    return status, hashlib.sha256(git("diff", "HEAD", "--binary")).hexdigest()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def repository_before() -> tuple[str, str]:
+    """The repository as it was before this module's server and tests ran."""
+    return repository_state()
+
+
 # ---------------------------------------------------------------------------------- tests
 
 
@@ -243,7 +265,7 @@ def test_a_drawn_clinic_changes_coverage_and_is_saved(
     expect(page.get_by_text(t("scn_saved", LANG, rev=1))).to_be_visible(timeout=TIMEOUT_MS)
     saved = [
         path
-        for path in app_server.scenario_dir.glob("*.geojson")
+        for path in (app_server.scenario_dir / "lujiazui").glob("*.geojson")
         if json.loads(path.read_text("utf-8"))["metadata"]["title"] == title
     ]
     assert len(saved) == 1, saved
@@ -266,9 +288,6 @@ def test_the_example_scenario_serves_more_residents(
     taxonomy: Taxonomy,
 ) -> None:
     page, log = offline_page
-    target = app_server.scenario_dir / EXAMPLE.name
-    if not target.exists():
-        shutil.copyfile(EXAMPLE, target)
     example = loads_scenario(EXAMPLE.read_text("utf-8"), taxonomy=taxonomy)
     expected = compare(baseline, apply_scenario(baseline, example)).by_category.loc[category]
     assert expected["delta"] > 0
@@ -295,4 +314,30 @@ def test_the_example_scenario_serves_more_residents(
         expect_map_shows(page, item.name)
     wait_until_idle(page)
     expect(page.frame_locator(MAP_IFRAME).locator(".leaflet-container")).to_be_visible()
+    log.assert_clean()
+
+
+def test_saving_writes_nothing_into_the_repository(
+    offline_page: tuple[Any, Any], app_server: Any, repository_before: tuple[str, str]
+) -> None:
+    """Issue 15: saving the shipped example once wrote revision 2 into the tracked file.
+
+    Now the example is a copy in the user data folder (here the default rule under the
+    server's temporary ``XDG_DATA_HOME``, no ``LIFECIRCLE_SCENARIO_DIR``): saving it writes
+    there, and ``git status`` is what it was before the server started.
+    """
+    page, log = offline_page
+    shipped = json.loads(EXAMPLE.read_text("utf-8"))
+    open_scenarios(page, app_server)
+    main = page.get_by_test_id("stMain")
+    title = shipped["metadata"]["title"]
+    choose(page, main, t("scn_pick", LANG), f"{title} ({shipped['id']})")
+    wait_until_idle(page)
+    page.get_by_role("button", name=t("scn_save", LANG), exact=True).click()
+    revision = shipped["metadata"]["revision"] + 1
+    expect(page.get_by_text(t("scn_saved", LANG, rev=revision))).to_be_visible(timeout=TIMEOUT_MS)
+
+    copy = app_server.scenario_dir / "lujiazui" / EXAMPLE.name
+    assert json.loads(copy.read_text("utf-8"))["metadata"]["revision"] == revision
+    assert repository_state() == repository_before
     log.assert_clean()
