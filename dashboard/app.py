@@ -22,8 +22,17 @@ pages = [
         HERE / "views" / "map.py",
         title=t("page_map", lang),
         icon=":material/map:",
-        url_path="map",
+        url_path="home",  # served at "/" (the default page), so "/map" can be the alias below
         default=True,
+    ),
+    # A deep link to /map (e.g. /map?lang=zh) opens the map: Streamlit serves the default
+    # page only at "/" and answered its own url_path with "Page not found".
+    st.Page(
+        HERE / "views" / "map.py",
+        title=t("page_map", lang),
+        icon=":material/map:",
+        url_path="map",
+        visibility="hidden",
     ),
     st.Page(
         HERE / "views" / "gaps.py",

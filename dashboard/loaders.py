@@ -63,6 +63,22 @@ class UploadedInventory:
 
 
 DEFAULT_SOURCE = DataSource(kind="bundled", value="lujiazui", label="lujiazui")
+SOURCE_ENV = "LIFECIRCLE_DASHBOARD_SOURCE"
+
+
+def default_source() -> DataSource:
+    """What a new session opens on: ``lifecircle dashboard SOURCE`` (passed as
+    ``$LIFECIRCLE_DASHBOARD_SOURCE``: a bundled name or a file path), else Lujiazui."""
+    import os
+
+    from geo.district.loader import bundled_districts
+
+    value = (os.environ.get(SOURCE_ENV) or "").strip()
+    if not value:
+        return DEFAULT_SOURCE
+    if value in bundled_districts():
+        return DataSource(kind="bundled", value=value, label=value)
+    return DataSource(kind="file", value=value, label=Path(value).name)
 
 
 @st.cache_resource(show_spinner=False)
@@ -296,6 +312,14 @@ def side_by_side(a: object, b: object, lang: str) -> pd.DataFrame:
 
 
 SAMPLE_SURVEY = Path(__file__).resolve().parent.parent / "data" / "sample_survey_lujiazui.csv"
+
+
+def sample_survey(district: str) -> Path | None:
+    """The bundled sample survey of ``district`` (``data/sample_survey_<district>.csv``),
+    or ``None``: a district never gets another district's sample (0 rows would match)."""
+    name = f"sample_survey_{district}.csv"
+    path = SAMPLE_SURVEY.parent / name
+    return path if district.isidentifier() and path.is_file() else None
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)

@@ -150,7 +150,7 @@ with st.form("sg_form"):
             "survey": (
                 str(loaders.save_upload(sg_survey.getvalue(), sg_survey.name, "surveys"))
                 if sg_survey is not None
-                else str(loaders.SAMPLE_SURVEY)
+                else str(loaders.sample_survey(a.district.meta.name) or "") or None
             )
             if sg_weighted
             else None,

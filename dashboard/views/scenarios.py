@@ -33,6 +33,8 @@ st.title(f"{t('page_scenarios', lang)} · {base.district.meta.title(lang)}")
 
 # --- which scenario -------------------------------------------------------------------------
 infos = store.list()
+if store.problems:  # another district's files, or unreadable ones: a sentence, not a stop
+    st.caption(t("scn_other_district", lang, n=len(store.problems)))
 ids = [i.id for i in infos]
 titles = {i.id: i.title for i in infos}
 left, right = st.columns([3, 2])

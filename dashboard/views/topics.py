@@ -71,17 +71,20 @@ with st.expander(t("dl_new_topic", lang), expanded=not store.topics()):
     title = st.text_input(t("dl_topic_title", lang), max_chars=200, key="dl_title")
     description = st.text_area(t("dl_topic_description", lang), max_chars=5000, key="dl_desc")
     draft = None
+    sample = loaders.sample_survey(base.district.meta.name)
     try:
-        if source == "priority":
+        if source == "priority" and sample is None:
+            st.info(t("dl_no_sample_survey", lang))
+        elif source == "priority":
             survey = loaders.survey(
-                f"{ctx.analysis_key}|{loaders.SAMPLE_SURVEY}|gcj02|priority",
-                str(loaders.SAMPLE_SURVEY),
+                f"{ctx.analysis_key}|{sample}|gcj02|priority",
+                str(sample),
                 "gcj02",
                 "priority",
                 base.district,
             )
             ranked = loaders.priorities(
-                f"{ctx.analysis_key}|{loaders.SAMPLE_SURVEY}|gcj02|priority|hexagon",
+                f"{ctx.analysis_key}|{sample}|gcj02|priority|hexagon",
                 "hexagon",
                 base,
                 survey.responses,  # type: ignore[attr-defined]

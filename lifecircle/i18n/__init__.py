@@ -14,6 +14,7 @@ from lifecircle.i18n.core import CORE
 from lifecircle.i18n.dashscale import DASHSCALE
 from lifecircle.i18n.deliberation import DELIBERATION
 from lifecircle.i18n.siting import SITING
+from lifecircle.i18n.storage import STORAGE
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
@@ -29,7 +30,9 @@ def _merge(*tables: Mapping[str, Mapping[str, str]]) -> dict[str, Mapping[str, s
     return merged
 
 
-STRINGS: Mapping[str, Mapping[str, str]] = _merge(CORE, DASHSCALE, SITING, DELIBERATION, CHECKUP)
+STRINGS: Mapping[str, Mapping[str, str]] = _merge(
+    CORE, DASHSCALE, SITING, DELIBERATION, CHECKUP, STORAGE
+)
 
 
 def t(key: str, lang: str, **kwargs: object) -> str:
