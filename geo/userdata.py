@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from geo.errors import LifecircleError
+from geo.scenarios.model import RESERVED_IDS
 
 __all__ = [
     "DEFAULT_UPLOAD_RETENTION_DAYS",
@@ -100,10 +101,10 @@ def _retention_from_env() -> float:
 
 def district_folder_name(district: str) -> str:
     """A folder name for a district's files: its name in lower-case ASCII letters and
-    digits (never a path), with a short hash when the name had other characters, so that
-    two names never share a folder."""
+    digits (never a path), with a short hash when the name had other characters or is a
+    name Windows reserves (``con``...), so that two names never share a folder."""
     slug = _SAFE_NAME.sub("-", district.lower()).strip("-")[:40]
-    if slug == district and slug:
+    if slug == district and slug and slug not in RESERVED_IDS:
         return slug
     digest = hashlib.sha256(district.encode("utf-8")).hexdigest()[:8]
     return f"{slug}-{digest}" if slug else f"district-{digest}"

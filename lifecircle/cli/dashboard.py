@@ -12,9 +12,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from geo.errors import LifecircleError
-from lifecircle.cli.sources import EXIT_BAD_INPUT
-
 SOURCE_ENV = "LIFECIRCLE_DASHBOARD_SOURCE"
 
 
@@ -41,7 +38,7 @@ def source_value(source: str | None) -> str | None:
 
     Raises
     ------
-    LifecircleError
+    geo.errors.InputFileError
         If SOURCE is neither a bundled district nor an existing file.
     """
     if not source:
@@ -63,12 +60,14 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     import secrets
     import subprocess
 
-    try:
-        source = source_value(args.source)
-    except LifecircleError as exc:
-        print(f"lifecircle dashboard: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    source = source_value(args.source)  # a bad SOURCE: one line, exit 2 (cli.main)
     app = Path(__file__).resolve().parent.parent.parent / "dashboard" / "app.py"
+    # The served map assets exist before Streamlit starts: it looks for its static folder
+    # once, at start-up (else a warning), and nothing is then written under the folder
+    # it watches while the first visitor waits.
+    from lifecircle.maps.offline import prepare_served_assets
+
+    prepare_served_assets(app.parent / "static")
     cmd = [
         sys.executable,
         "-m",
@@ -80,6 +79,9 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         "--server.enableStaticServing=true",
         "--runner.postScriptGC=false",
         "--browser.gatherUsageStats=false",
+        # A workshop server never reruns on a source edit; watching the source tree only
+        # cost a watchdog thread (and its traceback when files moved under it).
+        "--server.fileWatcherType=none",
     ]
     env = dict(os.environ)
     if source is not None:
