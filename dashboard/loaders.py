@@ -15,6 +15,14 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.progress import LoadProgress
+
+# Re-exported (``x as x``): pages call ``loaders.scenario_store(district)`` and the like.
+from dashboard.userfiles import database_folder as database_folder
+from dashboard.userfiles import minutes_folder as minutes_folder
+from dashboard.userfiles import sample_survey as sample_survey
+from dashboard.userfiles import scenario_store as scenario_store
+from dashboard.userfiles import uploads_folder as uploads_folder
+from dashboard.userfiles import user_data as user_data
 from geo.access.analysis import Analysis, analyse
 from geo.access.gaps import gap_hexagons
 from geo.district.loader import load_district
@@ -22,10 +30,8 @@ from geo.district.model import District
 from geo.scenarios.apply import apply_scenario
 from geo.scenarios.compare import Comparison, compare
 from geo.scenarios.model import Scenario
-from geo.scenarios.store import ScenarioStore
 from geo.settings import Settings
 from geo.standards.taxonomy import Taxonomy, load_taxonomy, retier_by_speed
-from geo.userdata import UserData, purge_old_uploads, seed_examples
 from lifecircle.maps import MapLayers, compute_map_layers
 from lifecircle.maps.offline import prepare_served_assets
 from lifecircle.maps.overview import Overview, compute_overview
@@ -179,28 +185,6 @@ def hexagons(key: str, _analysis: Analysis) -> gpd.GeoDataFrame:
     return gap_hexagons(a.homes, a.served, categories=a.categories)
 
 
-def user_data() -> UserData:
-    """The user data folder and its settings (:mod:`geo.userdata`; read from the
-    environment on every call, so a test can point it elsewhere)."""
-    return UserData()
-
-
-@st.cache_resource(show_spinner=False)
-def _purged_uploads(folder: str, retention_days: float) -> int:
-    """Delete uploads older than the retention setting, once per server start."""
-    return sum(
-        purge_old_uploads(sub, retention_days=retention_days)
-        for sub in [Path(folder), *(p for p in Path(folder).glob("*") if p.is_dir())]
-    )
-
-
-def uploads_folder() -> Path:
-    """``<user data>/uploads`` (purged of files older than the retention setting)."""
-    data = user_data()
-    _purged_uploads(str(data.uploads_dir), data.upload_retention_days)
-    return data.uploads_dir
-
-
 def save_upload(data: bytes, filename: str, folder_name: str) -> Path:
     """Store an uploaded file under the uploads folder by content hash (never by its name).
 
@@ -237,19 +221,6 @@ def coverage_frame(a: Analysis, lang: str) -> pd.DataFrame:
             t("col_share", lang): (cov["share"] * 100).round(1).to_numpy(),
         }
     )
-
-
-@st.cache_resource(show_spinner=False, max_entries=32)
-def _scenario_store_at(folder: str, district: str) -> ScenarioStore:
-    # The district's shipped examples are copied in the first time (never written).
-    seed_examples(Path(folder), district)
-    return ScenarioStore(Path(folder), taxonomy=base_taxonomy(), district=district)
-
-
-def scenario_store(district: str) -> ScenarioStore:
-    """The scenarios of one district (``<user data>/scenarios/<district>/``, see
-    :mod:`geo.userdata`); other districts' scenarios are never offered."""
-    return _scenario_store_at(str(user_data().scenario_dir(district)), district)
 
 
 def _scenario_key(scenario: Scenario) -> str:
@@ -312,14 +283,6 @@ def side_by_side(a: object, b: object, lang: str) -> pd.DataFrame:
 
 
 SAMPLE_SURVEY = Path(__file__).resolve().parent.parent / "data" / "sample_survey_lujiazui.csv"
-
-
-def sample_survey(district: str) -> Path | None:
-    """The bundled sample survey of ``district`` (``data/sample_survey_<district>.csv``),
-    or ``None``: a district never gets another district's sample (0 rows would match)."""
-    name = f"sample_survey_{district}.csv"
-    path = SAMPLE_SURVEY.parent / name
-    return path if district.isidentifier() and path.is_file() else None
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -482,16 +445,6 @@ def suggestion(
 
 # --- deliberation (议事) ------------------------------------------------------------------------
 FACILITATOR_KEY_ENV = "LIFECIRCLE_FACILITATOR_KEY"
-
-
-def database_folder() -> Path:
-    """Where ``deliberation.sqlite3`` is unless ``$LIFECIRCLE_DB_URL`` (see :mod:`geo.userdata`)."""
-    return user_data().database_dir
-
-
-def minutes_folder() -> Path:
-    """Where the topics page writes minutes."""
-    return user_data().minutes_dir
 
 
 @st.cache_resource(show_spinner=False)

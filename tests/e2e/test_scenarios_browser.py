@@ -102,6 +102,7 @@ def metric(page: Any, label: str) -> Any:
 def choose(page: Any, scope: Any, label: str, option: str) -> None:
     """Pick ``option`` in the selectbox labelled ``label`` inside ``scope``."""
     box = scope.get_by_test_id("stSelectbox").filter(has_text=label)
+    expect(box).to_be_visible(timeout=FIRST_RUN_MS)  # a busy machine may take a while
     box.click()
     page.get_by_role("option", name=option, exact=True).click()
     expect(box.get_by_role("combobox")).to_have_value(option)
@@ -253,7 +254,7 @@ def test_a_drawn_clinic_changes_coverage_and_is_saved(
     metric_ms = (time.perf_counter() - started) * 1000
     expect(share).to_have_text([expected_share], timeout=TIMEOUT_MS)
     expect(newly).to_have_text([expected_newly])
-    expect(form).to_have_count(0)  # the rebuilt map has no drawing pending
+    expect(form).to_have_count(0, timeout=TIMEOUT_MS)  # the rebuilt map has no drawing pending
     scenario_tip = f"{t('kind_facility', LANG)} · {taxonomy.get(CLINIC).name(LANG)}"
     expect_map_shows(page, scenario_tip)
     map_ms = (time.perf_counter() - started) * 1000
