@@ -181,6 +181,8 @@ def test_a_drawn_clinic_changes_coverage_and_is_saved(
     # A new scenario.
     title = "East clinic e2e"
     title_input = page.get_by_label(t("scn_new_title", LANG))
+    # The district's examples are listed now, so the first run also draws one: wait for it.
+    expect(title_input).to_be_visible(timeout=FIRST_RUN_MS)
     title_input.fill(title)
     title_input.press("Enter")
     create = page.get_by_role("button", name=t("scn_create", LANG))
