@@ -344,3 +344,18 @@ def test_saving_writes_nothing_into_the_repository(
     assert json.loads(copy.read_text("utf-8"))["metadata"]["revision"] == revision
     assert repository_state() == repository_before
     log.assert_clean()
+
+
+def test_a_deep_link_to_the_map_with_a_language(
+    offline_page: tuple[Any, Any], app_server: Any
+) -> None:
+    """Issue 15: ``/map?lang=zh`` answered "Page not found" (the map is the default page,
+    which Streamlit serves only at ``/``); now ``/map`` is the map, in Chinese."""
+    page, log = offline_page
+    page.goto(app_server.url("/map?lang=zh"))
+    expect(page.locator(MAP_IFRAME)).to_have_count(1, timeout=FIRST_RUN_MS)
+    expect(page.locator("h1").first).to_contain_text("15分钟社区生活圈", timeout=TIMEOUT_MS)
+    wait_until_idle(page)
+    assert "Page not found" not in page.inner_text("body")
+    assert page.url.split("?")[0].endswith("/map")
+    log.assert_clean()
