@@ -335,6 +335,10 @@ def test_saving_writes_nothing_into_the_repository(
     main = page.get_by_test_id("stMain")
     title = shipped["metadata"]["title"]
     choose(page, main, t("scn_pick", LANG), f"{title} ({shipped['id']})")
+    # Save once the page has settled with the example drawn (a rerun still under way
+    # would replace the "Saved" notice before it is seen).
+    for feature in shipped["features"]:
+        expect_map_shows(page, feature["properties"]["name"])
     wait_until_idle(page)
     page.get_by_role("button", name=t("scn_save", LANG), exact=True).click()
     revision = shipped["metadata"]["revision"] + 1
