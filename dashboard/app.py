@@ -16,6 +16,7 @@ HERE = Path(__file__).resolve().parent
 st.set_page_config(page_title="lifecircle · 15分钟社区生活圈", page_icon="🏙️", layout="wide")
 loaders.vendor_assets()
 loaders.facilitator_key()  # printed in the server log at start-up when not set
+loaders.uploads_folder()  # deletes uploads older than LIFECIRCLE_UPLOAD_RETENTION_DAYS, once
 lang = current_lang()
 pages = [
     st.Page(
