@@ -216,23 +216,32 @@ def dashboard_server(
 ) -> Iterator[DashboardServer]:
     """``streamlit run dashboard/app.py`` from the repository root, on a free port.
 
-    The district cache is ``cache_dir`` (``workdir/cache`` by default) and the scenario
-    folder ``workdir/scenarios``, so the server never writes into the repository or the
-    user's cache; its log is ``workdir/streamlit.log``. No Tianditu key reaches it (the
+    The district cache is ``cache_dir`` (``workdir/cache`` by default) and the user data
+    folder follows its default rule under a temporary ``HOME`` and ``XDG_DATA_HOME``
+    (``workdir/xdg-data/lifecircle``: scenarios of a district in
+    ``scenario_dir/<district>/``), so the server never writes into the repository or the
+    user's folders; its log is ``workdir/streamlit.log``. No Tianditu key reaches it (the
     basemaps stay the offline defaults). The file watcher is off, so that edits in the
     working tree do not rerun the app under a test or a benchmark. ``env`` adds variables
     to the server's environment (for example ``LIFECIRCLE_LARGE_MAP_NODES``). The
-    deliberation record is ``db_url`` when given, else SQLite in the scenario folder:
+    deliberation record is ``db_url`` when given, else SQLite in the user data folder:
     never a ``$LIFECIRCLE_DB_URL`` of the calling environment.
     """
     cache_dir = workdir / "cache" if cache_dir is None else cache_dir
-    scenario_dir = workdir / "scenarios"
+    home_dir = workdir / "home"
+    data_home = workdir / "xdg-data"
+    scenario_dir = data_home / "lifecircle" / "scenarios"
     cache_dir.mkdir(parents=True, exist_ok=True)
-    scenario_dir.mkdir(parents=True, exist_ok=True)
+    home_dir.mkdir(parents=True, exist_ok=True)
     server_env = with_repo_on_pythonpath(os.environ)
     server_env.update(env or {})
     server_env["LIFECIRCLE_CACHE_DIR"] = str(cache_dir)
-    server_env["LIFECIRCLE_SCENARIO_DIR"] = str(scenario_dir)
+    # The user data folder by its default rule (geo.userdata), in the workdir: a temporary
+    # home and XDG data folder, no LIFECIRCLE_DATA_DIR or LIFECIRCLE_SCENARIO_DIR.
+    for name in ("LIFECIRCLE_DATA_DIR", "LIFECIRCLE_SCENARIO_DIR"):
+        server_env.pop(name, None)
+    server_env["HOME"] = str(home_dir)
+    server_env["XDG_DATA_HOME"] = str(data_home)
     server_env.pop("TIANDITU_KEY", None)
     server_env.pop("LIFECIRCLE_DB_URL", None)
     if db_url is not None:

@@ -16,14 +16,24 @@ HERE = Path(__file__).resolve().parent
 st.set_page_config(page_title="lifecircle · 15分钟社区生活圈", page_icon="🏙️", layout="wide")
 loaders.vendor_assets()
 loaders.facilitator_key()  # printed in the server log at start-up when not set
+loaders.uploads_folder()  # deletes uploads older than LIFECIRCLE_UPLOAD_RETENTION_DAYS, once
 lang = current_lang()
 pages = [
     st.Page(
         HERE / "views" / "map.py",
         title=t("page_map", lang),
         icon=":material/map:",
-        url_path="map",
+        url_path="home",  # served at "/" (the default page), so "/map" can be the alias below
         default=True,
+    ),
+    # A deep link to /map (e.g. /map?lang=zh) opens the map: Streamlit serves the default
+    # page only at "/" and answered its own url_path with "Page not found".
+    st.Page(
+        HERE / "views" / "map.py",
+        title=t("page_map", lang),
+        icon=":material/map:",
+        url_path="map",
+        visibility="hidden",
     ),
     st.Page(
         HERE / "views" / "gaps.py",

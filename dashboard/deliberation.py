@@ -55,24 +55,23 @@ def base_url() -> str:
     return "http://localhost:8501"
 
 
-def scenario_choices() -> dict[str, str]:
-    """Scenario ids → titles: the workshop's, then the shipped examples not copied yet."""
-    choices = {i.id: i.title for i in loaders.scenario_store().list()}
-    for info in loaders.example_scenarios().list():
-        choices.setdefault(info.id, info.title)
-    return choices
+def scenario_choices(district: str) -> dict[str, str]:
+    """Scenario ids → titles of the district's scenarios (its examples are copied in)."""
+    return {i.id: i.title for i in loaders.scenario_store(district).list()}
 
 
-def load_scenario(scenario_id: str) -> Scenario:
+def load_scenario(scenario_id: str, district: str) -> Scenario:
     return load_alternative_scenario(
-        scenario_id, workshop=loaders.scenario_store(), examples=loaders.example_scenarios()
+        scenario_id, workshop=loaders.scenario_store(district), examples=None
     )
 
 
 def scenario_after(analysis_key: str, base: Analysis, scenario_id: str | None) -> tuple[Any, Any]:
     """(analysis after, comparison) of an alternative; do nothing is the baseline itself."""
     scenario = (
-        load_scenario(scenario_id) if scenario_id else Scenario(id="none", meta=ScenarioMeta())
+        load_scenario(scenario_id, base.district.meta.name)
+        if scenario_id
+        else Scenario(id="none", meta=ScenarioMeta())
     )
     after = loaders.scenario_analysis(analysis_key, scenario, base)
     return after, loaders.scenario_comparison(analysis_key, scenario, base, after)
@@ -81,7 +80,9 @@ def scenario_after(analysis_key: str, base: Analysis, scenario_id: str | None) -
 def impact_of(analysis_key: str, base: Analysis, scenario_id: str | None) -> dict[str, Any]:
     after, _ = scenario_after(analysis_key, base, scenario_id)
     geometries = (
-        [i.geometry for i in load_scenario(scenario_id).interventions] if scenario_id else []
+        [i.geometry for i in load_scenario(scenario_id, base.district.meta.name).interventions]
+        if scenario_id
+        else []
     )
     return alternative_impact(base, after, geometries=geometries)
 
@@ -140,13 +141,14 @@ class Outcome:
     scenario: Scenario
 
 
-def decided_outcomes() -> list[Outcome]:
-    """Closed topics decided for a scenario, newest first (none without a record yet).
+def decided_outcomes(district: str) -> list[Outcome]:
+    """Closed topics decided for a scenario of ``district``, newest first (none without a
+    record yet; a decision about another district's scenario is not shown).
 
     The map page asks on every run: a missing SQLite file is not created for it, and a
     database that cannot be opened leaves the map as it is.
     """
-    settings = database_url(loaders.scenario_folder())
+    settings = database_url(loaders.database_folder())
     sqlite_file = settings.sqlite_path()
     if sqlite_file is not None and not sqlite_file.exists():
         return []
@@ -161,7 +163,8 @@ def decided_outcomes() -> list[Outcome]:
             alternatives = {a.id: a for a in opened.alternatives(topic.id)}
             chosen = alternatives.get(str(topic.decided_alternative_id))
             if chosen is not None and chosen.scenario_id is not None:
-                found.append(Outcome(topic, chosen.label, load_scenario(chosen.scenario_id)))
+                scenario = load_scenario(chosen.scenario_id, district)
+                found.append(Outcome(topic, chosen.label, scenario))
         except LifecircleError:  # a scenario file deleted since: the others still show
             continue
     return found

@@ -7,7 +7,7 @@ never hashes a District or an Analysis.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,8 +16,16 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from dashboard.progress import LoadProgress
 from dashboard.map_frame import MapFrame, render_frame
+from dashboard.progress import LoadProgress
+
+# Re-exported (``x as x``): pages call ``loaders.scenario_store(district)`` and the like.
+from dashboard.userfiles import database_folder as database_folder
+from dashboard.userfiles import minutes_folder as minutes_folder
+from dashboard.userfiles import sample_survey as sample_survey
+from dashboard.userfiles import scenario_store as scenario_store
+from dashboard.userfiles import uploads_folder as uploads_folder
+from dashboard.userfiles import user_data as user_data
 from geo.access.analysis import Analysis, analyse
 from geo.access.gaps import gap_hexagons
 from geo.district.loader import load_district
@@ -25,7 +33,6 @@ from geo.district.model import District
 from geo.scenarios.apply import apply_scenario
 from geo.scenarios.compare import Comparison, compare
 from geo.scenarios.model import Scenario
-from geo.scenarios.store import ScenarioStore
 from geo.settings import Settings
 from geo.standards.taxonomy import Taxonomy, load_taxonomy, retier_by_speed
 from lifecircle.maps import MapLayers, compute_map_layers
@@ -65,6 +72,22 @@ class UploadedInventory:
 
 
 DEFAULT_SOURCE = DataSource(kind="bundled", value="lujiazui", label="lujiazui")
+SOURCE_ENV = "LIFECIRCLE_DASHBOARD_SOURCE"
+
+
+def default_source() -> DataSource:
+    """What a new session opens on: ``lifecircle dashboard SOURCE`` (passed as
+    ``$LIFECIRCLE_DASHBOARD_SOURCE``: a bundled name or a file path), else Lujiazui."""
+    import os
+
+    from geo.district.loader import bundled_districts
+
+    value = (os.environ.get(SOURCE_ENV) or "").strip()
+    if not value:
+        return DEFAULT_SOURCE
+    if value in bundled_districts():
+        return DataSource(kind="bundled", value=value, label=value)
+    return DataSource(kind="file", value=value, label=Path(value).name)
 
 
 @st.cache_resource(show_spinner=False)
@@ -173,11 +196,15 @@ def hexagons(key: str, _analysis: Analysis) -> gpd.GeoDataFrame:
 
 
 def save_upload(data: bytes, filename: str, folder_name: str) -> Path:
-    """Store an uploaded file under the cache folder by content hash (never by its name)."""
+    """Store an uploaded file under the uploads folder by content hash (never by its name).
+
+    Uploads hold residents' comments: they are kept
+    ``$LIFECIRCLE_UPLOAD_RETENTION_DAYS`` days and purged when the server starts.
+    """
     digest = hashlib.sha256(data).hexdigest()[:24]
     suffix = "".join(Path(filename).suffixes[-2:]).lower()
     safe_suffix = "".join(ch for ch in suffix if ch.isalnum() or ch == ".")[:16]
-    folder = settings().cache_dir / folder_name
+    folder = uploads_folder() / folder_name
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{digest}{safe_suffix}"
     if not path.exists():
@@ -204,17 +231,6 @@ def coverage_frame(a: Analysis, lang: str) -> pd.DataFrame:
             t("col_share", lang): (cov["share"] * 100).round(1).to_numpy(),
         }
     )
-
-
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-
-
-@st.cache_resource(show_spinner=False)
-def scenario_store() -> ScenarioStore:
-    import os
-
-    folder = Path(os.environ.get("LIFECIRCLE_SCENARIO_DIR") or SCENARIO_DIR)
-    return ScenarioStore(folder, taxonomy=base_taxonomy())
 
 
 def _scenario_key(scenario: Scenario) -> str:
@@ -441,25 +457,13 @@ def suggestion(
 FACILITATOR_KEY_ENV = "LIFECIRCLE_FACILITATOR_KEY"
 
 
-def scenario_folder() -> Path:
-    import os
-
-    return Path(os.environ.get("LIFECIRCLE_SCENARIO_DIR") or SCENARIO_DIR)
-
-
-@st.cache_resource(show_spinner=False)
-def example_scenarios() -> ScenarioStore:
-    """The shipped examples (read-only: only ever loaded)."""
-    return ScenarioStore(SCENARIO_DIR, taxonomy=base_taxonomy())
-
-
 @st.cache_resource(show_spinner=False)
 def deliberation_store() -> object:
-    """The deliberation record: ``$LIFECIRCLE_DB_URL``, else SQLite next to the scenarios."""
+    """The deliberation record: ``$LIFECIRCLE_DB_URL``, else SQLite in :func:`database_folder`."""
     from geo.deliberation.database import database_url
     from geo.deliberation.store import DeliberationStore
 
-    return DeliberationStore(database_url(scenario_folder()))
+    return DeliberationStore(database_url(database_folder()))
 
 
 @st.cache_resource(show_spinner=False)

@@ -63,8 +63,8 @@ def render_frame(
 ) -> MapFrame:
     """Render ``fmap`` once; ``group_names`` name the changing layers, in order.
 
-    With ``layer_control``, the frame carries a layer control that lists the map's own layers and the changing
-    ones (rendered here as empty placeholders with the ids
+    With ``layer_control``, the frame carries a layer control that lists the map's own
+    layers and the changing ones (rendered here as empty placeholders with the ids
     :func:`show_frame` gives the real ones). The map is consumed: do not reuse it.
     """
     fmap.get_root().render()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from dashboard import loaders, state
-from dashboard.loaders import DEFAULT_SOURCE, DataSource, UploadedInventory
+from dashboard.loaders import DataSource, UploadedInventory
 from dashboard.population import population_key
 from dashboard.progress import LoadProgress
 from geo.access.analysis import Analysis
@@ -78,7 +78,7 @@ def language_picker() -> str:
 
 
 def data_source() -> tuple[DataSource, UploadedInventory | None]:
-    source = st.session_state.get(state.SOURCE, DEFAULT_SOURCE)
+    source = st.session_state.get(state.SOURCE) or loaders.default_source()
     inventory = st.session_state.get(state.INVENTORY)
     return source, inventory
 

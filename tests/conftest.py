@@ -51,8 +51,8 @@ def _cache_dir_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
     folder = tmp_path_factory.mktemp("default-cache")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LIFECIRCLE_CACHE_DIR", str(folder))
-        # The user data folder (population overrides) too: never the user's real one.
-        mp.setenv("LIFECIRCLE_DATA_DIR", str(tmp_path_factory.mktemp("user-data")))
+        # The user data folder (scenarios, deliberation record, uploads) likewise.
+        mp.setenv("LIFECIRCLE_DATA_DIR", str(tmp_path_factory.mktemp("default-data")))
         yield folder
 
 

@@ -163,7 +163,7 @@ with st.form("sg_form"):
             "survey": (
                 str(loaders.save_upload(sg_survey.getvalue(), sg_survey.name, "surveys"))
                 if sg_survey is not None
-                else str(loaders.SAMPLE_SURVEY)
+                else str(loaders.sample_survey(a.district.meta.name) or "") or None
             )
             if sg_weighted
             else None,
@@ -277,7 +277,7 @@ if result is not None:
     g1, g2, g3 = st.columns(3)
     if g1.button(t("sg_to_scenario", lang), type="primary", disabled=sol.sites == 0):
         try:
-            store = loaders.scenario_store()
+            store = loaders.scenario_store(a.district.meta.name)
             title = scenario.meta.title
             created = store.create(
                 title.split(" · ")[-1], author="lifecircle suggest", district=a.district.meta.name

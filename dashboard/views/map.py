@@ -48,7 +48,7 @@ c4.metric(
 render_completeness_line(a, lang)
 
 # Decisions of deliberation (议事) that chose a scenario: a notice, and their features.
-outcomes = dl.decided_outcomes()
+outcomes = dl.decided_outcomes(a.district.meta.name)
 for outcome in outcomes:
     st.info(
         t(

@@ -39,8 +39,8 @@ if ctx is None:
     st.stop()
 lang, base = ctx.lang, ctx.analysis
 tax = base.taxonomy
-store = loaders.scenario_store()
 district_name = base.district.meta.name
+store = loaders.scenario_store(district_name)
 st.title(f"{t('page_scenarios', lang)} · {base.district.meta.title(lang)}")
 
 
@@ -67,6 +67,8 @@ def _import_file() -> None:
 
 # --- which scenario -------------------------------------------------------------------------
 infos = store.list()
+if store.problems:  # another district's files, or unreadable ones: a sentence, not a stop
+    st.caption(t("scn_other_district", lang, n=len(store.problems)))
 ids = [i.id for i in infos]
 titles = {i.id: i.title for i in infos}
 left, right = st.columns([3, 2])

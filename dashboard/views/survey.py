@@ -40,7 +40,11 @@ if upload is not None:
     path = loaders.save_upload(upload.getvalue(), upload.name, "surveys")
     label = upload.name
 else:
-    path = loaders.SAMPLE_SURVEY
+    sample = loaders.sample_survey(a.district.meta.name)
+    if sample is None:
+        st.info(t("survey_no_sample", lang))
+        st.stop()
+    path = sample
     label = path.name
     st.caption(f"{t('survey_sample', lang)}: `{label}` — {t('survey_sample_note', lang)}")
 

@@ -71,17 +71,20 @@ with st.expander(t("dl_new_topic", lang), expanded=not store.topics()):
     title = st.text_input(t("dl_topic_title", lang), max_chars=200, key="dl_title")
     description = st.text_area(t("dl_topic_description", lang), max_chars=5000, key="dl_desc")
     draft = None
+    sample = loaders.sample_survey(base.district.meta.name)
     try:
-        if source == "priority":
+        if source == "priority" and sample is None:
+            st.info(t("dl_no_sample_survey", lang))
+        elif source == "priority":
             survey = loaders.survey(
-                f"{ctx.analysis_key}|{loaders.SAMPLE_SURVEY}|gcj02|priority",
-                str(loaders.SAMPLE_SURVEY),
+                f"{ctx.analysis_key}|{sample}|gcj02|priority",
+                str(sample),
                 "gcj02",
                 "priority",
                 base.district,
             )
             ranked = loaders.priorities(
-                f"{ctx.analysis_key}|{loaders.SAMPLE_SURVEY}|gcj02|priority|hexagon",
+                f"{ctx.analysis_key}|{sample}|gcj02|priority|hexagon",
                 "hexagon",
                 base,
                 survey.responses,  # type: ignore[attr-defined]
@@ -167,7 +170,7 @@ with st.expander(t("dl_evidence", lang)):
 st.header(t("dl_alternatives", lang))
 if topic.is_open:
     with st.form("dl_add_alt", clear_on_submit=True):
-        choices = dl.scenario_choices()
+        choices = dl.scenario_choices(base.district.meta.name)
         options = ["__none__", *choices]
         scenario = st.selectbox(
             t("dl_scenario", lang),
@@ -207,9 +210,8 @@ if alternatives:
         fmap = maps.new_map(after, basemap=ctx.basemap, lang=lang, tianditu_key=ctx.tianditu_key)
         maps.base_layer(after, lang=lang, shift=shift).add_to(fmap)
         maps.difference_layer(comparison, lang=lang, shift=shift).add_to(fmap)
-        maps.scenario_layer(dl.load_scenario(alt_sid), taxonomy=tax, lang=lang, shift=shift).add_to(
-            fmap
-        )
+        alt_scenario = dl.load_scenario(alt_sid, base.district.meta.name)
+        maps.scenario_layer(alt_scenario, taxonomy=tax, lang=lang, shift=shift).add_to(fmap)
         folium.LayerControl(collapsed=True).add_to(fmap)
         make_offline(fmap, mode="served")
         st_folium(
@@ -317,7 +319,7 @@ if topic.is_open:
 
 # --- the decision and the minutes ---------------------------------------------------------
 st.header(t("dl_decision", lang))
-minutes_dir = loaders.scenario_folder() / "minutes"
+minutes_dir = loaders.minutes_folder()
 if topic.is_open and alternatives:
     last = next((r for r in reversed(rounds) if not r.is_open), None)
     winner = store.tally(last.id).winner if last else None
@@ -351,8 +353,7 @@ if topic.is_open and alternatives:
                     record_outcome(
                         chosen.scenario_id,
                         meta,
-                        workshop=loaders.scenario_store(),
-                        examples=loaders.example_scenarios(),
+                        workshop=loaders.scenario_store(base.district.meta.name),
                     )
                 minutes_dir.mkdir(parents=True, exist_ok=True)
                 from geo.scenarios.files import atomic_write

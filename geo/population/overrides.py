@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 
 from geo.errors import InputFileError
 from geo.export import write_text_atomic
+from geo.userdata import default_data_dir, district_folder_name
 
 FORMAT_VERSION = 1
 MAX_FLOORS = 100.0
@@ -27,22 +27,9 @@ MAX_RESIDENTS = 1_000_000.0
 """No compound holds more residents than a whole 街道 of the densest kind."""
 
 
-def user_data_dir() -> Path:
-    """``$LIFECIRCLE_DATA_DIR``, else ``$XDG_DATA_HOME/lifecircle``, else ``~/.local/share``.
-
-    The one place that decides the folder, so it can point at a shared user-data module.
-    """
-    env = os.environ.get("LIFECIRCLE_DATA_DIR")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_DATA_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "lifecircle"
-
-
 def population_overrides_path(district_name: str) -> Path:
-    """``<user data>/<district>/population.json`` (the name reduced to a safe file name)."""
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in district_name).strip(".")
-    return user_data_dir() / (safe or "district") / "population.json"
+    """``<user data>/<district>/population.json`` (``geo.userdata`` decides both names)."""
+    return default_data_dir() / district_folder_name(district_name) / "population.json"
 
 
 @dataclass(frozen=True)

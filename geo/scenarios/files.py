@@ -47,6 +47,59 @@ if hasattr(os, "register_at_fork"):
 
 # --- files ------------------------------------------------------------------------------
 
+TEMP_FILE_GLOB = ".*.tmp"
+"""What :func:`atomic_write` names its temporary files (``.<name>.<random>.tmp``)."""
+
+
+def contained(folder: Path, path: Path) -> Path:
+    """``path`` if it stays inside ``folder`` once symbolic links are followed.
+
+    ``folder`` must be resolved already. A link planted in the folder (a file, the
+    history, one scenario's history) that points elsewhere is refused, so that no read
+    or write ever reaches outside the folder through it.
+
+    Raises
+    ------
+    ScenarioError
+        If ``path`` leads outside ``folder``.
+    """
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a loop of links (Python < 3.13)
+        raise ScenarioError(f"{path.name} cannot be used: {exc}") from exc
+    if real != folder and folder not in real.parents:
+        raise ScenarioError(
+            f"{path.relative_to(folder) if folder in path.parents else path.name} is a link "
+            "to somewhere outside the scenario folder: it is left alone and not used"
+        )
+    return path
+
+
+def remove_stale_temp_files(folder: Path, *, history: str) -> list[Path]:
+    """Delete temporary files a killed save left in ``folder``, ``folder/history`` and
+    its sub-folders. Callers hold the folder's lock, so no save is writing any of them.
+    Links are never followed: a planted link is left alone.
+    """
+
+    def real_dirs(parent: Path) -> list[Path]:
+        try:
+            return [p for p in parent.iterdir() if p.is_dir() and not p.is_symlink()]
+        except OSError:
+            return []
+
+    folders = [folder]
+    top = folder / history
+    if top.is_dir() and not top.is_symlink():
+        folders += [top, *real_dirs(top)]
+    removed: list[Path] = []
+    for where in folders:
+        for path in where.glob(TEMP_FILE_GLOB):
+            if path.is_symlink() or path.is_file():
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                    removed.append(path)
+    return removed
+
 
 def read_bytes(path: Path) -> bytes | None:
     """The file's bytes, or ``None`` if there is no such file."""
@@ -75,8 +128,10 @@ def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that a crash leaves the old file or the new one."""
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
-        # Created like any file (so the umask applies), unlike tempfile's 0600 files.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0))
+        # Created 0666 less the umask (0644 as a rule), like any data file: not tempfile's
+        # 0600, nor os.open's default 0777 (which made scenario files executable).
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        fd = os.open(tmp, flags, 0o666)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -103,7 +158,9 @@ def locked_folder(folder: Path, *, lock_name: str) -> Iterator[None]:
         try:
             folder.mkdir(parents=True, exist_ok=True)
             if sys.platform != "win32":
-                fd = os.open(folder / lock_name, os.O_RDWR | os.O_CREAT, 0o666)
+                # O_NOFOLLOW: a planted symlink must not make the lock create a file elsewhere.
+                flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+                fd = os.open(folder / lock_name, flags, 0o666)
                 fcntl.flock(fd, fcntl.LOCK_EX)
         except OSError as exc:
             if fd >= 0:

@@ -308,14 +308,24 @@ def loads_scenario(
 
 
 SCENARIO_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+# Names Windows reserves for devices in any folder (a file "con.geojson" cannot be opened
+# there, and copying a folder holding one to Windows fails).
+RESERVED_IDS = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"com{i}" for i in range(10)] + [f"lpt{i}" for i in range(10)]
+)
 
 
 def check_scenario_id(scenario_id: object) -> str:
     """Return ``scenario_id`` if it is a valid id, else raise :class:`ScenarioError`.
 
     A valid id is 1 to 64 lower-case ASCII letters, digits and ``-``, starting with a
-    letter or digit: never a path, a dot, a separator or a NUL byte.
+    letter or digit: never a path, a dot, a separator or a NUL byte, and never a name
+    Windows reserves for a device (:data:`RESERVED_IDS`).
     """
+    if isinstance(scenario_id, str) and scenario_id in RESERVED_IDS:
+        raise ScenarioError(
+            f"'{scenario_id}' cannot be a scenario id: Windows reserves that name for a device"
+        )
     if not isinstance(scenario_id, str) or SCENARIO_ID_PATTERN.fullmatch(scenario_id) is None:
         shown = repr(scenario_id)
         shown = shown if len(shown) <= 80 else shown[:77] + "..."

@@ -23,7 +23,11 @@ Safety rules
 - Writes are atomic (:mod:`geo.scenarios.files`): a crash leaves the old file or the
   new one, never half of one.
 - User-given names never become paths: ids must match ``^[a-z0-9][a-z0-9-]{0,63}$``
-  everywhere, and titles only reach file names through :func:`~geo.scenarios.model.slugify`.
+  everywhere (and not be a name Windows reserves, ``con``, ``nul``...), and titles only
+  reach file names through :func:`~geo.scenarios.model.slugify`.
+- Contained: files are created 0644 (0666 less the umask); a symbolic link that leads
+  outside the folder (a planted ``.history/<id>``, say) is refused, never followed; the
+  temporary files of a save killed mid-write are removed when a store is opened.
 - Nothing saved is lost: every revision is kept in the history; a file changed outside
   the store (by hand, by ``git checkout``) is recorded as a revision of its own before
   anything is written over it; :meth:`ScenarioStore.delete` only removes the current
@@ -45,7 +49,6 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-import json
 import re
 import secrets
 import sys
@@ -53,14 +56,20 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from shapely.errors import ShapelyError
-
-from geo.scenarios.files import atomic_write, fsync_dir, locked_folder, read_bytes
+from geo.scenarios.files import (
+    atomic_write,
+    contained,
+    fsync_dir,
+    locked_folder,
+    read_bytes,
+    remove_stale_temp_files,
+)
 from geo.scenarios.merge import (
     ConflictError,
     merge_edits,
 )
 from geo.scenarios.model import (
+    RESERVED_IDS,
     SCENARIO_ID_PATTERN,
     Scenario,
     ScenarioError,
@@ -68,14 +77,10 @@ from geo.scenarios.model import (
     check_revision,
     check_scenario_id,
     now_iso,
-    parse_scenario,
     slugify,
-    with_stable_ids,
 )
+from geo.scenarios.reading import parse_scenario_bytes
 from geo.standards.taxonomy import Taxonomy
-
-if sys.platform != "win32":
-    pass
 
 __all__ = ["SaveResult", "ScenarioInfo", "ScenarioStore"]
 
@@ -140,6 +145,10 @@ class ScenarioStore:
         The folder holding ``<id>.geojson`` files (created on the first write).
     taxonomy
         If given, categories are checked (and aliases resolved) on load and save.
+    district
+        If given, the district the folder belongs to: :meth:`list` reports a file that
+        records another district in its ``metadata.district`` as a problem instead of
+        offering it (districts do not mix), and :meth:`create` records this one.
 
     Attributes
     ----------
@@ -149,48 +158,34 @@ class ScenarioStore:
         Whether saves from several processes are serialised (``False`` on Windows).
     """
 
-    def __init__(self, folder: Path, *, taxonomy: Taxonomy | None = None) -> None:
+    def __init__(
+        self, folder: Path, *, taxonomy: Taxonomy | None = None, district: str = ""
+    ) -> None:
         self.folder = Path(folder).resolve()
         self.taxonomy = taxonomy
+        self.district = district
         self.problems: builtins.list[str] = []
         self.cross_process_safe = sys.platform != "win32"
+        if self.folder.is_dir():
+            with self._locked():
+                remove_stale_temp_files(self.folder, history=_HISTORY)
 
     # -- paths --
 
     def path_of(self, scenario_id: str) -> Path:
         """The file of a scenario (``<folder>/<id>.geojson``); the id is checked."""
-        return self.folder / f"{check_scenario_id(scenario_id)}{_SUFFIX}"
+        return contained(self.folder, self.folder / f"{check_scenario_id(scenario_id)}{_SUFFIX}")
 
     def _history_dir(self, scenario_id: str) -> Path:
-        return self.folder / _HISTORY / check_scenario_id(scenario_id)
+        return contained(self.folder, self.folder / _HISTORY / check_scenario_id(scenario_id))
 
     def _history_path(self, scenario_id: str, revision: int) -> Path:
-        return self._history_dir(scenario_id) / f"{revision}{_SUFFIX}"
+        return contained(self.folder, self._history_dir(scenario_id) / f"{revision}{_SUFFIX}")
 
     # -- reading --
 
     def _parse(self, data: bytes, scenario_id: str, where: str) -> Scenario:
-        try:
-            doc = json.loads(data.decode("utf-8-sig"))
-        except UnicodeDecodeError as exc:
-            raise ScenarioError(f"{where} cannot be read: it is not UTF-8 text") from exc
-        except json.JSONDecodeError as exc:
-            raise ScenarioError(
-                f"{where} cannot be read: it is not valid JSON "
-                f"(line {exc.lineno}, column {exc.colno}: {exc.msg})"
-            ) from exc
-        except RecursionError as exc:
-            raise ScenarioError(f"{where} cannot be read: it is nested too deeply") from exc
-        try:
-            scenario = parse_scenario(
-                with_stable_ids(doc), taxonomy=self.taxonomy, scenario_id=scenario_id
-            )
-        except ScenarioError as exc:
-            raise ScenarioError(f"{where} cannot be read: {exc}") from exc
-        except ShapelyError as exc:
-            raise ScenarioError(f"{where} cannot be read: bad geometry ({exc})") from exc
-        # The file name is the id (slugify would shorten or reshape a long valid id).
-        return replace(scenario, id=scenario_id)
+        return parse_scenario_bytes(data, scenario_id, where=where, taxonomy=self.taxonomy)
 
     def load(self, scenario_id: str) -> Scenario:
         """The scenario saved as ``scenario_id``, with its revision from the file.
@@ -248,7 +243,7 @@ class ScenarioStore:
                 )
                 continue
             try:
-                data = path.read_bytes()
+                data = contained(self.folder, path).read_bytes()
                 scenario = self._parse(data, sid, path.name)
             except OSError as exc:
                 problems.append(f"{path.name} cannot be read: {exc.strerror or exc}")
@@ -256,7 +251,18 @@ class ScenarioStore:
             except ScenarioError as exc:
                 problems.append(str(exc))
                 continue
+            except Exception as exc:
+                # One person's unreadable file must never stop the list for everyone:
+                # whatever went wrong, it is reported (not hidden) and skipped.
+                problems.append(f"{path.name} cannot be read ({type(exc).__name__})")
+                continue
             meta = scenario.meta
+            if self.district and meta.district and meta.district != self.district:
+                problems.append(
+                    f"{path.name} belongs to the district '{meta.district[:60]}', "
+                    f"not to '{self.district}': it is not offered here"
+                )
+                continue
             infos.append(
                 ScenarioInfo(
                     id=sid,
@@ -372,13 +378,13 @@ class ScenarioStore:
         meta = ScenarioMeta(
             title=clean(title) or ScenarioMeta.title,
             author=clean(author),
-            district=clean(district),
+            district=clean(district) or self.district,
             revision=0,
         )
         stem = slugify(meta.title)[:_SLUG_BASE_CHARS].strip("-") or "scenario"
         with self._locked():
             sid = stem
-            while self._taken(sid):
+            while sid in RESERVED_IDS or self._taken(sid):
                 sid = f"{stem}-{secrets.token_hex(3)}"
             return self._commit(Scenario(id=sid, meta=meta), revision=0)
 

@@ -1,19 +1,18 @@
 """``lifecircle topic list|show|export``: the deliberation record from the command line.
 
-The database is ``$LIFECIRCLE_DB_URL``, else ``deliberation.sqlite3`` in the scenario
-folder (``--scenarios``, default ``$LIFECIRCLE_SCENARIO_DIR`` or ``scenarios/``).
+The database is ``$LIFECIRCLE_DB_URL``, else ``deliberation.sqlite3`` in ``--scenarios``
+when given, else where the dashboard keeps it (:mod:`geo.userdata`: the user data
+folder, or ``$LIFECIRCLE_SCENARIO_DIR`` when set).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import Any
 
+from geo.userdata import UserData
 from lifecircle.cli.sources import EXIT_OK
-
-DEFAULT_SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 def add_store_args(p: argparse.ArgumentParser) -> None:
@@ -21,8 +20,8 @@ def add_store_args(p: argparse.ArgumentParser) -> None:
         "--scenarios",
         type=Path,
         default=None,
-        help="the workshop's scenario folder (its deliberation.sqlite3 is used unless "
-        "LIFECIRCLE_DB_URL is set)",
+        help="a folder holding the deliberation.sqlite3 to read (default: the dashboard's, "
+        "in the user data folder; LIFECIRCLE_DB_URL wins over both)",
     )
 
 
@@ -30,9 +29,7 @@ def open_store(args: argparse.Namespace) -> Any:
     from geo.deliberation.database import database_url
     from geo.deliberation.store import DeliberationStore
 
-    folder = args.scenarios or Path(
-        os.environ.get("LIFECIRCLE_SCENARIO_DIR") or DEFAULT_SCENARIO_DIR
-    )
+    folder = args.scenarios or UserData().database_dir
     return DeliberationStore(database_url(folder))
 
 

@@ -15,6 +15,7 @@ from lifecircle.i18n.dashscale import DASHSCALE
 from lifecircle.i18n.deliberation import DELIBERATION
 from lifecircle.i18n.population import POPULATION
 from lifecircle.i18n.siting import SITING
+from lifecircle.i18n.storage import STORAGE
 from lifecircle.i18n.workshop import WORKSHOP
 
 LANGS = ("zh", "en")
@@ -32,7 +33,7 @@ def _merge(*tables: Mapping[str, Mapping[str, str]]) -> dict[str, Mapping[str, s
 
 
 STRINGS: Mapping[str, Mapping[str, str]] = _merge(
-    CORE, DASHSCALE, SITING, DELIBERATION, CHECKUP, POPULATION, WORKSHOP
+    CORE, DASHSCALE, SITING, DELIBERATION, CHECKUP, POPULATION, WORKSHOP, STORAGE
 )
 
 

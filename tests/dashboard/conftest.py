@@ -2,9 +2,9 @@
 
 Two things about the environment matter here:
 
-* ``dashboard.loaders.scenario_store`` is a ``st.cache_resource``: it reads
-  ``LIFECIRCLE_SCENARIO_DIR`` once per process. The variable is set for the whole session,
-  before any app runs, so no test ever writes into the repository's ``scenarios/``. (The
+* ``LIFECIRCLE_SCENARIO_DIR`` is set for the whole session, before any app runs, so the
+  scenarios of every district (``<folder>/<district>/``, see ``geo.userdata``) and the
+  deliberation record go to a temporary folder, never to the user's data folder. (The
   district cache already lives in the session's temporary directory, see
   ``tests/conftest.py``.)
 * The dashboard's pages live in ``dashboard/views/``, not ``pages/``: Streamlit would treat

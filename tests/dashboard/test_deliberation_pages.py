@@ -45,8 +45,8 @@ class Room:
 
 
 def _drop_cached_stores() -> None:
-    for loader in (loaders.deliberation_store, loaders.scenario_store):
-        loader.clear()
+    # (Scenario stores are cached by folder: a new LIFECIRCLE_SCENARIO_DIR gets new ones.)
+    loaders.deliberation_store.clear()
 
 
 @pytest.fixture(scope="module")

@@ -80,11 +80,15 @@ def test_suggest_sites_on_the_gaps_page(
     assert len(scripts) == 2
     assert scripts[1].count("lc-site") == 3  # the numbered sites on the second map
 
-    before = set(scenario_dir.glob("*.geojson"))
+    folder = scenario_dir / "lujiazui"  # the district's own folder (geo.userdata)
+    before = set(folder.glob("*.geojson"))
     by_label(at.button, t("sg_to_scenario", lang)).click()
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    (path,) = set(scenario_dir.glob("*.geojson")) - before
+    # (The district's examples are copied in when its folder is first opened.)
+    (path,) = {
+        p for p in set(folder.glob("*.geojson")) - before if not p.name.startswith("example-")
+    }
     scenario = loads_scenario(path.read_text("utf-8"), taxonomy=taxonomy)
     assert [(i.kind, i.category) for i in scenario.interventions] == [
         ("facility", "elderly_daycare")

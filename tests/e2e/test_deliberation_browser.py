@@ -267,7 +267,7 @@ def test_the_seed_case_from_a_priority_row_to_the_minutes(
             ["pdffonts", str(minutes_pdf)], capture_output=True, text=True, check=True
         ).stdout
         assert "NotoSansCJK" in fonts.replace("-", "") and " yes " in fonts
-        decided = server.scenario_dir / "example-garden-design-a.geojson"
+        decided = server.scenario_dir / "lujiazui" / "example-garden-design-a.geojson"
         assert '"follow_up"' in decided.read_text(encoding="utf-8")
         # The phones left open learn that the topic is closed.
         phones[1].get_by_text("这个议题已经结束").wait_for(timeout=WAIT_MS)

@@ -1,17 +1,20 @@
 """The scenarios page in real Chromium: draw a clinic, see coverage change, save it.
 
-The server is the module's (``tests/e2e/conftest.py``): its scenario folder is a
-temporary one (``LIFECIRCLE_SCENARIO_DIR``), so the repository's ``scenarios/`` is never
-written. Numbers shown on the page are compared with the same computation done
-independently with ``geo`` (``geo.comparison.apply_scenario`` on the baseline analysis),
-at the precision the page displays.
+The server is the module's (``tests/e2e/conftest.py``): its user data folder follows
+the default rule under a temporary ``HOME`` and ``XDG_DATA_HOME``; the shipped examples
+are copied there (``<data>/scenarios/lujiazui/``) and the repository is never written,
+which ``test_saving_writes_nothing_into_the_repository`` checks with ``git status``.
+Numbers shown on the page are compared with the same computation done independently
+with ``geo`` (``geo.comparison.apply_scenario`` on the baseline analysis), at the
+precision the page displays.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-import shutil
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -99,6 +102,7 @@ def metric(page: Any, label: str) -> Any:
 def choose(page: Any, scope: Any, label: str, option: str) -> None:
     """Pick ``option`` in the selectbox labelled ``label`` inside ``scope``."""
     box = scope.get_by_test_id("stSelectbox").filter(has_text=label)
+    expect(box).to_be_visible(timeout=FIRST_RUN_MS)  # a busy machine may take a while
     box.click()
     page.get_by_role("option", name=option, exact=True).click()
     expect(box.get_by_role("combobox")).to_have_value(option)
@@ -146,6 +150,25 @@ def expect_map_shows(page: Any, text: str) -> None:
     page.wait_for_function(MAP_SHOWS_JS, arg=text, timeout=TIMEOUT_MS)
 
 
+def repository_state() -> tuple[str, str]:
+    """What ``git status`` sees (tracked changes, untracked files) and a digest of the
+    tracked changes' content, so a second change to an already changed file shows too."""
+
+    def git(*args: str) -> bytes:
+        return subprocess.run(
+            ["git", *args], cwd=REPO_ROOT, capture_output=True, check=True, timeout=60
+        ).stdout
+
+    status = git("status", "--porcelain", "--untracked-files=all").decode("utf-8")
+    return status, hashlib.sha256(git("diff", "HEAD", "--binary")).hexdigest()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def repository_before() -> tuple[str, str]:
+    """The repository as it was before this module's server and tests ran."""
+    return repository_state()
+
+
 # ---------------------------------------------------------------------------------- tests
 
 
@@ -163,6 +186,8 @@ def test_a_drawn_clinic_changes_coverage_and_is_saved(
     # A new scenario.
     title = "East clinic e2e"
     title_input = page.get_by_label(t("scn_new_title", LANG))
+    # The district's examples are listed now, so the first run also draws one: wait for it.
+    expect(title_input).to_be_visible(timeout=FIRST_RUN_MS)
     title_input.fill(title)
     title_input.press("Enter")
     create = page.get_by_role("button", name=t("scn_create", LANG))
@@ -242,7 +267,7 @@ def test_a_drawn_clinic_changes_coverage_and_is_saved(
     metric_ms = (time.perf_counter() - started) * 1000
     expect(share).to_have_text([expected_share], timeout=TIMEOUT_MS)
     expect(newly).to_have_text([expected_newly])
-    expect(form).to_have_count(0)  # the rebuilt map has no drawing pending
+    expect(form).to_have_count(0, timeout=TIMEOUT_MS)  # the rebuilt map has no drawing pending
     scenario_tip = f"{t('kind_facility', LANG)} · {taxonomy.get(CLINIC).name(LANG)}"
     expect_map_shows(page, scenario_tip)
     wait_until_idle(page)
@@ -259,7 +284,7 @@ def test_a_drawn_clinic_changes_coverage_and_is_saved(
     expect(page.get_by_text(t("scn_saved", LANG, rev=1))).to_be_visible(timeout=TIMEOUT_MS)
     saved = [
         path
-        for path in app_server.scenario_dir.glob("*.geojson")
+        for path in (app_server.scenario_dir / "lujiazui").glob("*.geojson")
         if json.loads(path.read_text("utf-8"))["metadata"]["title"] == title
     ]
     assert len(saved) == 1, saved
@@ -281,9 +306,6 @@ def test_the_example_scenario_shows_every_category_it_changes(
     taxonomy: Taxonomy,
 ) -> None:
     page, log = offline_page
-    target = app_server.scenario_dir / EXAMPLE.name
-    if not target.exists():
-        shutil.copyfile(EXAMPLE, target)
     example = loads_scenario(EXAMPLE.read_text("utf-8"), taxonomy=taxonomy)
     after = apply_scenario(baseline, example)
     shares = {
@@ -315,4 +337,49 @@ def test_the_example_scenario_shows_every_category_it_changes(
     expect(legend).to_contain_text(t("ws_legend_newly", LANG))
     wait_until_idle(page)
     expect(page.frame_locator(MAP_IFRAME).locator(".leaflet-container")).to_be_visible()
+    log.assert_clean()
+
+
+def test_saving_writes_nothing_into_the_repository(
+    offline_page: tuple[Any, Any], app_server: Any, repository_before: tuple[str, str]
+) -> None:
+    """Issue 15: saving the shipped example once wrote revision 2 into the tracked file.
+
+    Now the example is a copy in the user data folder (here the default rule under the
+    server's temporary ``XDG_DATA_HOME``, no ``LIFECIRCLE_SCENARIO_DIR``): saving it writes
+    there, and ``git status`` is what it was before the server started.
+    """
+    page, log = offline_page
+    shipped = json.loads(EXAMPLE.read_text("utf-8"))
+    open_scenarios(page, app_server)
+    main = page.get_by_test_id("stMain")
+    title = shipped["metadata"]["title"]
+    choose(page, main, t("scn_pick", LANG), f"{title} ({shipped['id']})")
+    # Save once the page has settled with the example drawn (a rerun still under way
+    # would replace the "Saved" notice before it is seen).
+    for feature in shipped["features"]:
+        expect_map_shows(page, feature["properties"]["name"])
+    wait_until_idle(page)
+    page.get_by_role("button", name=t("scn_save", LANG), exact=True).click()
+    revision = shipped["metadata"]["revision"] + 1
+    expect(page.get_by_text(t("scn_saved", LANG, rev=revision))).to_be_visible(timeout=TIMEOUT_MS)
+
+    copy = app_server.scenario_dir / "lujiazui" / EXAMPLE.name
+    assert json.loads(copy.read_text("utf-8"))["metadata"]["revision"] == revision
+    assert repository_state() == repository_before
+    log.assert_clean()
+
+
+def test_a_deep_link_to_the_map_with_a_language(
+    offline_page: tuple[Any, Any], app_server: Any
+) -> None:
+    """Issue 15: ``/map?lang=zh`` answered "Page not found" (the map is the default page,
+    which Streamlit serves only at ``/``); now ``/map`` is the map, in Chinese."""
+    page, log = offline_page
+    page.goto(app_server.url("/map?lang=zh"))
+    expect(page.locator(MAP_IFRAME)).to_have_count(1, timeout=FIRST_RUN_MS)
+    expect(page.locator("h1").first).to_contain_text("15分钟社区生活圈", timeout=TIMEOUT_MS)
+    wait_until_idle(page)
+    assert "Page not found" not in page.inner_text("body")
+    assert page.url.split("?")[0].endswith("/map")
     log.assert_clean()
