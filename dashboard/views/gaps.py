@@ -9,7 +9,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import loaders, state
-from dashboard.downloads import xlsx_bytes
+from dashboard.downloads import csv_bytes, xlsx_bytes
 from dashboard.sidebar import page_context
 from dashboard.suggest import clicked_lonlat, curve_frame, sites_frame
 from geo.errors import LifecircleError
@@ -311,7 +311,7 @@ name = a.district.meta.name
 b1, b2, b3, b4 = st.columns(4)
 b1.download_button(
     t("export_csv", lang),
-    data=lambda: table.to_csv(index=False).encode("utf-8-sig"),
+    data=lambda: csv_bytes(table),
     file_name=f"lifecircle-{name}-coverage.csv",
     mime="text/csv",
     on_click="ignore",
