@@ -72,7 +72,8 @@ def neutralise_cells(frame: pd.DataFrame) -> pd.DataFrame:
 
 def csv_text(frame: pd.DataFrame, *, lineterminator: str = "\n") -> str:
     """``frame`` as CSV text (no index), formula-like cells neutralised."""
-    return neutralise_cells(frame).to_csv(index=False, lineterminator=lineterminator)
+    text: str = neutralise_cells(frame).to_csv(index=False, lineterminator=lineterminator)
+    return text
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
