@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import loaders, state
 from dashboard.loaders import DEFAULT_SOURCE, DataSource, UploadedInventory
 from dashboard.progress import LoadProgress
+from dashboard.text import escape_markdown, public_markdown
 from geo.access.analysis import Analysis
 from geo.errors import LifecircleError
 from geo.settings import DEFAULT_WALK_SPEED_KMH
@@ -157,10 +158,12 @@ def _render_sidebar() -> Context | None:
         )
     except LifecircleError as exc:
         progress.clear()
-        st.error(f"{t('error', lang)}: {exc}")
+        st.error(f"{t('error', lang)}: {public_markdown(exc)}")
         return None
     progress.finish()
-    st.sidebar.caption(f"{analysis.district.meta.title(lang)} · {t('osm_attribution', lang)}")
+    st.sidebar.caption(
+        f"{escape_markdown(analysis.district.meta.title(lang))} · {t('osm_attribution', lang)}"
+    )
     return Context(
         lang=lang,
         analysis=analysis,

@@ -12,6 +12,7 @@ from dashboard import loaders, state
 from dashboard.downloads import csv_bytes, xlsx_bytes
 from dashboard.sidebar import page_context
 from dashboard.suggest import clicked_lonlat, curve_frame, sites_frame
+from dashboard.text import escape_markdown, public_markdown
 from geo.errors import LifecircleError
 from geo.siting.candidates import DATA_SOURCES
 from lifecircle import maps
@@ -34,7 +35,7 @@ if ctx is None:
     st.stop()
 lang, a = ctx.lang, ctx.analysis
 cov = a.coverage
-st.title(f"{t('gaps_title', lang)} · {a.district.meta.title(lang)}")
+st.title(f"{t('gaps_title', lang)} · {escape_markdown(a.district.meta.title(lang))}")
 
 c1, c2, c3 = st.columns(3)
 c1.metric(t("metric_residents", lang), f"{cov.residents_total:,.0f}")
@@ -44,7 +45,7 @@ c2.metric(
     help=t("completeness_help", lang),
 )
 c3.metric(
-    t("metric_not_served", lang) + f" · {a.taxonomy.get(ctx.category).name(lang)}",
+    t("metric_not_served", lang) + f" · {escape_markdown(a.taxonomy.get(ctx.category).name(lang))}",
     f"{cov.by_category.loc[ctx.category, 'not_served']:,.0f}",
 )
 
@@ -186,7 +187,7 @@ else:
                 cands,
             )
     except LifecircleError as exc:
-        st.error(f"{t('error', lang)}: {exc}")
+        st.error(f"{t('error', lang)}: {public_markdown(exc)}")
     if rejected_rows:
         # Cells of the user's file are shown in a table, never as markdown.
         st.warning(t("survey_rejected", lang, n=len(rejected_rows)))
@@ -272,11 +273,11 @@ if result is not None:
             meta = replace(scenario.meta, title=title)
             saved = store.save(replace(scenario, id=created.id, meta=meta), base_revision=0)
             st.session_state["scn_pick"] = created.id
-            st.success(t("sg_scenario_made", lang, title=title, id=created.id))
+            st.success(t("sg_scenario_made", lang, title=escape_markdown(title), id=created.id))
             st.page_link("views/scenarios.py", label=t("sg_open_scenarios", lang))
             _ = saved
         except LifecircleError as exc:
-            st.error(f"{t('error', lang)}: {exc}")
+            st.error(f"{t('error', lang)}: {public_markdown(exc)}")
     g2.download_button(
         t("sg_download_sites", lang),
         data=lambda: result.sites_gdf().to_json(drop_id=True).encode("utf-8"),  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ from dashboard import loaders, state
 from dashboard.completeness_line import render_completeness_line
 from dashboard.progress import LoadProgress
 from dashboard.sidebar import page_context
+from dashboard.text import escape_markdown, public_markdown
 from geo.access.coverage import residents_within
 from geo.errors import LifecircleError
 from lifecircle import maps
@@ -24,7 +25,7 @@ if ctx is None:
     st.stop()
 lang, a = ctx.lang, ctx.analysis
 cat = a.taxonomy.get(ctx.category)
-st.title(f"{t('app_title', lang)} · {a.district.meta.title(lang)}")
+st.title(f"{t('app_title', lang)} · {escape_markdown(a.district.meta.title(lang))}")
 st.caption(t("app_subtitle", lang))
 
 cat_index = a.categories.index(ctx.category)
@@ -34,7 +35,7 @@ _, not_served, share = residents_within(
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(t("metric_residents", lang), f"{a.coverage.residents_total:,.0f}")
 c2.metric(
-    f"{t('metric_served', lang)} · {cat.name(lang)}",
+    f"{t('metric_served', lang)} · {escape_markdown(cat.name(lang))}",
     f"{share * 100:.1f}%",
     help=t("tier_help", lang, metres=f"{ctx.tier_m:.0f}"),
 )
@@ -137,7 +138,7 @@ if clicked:
             iso_group
         )
     except LifecircleError as exc:
-        st.warning(str(exc))
+        st.warning(public_markdown(exc))
 
 st.caption(t("click_hint", lang))
 if large:

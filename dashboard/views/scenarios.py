@@ -13,6 +13,7 @@ from streamlit_folium import st_folium
 from dashboard import loaders
 from dashboard.drawing import drawn_geometry, kinds_for, make_intervention
 from dashboard.sidebar import page_context
+from dashboard.text import escape_markdown, public_markdown
 from geo.errors import LifecircleError
 from geo.scenarios.merge import ConflictError, resolve
 from geo.scenarios.model import Scenario
@@ -29,7 +30,7 @@ if ctx is None:
 lang, base = ctx.lang, ctx.analysis
 tax = base.taxonomy
 store = loaders.scenario_store()
-st.title(f"{t('page_scenarios', lang)} · {base.district.meta.title(lang)}")
+st.title(f"{t('page_scenarios', lang)} · {escape_markdown(base.district.meta.title(lang))}")
 
 # --- which scenario -------------------------------------------------------------------------
 infos = store.list()
@@ -67,7 +68,7 @@ started = time.perf_counter()
 try:
     after = loaders.scenario_analysis(ctx.analysis_key, working, base)
 except LifecircleError as exc:
-    st.error(f"{t('error', lang)}: {exc}")
+    st.error(f"{t('error', lang)}: {public_markdown(exc)}")
     st.stop()
 comparison = loaders.scenario_comparison(ctx.analysis_key, working, base, after)
 elapsed_ms = (time.perf_counter() - started) * 1000
@@ -77,13 +78,13 @@ elapsed_ms = float(st.session_state.pop(LAST_EDIT_MS, elapsed_ms))
 
 edit_error = st.session_state.pop(EDIT_ERROR, None)
 if edit_error:
-    st.error(f"{t('error', lang)}: {edit_error}")
+    st.error(f"{t('error', lang)}: {public_markdown(edit_error)}")
 
 # --- metrics --------------------------------------------------------------------------------
 row = comparison.by_category.loc[ctx.category]
 m1, m2, m3 = st.columns(3)
 m1.metric(
-    f"{t('metric_served', lang)} · {tax.get(ctx.category).name(lang)}",
+    f"{t('metric_served', lang)} · {escape_markdown(tax.get(ctx.category).name(lang))}",
     f"{row['share_after'] * 100:.1f}%",
     f"{(row['share_after'] - row['share_before']) * 100:+.1f} pt",
 )
@@ -218,7 +219,7 @@ if b2.button(t("scn_save", lang), type="primary"):
     except ConflictError as conflict:
         st.session_state["scn_conflict"] = conflict
     except LifecircleError as exc:
-        st.error(f"{t('error', lang)}: {exc}")
+        st.error(f"{t('error', lang)}: {public_markdown(exc)}")
 if b3.button(t("scn_reload", lang)):
     fresh = store.load(picked)
     st.session_state[work_key] = (fresh, fresh.meta.revision)
@@ -231,11 +232,12 @@ if isinstance(conflict, ConflictError) and conflict.mine.id == picked:
     for fid in conflict.conflicts:
         mine_item, theirs_item = conflict.mine.get(fid), conflict.theirs.get(fid)
         st.write(
-            f"**{fid}** — {t('scn_mine', lang)}: `{mine_item.name if mine_item else '∅'}` · "
-            f"{t('scn_theirs', lang)}: `{theirs_item.name if theirs_item else '∅'}`"
+            f"**{escape_markdown(fid)}** — {t('scn_mine', lang)}: "
+            f"{escape_markdown(mine_item.name if mine_item else '∅')} · "
+            f"{t('scn_theirs', lang)}: {escape_markdown(theirs_item.name if theirs_item else '∅')}"
         )
         choices[fid] = st.radio(
-            fid,
+            escape_markdown(fid),
             options=["mine", "theirs"],
             horizontal=True,
             key=f"pick::{fid}",
@@ -287,4 +289,4 @@ try:
     side = loaders.side_by_side(_analysis_of(a_id), _analysis_of(b_id), lang)
     st.dataframe(side, hide_index=True, width="stretch")
 except LifecircleError as exc:
-    st.error(f"{t('error', lang)}: {exc}")
+    st.error(f"{t('error', lang)}: {public_markdown(exc)}")

@@ -1,0 +1,38 @@
+"""User text shown through Streamlit stays plain text.
+
+``st.markdown``, ``st.write``, ``st.error`` and friends, ``st.caption``, ``st.title`` and
+the labels of metrics, expanders, tabs and widgets all render Markdown: a scenario named
+``![x](http://host/pixel)`` would make every viewer's browser fetch that URL, and ``**a**``
+or ``:red[...]`` would format. Every piece of user text (scenario, topic and alternative
+names, survey comments, file names, district titles from file names, and error messages
+that quote user input) goes through :func:`escape_markdown` before it reaches one of them.
+Errors (and provenance lines) go through :func:`public_markdown`, which also drops
+secrets and server folders (:func:`geo.redaction.public_message`).
+
+Options of ``st.selectbox`` and ``st.multiselect`` are shown as plain text by Streamlit,
+so they need (and get) no escaping; ``st.radio`` options render Markdown and do.
+"""
+
+from __future__ import annotations
+
+import os
+
+from geo.redaction import public_message
+from lifecircle.deliberation.text import markdown_text
+
+__all__ = ["escape_markdown", "public_markdown"]
+
+
+def escape_markdown(value: object, *, max_len: int = 2000) -> str:
+    """``value`` as literal Markdown: no image, link, emphasis, code, HTML, colour or heading.
+
+    One line (a newline could start a list or a heading), at most ``max_len`` characters.
+    The same rule as the deliberation pages (:func:`lifecircle.deliberation.text.markdown_text`).
+    """
+    return markdown_text(value, max_len=max_len)
+
+
+def public_markdown(value: BaseException | str) -> str:
+    """An error message (or a provenance line) for ``st.error`` and friends: escaped, with
+    no secret and no server path."""
+    return escape_markdown(public_message(value, environ=os.environ))
