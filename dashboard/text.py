@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import os
 
-from geo.redaction import public_message
+from geo.redaction import public_message, redact_values, secret_values
 from lifecircle.deliberation.text import markdown_text
 
-__all__ = ["escape_markdown", "public_markdown"]
+__all__ = ["escape_markdown", "public_markdown", "without_secrets"]
 
 
 def escape_markdown(value: object, *, max_len: int = 2000) -> str:
@@ -36,3 +36,12 @@ def public_markdown(value: BaseException | str) -> str:
     """An error message (or a provenance line) for ``st.error`` and friends: escaped, with
     no secret and no server path."""
     return escape_markdown(public_message(value, environ=os.environ))
+
+
+def without_secrets(document: str) -> str:
+    """A document that leaves the server (an exported map) with no key of this server in it.
+
+    A Tianditu tile URL in the export then reads ``tk=***``: whoever opens the file uses
+    their own key (or another basemap); the server's key never travels with the file.
+    """
+    return redact_values(document, secrets=secret_values(os.environ))

@@ -22,6 +22,7 @@ __all__ = [
     "public_message",
     "redact_text",
     "redact_url",
+    "redact_values",
     "secret_values",
 ]
 
@@ -75,11 +76,18 @@ def _redact_pairs(text: str) -> str:
     return _SECRET_PAIR.sub(lambda m: f"{m.group(1)}={MASK}", text)
 
 
+def redact_values(text: str, *, secrets: Iterable[str]) -> str:
+    """``text`` with every value in ``secrets`` replaced by ``***`` and nothing else changed
+    (for a whole document, such as a map's HTML, whose scripts a pattern could break)."""
+    for value in sorted({s for s in secrets if len(s) >= _MIN_SECRET_LEN}, key=len, reverse=True):
+        text = text.replace(value, MASK)
+    return text
+
+
 def redact_text(text: str, *, secrets: Iterable[str] = ()) -> str:
     """``text`` with every URL redacted (:func:`redact_url`), every ``key=value`` pair of a
     secret-looking name blanked, and every value in ``secrets`` replaced by ``***``."""
-    for value in sorted({s for s in secrets if len(s) >= _MIN_SECRET_LEN}, key=len, reverse=True):
-        text = text.replace(value, MASK)
+    text = redact_values(text, secrets=secrets)
     text = _URL.sub(lambda m: redact_url(m.group(0)), text)
     return _redact_pairs(text)
 

@@ -12,7 +12,7 @@ from dashboard import loaders, state
 from dashboard.completeness_line import render_completeness_line
 from dashboard.progress import LoadProgress
 from dashboard.sidebar import page_context
-from dashboard.text import escape_markdown, public_markdown
+from dashboard.text import escape_markdown, public_markdown, without_secrets
 from geo.access.coverage import residents_within
 from geo.errors import LifecircleError
 from lifecircle import maps
@@ -183,7 +183,7 @@ if reach is not None:
 
 def _export_html() -> bytes:
     if not large:
-        return standalone_html(fmap).encode("utf-8")
+        return without_secrets(standalone_html(fmap)).encode("utf-8")
     # A file that opens anywhere: the district-zoom layers embedded, not fetched.
     docs = loaders.overview_documents(
         ctx.analysis_key, ctx.category, ctx.tier_m, lang, ctx.basemap, a
@@ -198,7 +198,7 @@ def _export_html() -> bytes:
         tianditu_key=ctx.tianditu_key,
     )
     folium.LayerControl(collapsed=False).add_to(whole)
-    return standalone_html(whole).encode("utf-8")
+    return without_secrets(standalone_html(whole)).encode("utf-8")
 
 
 st.download_button(
