@@ -16,20 +16,31 @@ so they need (and get) no escaping; ``st.radio`` options render Markdown and do.
 from __future__ import annotations
 
 import os
+import re
 
 from geo.redaction import public_message, redact_values, secret_values
 from lifecircle.deliberation.text import markdown_text
 
-__all__ = ["escape_markdown", "public_markdown", "without_secrets"]
+__all__ = ["WORD_JOINER", "escape_markdown", "public_markdown", "without_secrets"]
+
+WORD_JOINER = "\u2060"
+# Where GFM's autolink literals start (mdast-util-gfm-autolink-literal): a scheme or www.
+_UNLINKABLE = re.compile(r"(?i)(?=\b(?:https?://|ftp://|mailto:|www\.))")
 
 
 def escape_markdown(value: object, *, max_len: int = 2000) -> str:
     """``value`` as literal Markdown: no image, link, emphasis, code, HTML, colour or heading.
 
-    One line (a newline could start a list or a heading), at most ``max_len`` characters.
-    The same rule as the deliberation pages (:func:`lifecircle.deliberation.text.markdown_text`).
+    One line (a newline could start a list or a heading), at most ``max_len`` characters,
+    escaped by the deliberation pages' rule (:func:`lifecircle.deliberation.text.markdown_text`).
+    Streamlit's GFM also turns bare ``http://``, ``www.`` and e-mail text into links after
+    escapes are read, so an invisible word joiner (U+2060) goes before each such start and
+    after each ``@``: the text reads the same and links nowhere.
     """
-    return markdown_text(value, max_len=max_len)
+    text = "" if value is None else str(value)
+    return markdown_text(
+        _UNLINKABLE.sub(WORD_JOINER, text).replace("@", "@" + WORD_JOINER), max_len=max_len
+    )
 
 
 def public_markdown(value: BaseException | str) -> str:

@@ -105,7 +105,11 @@ a = ctx.analysis
 source = st.session_state.get(state.SOURCE, loaders.DEFAULT_SOURCE)
 inventory = st.session_state.get(state.INVENTORY)
 if inventory is not None:
-    _, rejected = loaders.district_with_inventory(source.key, inventory.key, source, inventory)
+    try:
+        _, rejected = loaders.district_with_inventory(source.key, inventory.key, source, inventory)
+    except LifecircleError as exc:  # the sidebar was drawn before this file was chosen
+        st.error(f"{t('error', lang)}: {public_markdown(exc)}")
+        st.stop()
     n_inv = int(a.facilities["source"].astype(str).str.startswith("inventory").sum())
     st.success(t("inventory_loaded", lang, n=n_inv))
     if rejected:

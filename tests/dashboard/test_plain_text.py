@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import state
 from dashboard.loaders import UploadedInventory
-from dashboard.text import escape_markdown, public_markdown
+from dashboard.text import WORD_JOINER, escape_markdown, public_markdown
 from lifecircle.i18n import t
 
 PIXEL = "http://127.0.0.1:9/pixel"
@@ -38,7 +39,7 @@ HOSTILE = (
     "- item",
     "> quote",
     "a | b\n---|---\n1 | 2",
-    "www.example.com and http://127.0.0.1:9/auto",
+    "www.example.com and http://127.0.0.1:9/auto, mail ann@example.org",
     "back\\slash & <b>",
     '=HYPERLINK("http://x","click")',
 )
@@ -50,13 +51,28 @@ def rendered(markdown: str) -> str:
     return MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(markdown)
 
 
+def gfm_autolinks(visible: str) -> list[str]:
+    """Where GFM (Streamlit's renderer) would make a link of plain text: ``http://``,
+    ``www.`` after the start, a space or punctuation, and ``@`` before a domain."""
+    found = []
+    for m in re.finditer(r"(?i)https?://|ftp://|www\.", visible):
+        before = visible[m.start() - 1] if m.start() else " "
+        if before.isspace() or unicodedata.category(before)[0] in "PS":
+            found.append(m.group())
+    found += [m.group() for m in re.finditer(r"@\w", visible)]
+    return found
+
+
 @pytest.mark.parametrize("text", HOSTILE)
 def test_escaped_text_renders_as_itself(text: str) -> None:
     out = rendered(escape_markdown(text))
     assert re.fullmatch(r"<p>.*</p>\n", out, re.DOTALL), out  # one paragraph, nothing else
     inner = out[3:-5]
     assert "<" not in inner.replace("&lt;", ""), out  # no element inside it
-    assert html.unescape(inner) == " ".join(text.split())
+    visible = html.unescape(inner)
+    assert gfm_autolinks(visible) == []
+    # The word joiners that stop autolinks are invisible: the text reads as written.
+    assert visible.replace(WORD_JOINER, "") == " ".join(text.split())
 
 
 @pytest.mark.parametrize("text", [h for h in HOSTILE if not h.startswith(("www.", "=", ":"))])
@@ -97,7 +113,8 @@ def test_an_inventory_error_quoting_markdown_shows_it_literally(
     assert "![x](" not in error and "**b**" not in error
     shown = html.unescape(rendered(error))
     assert "<img" not in shown and "<a " not in shown and "<strong>" not in shown
-    assert f"![x]({PIXEL}), **b**" in shown  # the header, readable as the user wrote it
+    # The header, readable as the user wrote it.
+    assert f"![x]({PIXEL}), **b**" in shown.replace(WORD_JOINER, "")
     assert str(tmp_path) not in shown  # no server folder
 
 
