@@ -62,6 +62,9 @@ _EXPORTS = {
     "join_candidates": "geo.siting.candidates",
     "read_candidate_file": "geo.siting.candidate_files",
     "SitingError": "geo.siting.settings",
+    "neutralise_cells": "geo.export_safety",
+    "redact_url": "geo.redaction",
+    "redact_text": "geo.redaction",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -47,8 +47,9 @@ SECRET = "secret123"
 
 
 def rendered(markdown: str) -> str:
-    # GFM as Streamlit renders it: CommonMark with tables, strikethrough and autolinks.
-    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(markdown)
+    # CommonMark with GFM's tables and strikethrough; GFM's autolinks: gfm_autolinks below.
+    out: str = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(markdown)
+    return out
 
 
 def gfm_autolinks(visible: str) -> list[str]:
