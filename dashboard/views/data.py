@@ -119,7 +119,8 @@ if inventory is not None:
 meta = a.district.meta
 net = a.district.network
 st.subheader(t("provenance", lang))
-st.markdown(f"**{escape_markdown(meta.title(lang))}** — {escape_markdown(Path(meta.source).name)}")
+# The source is a bundled file or an upload stored under its content hash: no user text.
+st.markdown(f"**{escape_markdown(meta.title(lang))}** — `{Path(meta.source).name}`")
 st.write(
     t(
         "network_summary",

@@ -45,7 +45,7 @@ c2.metric(
     help=t("completeness_help", lang),
 )
 c3.metric(
-    t("metric_not_served", lang) + f" · {escape_markdown(a.taxonomy.get(ctx.category).name(lang))}",
+    t("metric_not_served", lang) + f" · {a.taxonomy.get(ctx.category).name(lang)}",
     f"{cov.by_category.loc[ctx.category, 'not_served']:,.0f}",
 )
 

@@ -35,7 +35,7 @@ _, not_served, share = residents_within(
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(t("metric_residents", lang), f"{a.coverage.residents_total:,.0f}")
 c2.metric(
-    f"{t('metric_served', lang)} · {escape_markdown(cat.name(lang))}",
+    f"{t('metric_served', lang)} · {cat.name(lang)}",
     f"{share * 100:.1f}%",
     help=t("tier_help", lang, metres=f"{ctx.tier_m:.0f}"),
 )

@@ -84,7 +84,7 @@ if edit_error:
 row = comparison.by_category.loc[ctx.category]
 m1, m2, m3 = st.columns(3)
 m1.metric(
-    f"{t('metric_served', lang)} · {escape_markdown(tax.get(ctx.category).name(lang))}",
+    f"{t('metric_served', lang)} · {tax.get(ctx.category).name(lang)}",
     f"{row['share_after'] * 100:.1f}%",
     f"{(row['share_after'] - row['share_before']) * 100:+.1f} pt",
 )
