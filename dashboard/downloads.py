@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 
 import pandas as pd
 import streamlit as st
 
+from geo.export_safety import csv_bytes, xlsx_bytes
 from lifecircle.i18n import t
 
-
-def xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
-    """One workbook with a sheet per table."""
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        for sheet, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=sheet, index=False)
-    return buf.getvalue()
+__all__ = ["csv_bytes", "table_buttons", "xlsx_bytes"]  # formula-like cells neutralised
 
 
 def table_buttons(
@@ -27,7 +20,7 @@ def table_buttons(
     left, right = st.columns(2)
     left.download_button(
         t("export_csv", lang),
-        data=lambda: csv_table.to_csv(index=False).encode("utf-8-sig"),
+        data=lambda: csv_bytes(csv_table),
         file_name=f"{stem}.csv",
         mime="text/csv",
         on_click="ignore",

@@ -13,6 +13,7 @@ from typing import Literal
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
+from dashboard.text import escape_markdown, public_markdown
 from geo.errors import LifecircleError
 from geo.scenarios.merge import META_CHOICE_PREFIX, ConflictError, resolve
 from geo.scenarios.model import Intervention
@@ -51,8 +52,9 @@ def conflict_screen(*, store: ScenarioStore, picked: str, work_key: str, lang: s
     choices: dict[str, Literal["mine", "theirs"]] = {}
     for fid, label, mine, theirs in rows:
         st.write(
-            f"**{label}** — {t('scn_mine', lang)}: `{_version_text(mine, lang)}` · "
-            f"{t('scn_theirs', lang)}: `{_version_text(theirs, lang)}`"
+            f"**{escape_markdown(label)}** — {t('scn_mine', lang)}: "
+            f"{escape_markdown(_version_text(mine, lang))} · "
+            f"{t('scn_theirs', lang)}: {escape_markdown(_version_text(theirs, lang))}"
         )
         choices[fid] = _choice(fid, lang)
     for name in conflict.fields:
@@ -60,7 +62,8 @@ def conflict_screen(*, store: ScenarioStore, picked: str, work_key: str, lang: s
         theirs_value = getattr(conflict.theirs.meta, name)
         st.write(
             f"**{t('ws_conflict_field', lang)} {name}** — {t('scn_mine', lang)}: "
-            f"`{mine_value}` · {t('scn_theirs', lang)}: `{theirs_value}`"
+            f"{escape_markdown(str(mine_value))} · "
+            f"{t('scn_theirs', lang)}: {escape_markdown(str(theirs_value))}"
         )
         choices[META_CHOICE_PREFIX + name] = _choice(META_CHOICE_PREFIX + name, lang)
     if st.button(t("scn_resolve", lang)):
@@ -71,7 +74,7 @@ def conflict_screen(*, store: ScenarioStore, picked: str, work_key: str, lang: s
             st.session_state[CONFLICT] = again
             rerun_here()
         except LifecircleError as exc:
-            st.error(f"{t('error', lang)}: {exc}")
+            st.error(f"{t('error', lang)}: {public_markdown(exc)}")
             return
         saved = store.load(picked)
         st.session_state[work_key] = (saved, saved.meta.revision)

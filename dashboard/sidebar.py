@@ -11,6 +11,7 @@ from dashboard import loaders, state
 from dashboard.loaders import DataSource, UploadedInventory
 from dashboard.population import population_key
 from dashboard.progress import LoadProgress
+from dashboard.text import escape_markdown, public_markdown
 from geo.access.analysis import Analysis
 from geo.errors import LifecircleError
 from geo.settings import DEFAULT_WALK_SPEED_KMH
@@ -162,10 +163,12 @@ def _render_sidebar() -> Context | None:
         )
     except LifecircleError as exc:
         progress.clear()
-        st.error(f"{t('error', lang)}: {exc}")
+        st.error(f"{t('error', lang)}: {public_markdown(exc)}")
         return None
     progress.finish()
-    st.sidebar.caption(f"{analysis.district.meta.title(lang)} · {t('osm_attribution', lang)}")
+    st.sidebar.caption(
+        f"{escape_markdown(analysis.district.meta.title(lang))} · {t('osm_attribution', lang)}"
+    )
     return Context(
         lang=lang,
         analysis=analysis,

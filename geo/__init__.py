@@ -66,6 +66,9 @@ _EXPORTS = {
     "analyse_population": "geo.population.analysis",
     "PopulationOverrides": "geo.population.overrides",
     "read_building_file": "geo.population.building_file",
+    "neutralise_cells": "geo.export_safety",
+    "redact_url": "geo.redaction",
+    "redact_text": "geo.redaction",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -24,6 +24,7 @@ from geo.access.completeness import items_with_data
 from geo.access.gaps import gap_hexagons
 from geo.access.layers import catchment_layer, doorstep_layer, service_area_layer
 from geo.errors import InputFileError
+from geo.export_safety import csv_text
 from geo.progress import Progress, report, scaled
 from geo.standards.fields import ITEM_FIELDS_CHECKED
 
@@ -245,12 +246,16 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 
 def write_csv(path: Path, frame: pd.DataFrame) -> None:
-    """CSV with coordinates to 1e-7 degrees (~1 cm) and metres to the millimetre."""
+    """CSV with coordinates to 1e-7 degrees (~1 cm) and metres to the millimetre.
+
+    Text that a spreadsheet would run as a formula gets a leading ``'``
+    (:func:`geo.export_safety.neutralise_cells`).
+    """
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype.kind == "f":
             out[col] = out[col].round(7 if col in ("lon", "lat") else 3)
-    write_text_atomic(path, out.to_csv(index=False, lineterminator="\n"))
+    write_text_atomic(path, csv_text(out))
 
 
 def geo_layers(

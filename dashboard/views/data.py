@@ -11,6 +11,7 @@ from dashboard import loaders, state
 from dashboard.loaders import DataSource, UploadedInventory
 from dashboard.progress import LoadProgress
 from dashboard.sidebar import current_lang, page_context
+from dashboard.text import escape_markdown, public_markdown
 from geo.district.loader import bundled_districts
 from geo.errors import LifecircleError, OfflineError
 from geo.osm.bbox import parse_bbox
@@ -55,7 +56,7 @@ elif kind == "file":
             st.session_state[state.SOURCE] = source
             st.rerun()
         except LifecircleError as exc:
-            st.error(f"{t('error', lang)}: {exc}")
+            st.error(f"{t('error', lang)}: {public_markdown(exc)}")
 else:
     place = st.text_input(t("place_name", lang), value="")
     bbox_text = st.text_input(t("bbox", lang), value="", key="overpass_bbox")
@@ -77,7 +78,7 @@ else:
         except OfflineError:
             st.error(t("offline_msg", lang))
         except LifecircleError as exc:
-            st.error(f"{t('error', lang)}: {exc}")
+            st.error(f"{t('error', lang)}: {public_markdown(exc)}")
 
 st.subheader(t("inventory", lang))
 inv_file = st.file_uploader(
@@ -104,7 +105,11 @@ a = ctx.analysis
 source = st.session_state.get(state.SOURCE, loaders.DEFAULT_SOURCE)
 inventory = st.session_state.get(state.INVENTORY)
 if inventory is not None:
-    _, rejected = loaders.district_with_inventory(source.key, inventory.key, source, inventory)
+    try:
+        _, rejected = loaders.district_with_inventory(source.key, inventory.key, source, inventory)
+    except LifecircleError as exc:  # the sidebar was drawn before this file was chosen
+        st.error(f"{t('error', lang)}: {public_markdown(exc)}")
+        st.stop()
     n_inv = int(a.facilities["source"].astype(str).str.startswith("inventory").sum())
     st.success(t("inventory_loaded", lang, n=n_inv))
     if rejected:
@@ -114,7 +119,8 @@ if inventory is not None:
 meta = a.district.meta
 net = a.district.network
 st.subheader(t("provenance", lang))
-st.markdown(f"**{meta.title(lang)}** — `{Path(meta.source).name}`")
+# The source is a bundled file or an upload stored under its content hash: no user text.
+st.markdown(f"**{escape_markdown(meta.title(lang))}** — `{Path(meta.source).name}`")
 st.write(
     t(
         "network_summary",
@@ -124,8 +130,8 @@ st.write(
         pieces=len(net.component_sizes()),
     )
 )
-st.write(f"{t('data_date', lang)}: {meta.data_date or '—'}")
-st.write(f"{t('provenance', lang)}: {meta.provenance}")
+st.write(f"{t('data_date', lang)}: {escape_markdown(meta.data_date or '—')}")
+st.write(f"{t('provenance', lang)}: {public_markdown(meta.provenance)}")
 st.write(f"{t('attribution', lang)}: {meta.attribution}")
 counts = a.facilities.groupby(["category", "source"]).size().rename("n").reset_index()
 counts["category"] = [a.taxonomy.get(c).name(lang) for c in counts["category"]]

@@ -10,10 +10,11 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import loaders, state
-from dashboard.downloads import xlsx_bytes
+from dashboard.downloads import csv_bytes, xlsx_bytes
 from dashboard.map_frame import show_frame
 from dashboard.sidebar import page_context
 from dashboard.suggest import clicked_lonlat, curve_frame, sites_frame
+from dashboard.text import escape_markdown, public_markdown
 from geo.errors import LifecircleError
 from geo.siting.candidates import DATA_SOURCES
 from lifecircle import maps
@@ -36,7 +37,7 @@ if ctx is None:
     st.stop()
 lang, a = ctx.lang, ctx.analysis
 cov = a.coverage
-st.title(f"{t('gaps_title', lang)} · {a.district.meta.title(lang)}")
+st.title(f"{t('gaps_title', lang)} · {escape_markdown(a.district.meta.title(lang))}")
 
 c1, c2, c3 = st.columns(3)
 c1.metric(t("metric_residents", lang), f"{cov.residents_total:,.0f}")
@@ -199,7 +200,7 @@ else:
                 cands,
             )
     except LifecircleError as exc:
-        st.error(f"{t('error', lang)}: {exc}")
+        st.error(f"{t('error', lang)}: {public_markdown(exc)}")
     if rejected_rows:
         # Cells of the user's file are shown in a table, never as markdown.
         st.warning(t("survey_rejected", lang, n=len(rejected_rows)))
@@ -285,11 +286,11 @@ if result is not None:
             meta = replace(scenario.meta, title=title)
             saved = store.save(replace(scenario, id=created.id, meta=meta), base_revision=0)
             st.session_state["scn_pick"] = created.id
-            st.success(t("sg_scenario_made", lang, title=title, id=created.id))
+            st.success(t("sg_scenario_made", lang, title=escape_markdown(title), id=created.id))
             st.page_link("views/scenarios.py", label=t("sg_open_scenarios", lang))
             _ = saved
         except LifecircleError as exc:
-            st.error(f"{t('error', lang)}: {exc}")
+            st.error(f"{t('error', lang)}: {public_markdown(exc)}")
     g2.download_button(
         t("sg_download_sites", lang),
         data=lambda: result.sites_gdf().to_json(drop_id=True).encode("utf-8"),  # type: ignore[attr-defined]
@@ -324,7 +325,7 @@ name = a.district.meta.name
 b1, b2, b3, b4 = st.columns(4)
 b1.download_button(
     t("export_csv", lang),
-    data=lambda: table.to_csv(index=False).encode("utf-8-sig"),
+    data=lambda: csv_bytes(table),
     file_name=f"lifecircle-{name}-coverage.csv",
     mime="text/csv",
     on_click="ignore",

@@ -13,6 +13,7 @@ from dashboard.completeness_line import render_completeness_line
 from dashboard.map_frame import show_frame
 from dashboard.progress import LoadProgress
 from dashboard.sidebar import page_context
+from dashboard.text import escape_markdown, public_markdown, without_secrets
 from geo.access.coverage import residents_within
 from geo.errors import LifecircleError
 from lifecircle import maps
@@ -25,7 +26,7 @@ if ctx is None:
     st.stop()
 lang, a = ctx.lang, ctx.analysis
 cat = a.taxonomy.get(ctx.category)
-st.title(f"{t('app_title', lang)} · {a.district.meta.title(lang)}")
+st.title(f"{t('app_title', lang)} · {escape_markdown(a.district.meta.title(lang))}")
 st.caption(t("app_subtitle", lang))
 
 cat_index = a.categories.index(ctx.category)
@@ -100,7 +101,7 @@ def _isochrone_group() -> tuple[folium.FeatureGroup, object]:
                 iso_group
             )
         except LifecircleError as exc:
-            st.warning(str(exc))
+            st.warning(public_markdown(exc))
     return iso_group, reach
 
 
@@ -239,7 +240,7 @@ def _export_html() -> bytes:
         decided = _decided_group()
         if decided is not None:
             decided.add_to(fmap)
-        return standalone_html(fmap).encode("utf-8")
+        return without_secrets(standalone_html(fmap)).encode("utf-8")
     overview = loaders.overview(ctx.analysis_key, ctx.category, ctx.tier_m, a, None)
     # A file that opens anywhere: the district-zoom layers embedded, not fetched.
     docs = loaders.overview_documents(
@@ -255,7 +256,7 @@ def _export_html() -> bytes:
         tianditu_key=ctx.tianditu_key,
     )
     folium.LayerControl(collapsed=False).add_to(whole)
-    return standalone_html(whole).encode("utf-8")
+    return without_secrets(standalone_html(whole)).encode("utf-8")
 
 
 st.download_button(

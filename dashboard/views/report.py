@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import loaders
 from dashboard.completeness_line import render_completeness_line
 from dashboard.sidebar import page_context
+from dashboard.text import escape_markdown, public_markdown
 from geo.checkup.units import units_from_district, units_in_district
 from geo.errors import LifecircleError
 from lifecircle.i18n import t
@@ -17,7 +18,7 @@ ctx = page_context()
 if ctx is None:
     st.stop()
 lang, a = ctx.lang, ctx.analysis
-st.title(f"{t('ck_page_report', lang)} · {a.district.meta.title(lang)}")
+st.title(f"{t('ck_page_report', lang)} · {escape_markdown(a.district.meta.title(lang))}")
 render_completeness_line(a, lang)
 
 kind = st.radio(
@@ -48,7 +49,7 @@ try:
     if units is not None and len(units):
         units = units_in_district(units, a.district)
 except LifecircleError as exc:
-    st.error(f"{t('error', lang)}: {exc}")
+    st.error(f"{t('error', lang)}: {public_markdown(exc)}")
     st.stop()
 if units is None:
     st.stop()

@@ -19,6 +19,7 @@ from dashboard.drawing import drawn_geometry, kinds_for, make_intervention
 from dashboard.map_frame import show_frame
 from dashboard.scenario_conflict import CONFLICT, conflict_screen, rerun_here
 from dashboard.sidebar import page_context
+from dashboard.text import escape_markdown, public_markdown
 from dashboard.workshop import drawing_signature, headline_categories, read_scenario_upload
 from geo.errors import LifecircleError
 from geo.scenarios.merge import ConflictError
@@ -41,7 +42,7 @@ lang, base = ctx.lang, ctx.analysis
 tax = base.taxonomy
 district_name = base.district.meta.name
 store = loaders.scenario_store(district_name)
-st.title(f"{t('page_scenarios', lang)} · {base.district.meta.title(lang)}")
+st.title(f"{t('page_scenarios', lang)} · {escape_markdown(base.district.meta.title(lang))}")
 
 
 def _import_file() -> None:
@@ -91,10 +92,10 @@ with right:
     if message is not None:
         kind, text = message
         if kind == "ok":
-            st.success(t("ws_imported", lang, title=text))
+            st.success(t("ws_imported", lang, title=escape_markdown(text)))
         else:
             st.error(t("ws_import_failed", lang))
-            st.caption(text)
+            st.caption(public_markdown(text))
 with left:
     if not ids:
         st.info(t("scn_none", lang))
@@ -110,7 +111,7 @@ if work_key not in st.session_state:
     try:
         loaded = store.load(picked)
     except LifecircleError as exc:
-        st.error(f"{t('error', lang)}: {exc}")
+        st.error(f"{t('error', lang)}: {public_markdown(exc)}")
         st.stop()
     st.session_state[work_key] = (loaded, loaded.meta.revision)
     st.session_state[undo_key] = []
@@ -177,13 +178,15 @@ def workshop() -> None:
 
     edit_error = st.session_state.pop(EDIT_ERROR, None)
     if edit_error:
-        st.error(f"{t('error', lang)}: {edit_error}")
+        st.error(f"{t('error', lang)}: {public_markdown(edit_error)}")
     if working.meta.district and working.meta.district != district_name:
-        st.warning(t("ws_other_district", lang, district=working.meta.district))
+        st.warning(t("ws_other_district", lang, district=escape_markdown(working.meta.district)))
     if part.left_out:
         if applied.interventions or len(part.left_out) < len(working.interventions):
             names = ", ".join(item.name or item.id for item, _ in part.left_out)
-            st.warning(t("ws_not_applicable", lang, n=len(part.left_out), names=names))
+            st.warning(
+                t("ws_not_applicable", lang, n=len(part.left_out), names=escape_markdown(names))
+            )
         else:
             st.warning(t("ws_not_applicable_all", lang))
         with st.expander(t("error", lang)):
@@ -328,7 +331,7 @@ def _listing_and_saving(working: Scenario, base_revision: int, undo_stack: list[
         except ConflictError as conflict:
             st.session_state[CONFLICT] = conflict
         except LifecircleError as exc:
-            st.error(f"{t('error', lang)}: {exc}")
+            st.error(f"{t('error', lang)}: {public_markdown(exc)}")
     if b3.button(t("scn_reload", lang)):
         fresh = store.load(picked)
         st.session_state[work_key] = (fresh, fresh.meta.revision)
@@ -390,7 +393,7 @@ def _compare_two(working: Scenario, working_after: object) -> None:
         side = loaders.side_by_side(analysis_of(a_id), analysis_of(b_id), lang)
         st.dataframe(side, hide_index=True, width="stretch")
     except LifecircleError as exc:
-        st.error(f"{t('error', lang)}: {exc}")
+        st.error(f"{t('error', lang)}: {public_markdown(exc)}")
 
 
 workshop()

@@ -10,6 +10,7 @@ from streamlit_folium import st_folium
 from dashboard import loaders
 from dashboard.downloads import table_buttons
 from dashboard.sidebar import page_context
+from dashboard.text import escape_markdown, public_markdown
 from geo.errors import LifecircleError
 from lifecircle import maps
 from lifecircle.i18n import t
@@ -20,7 +21,7 @@ if ctx is None:
     st.stop()
 lang, a = ctx.lang, ctx.analysis
 tax = a.taxonomy
-st.title(f"{t('survey_title', lang)} · {a.district.meta.title(lang)}")
+st.title(f"{t('survey_title', lang)} · {escape_markdown(a.district.meta.title(lang))}")
 
 c1, c2, c3 = st.columns([3, 2, 2])
 upload = c1.file_uploader(t("survey_file", lang), type=["csv", "xlsx", "geojson", "json"])
@@ -58,7 +59,7 @@ try:
             a.district,
         )
 except LifecircleError as exc:
-    st.error(f"{t('error', lang)}: {exc}")
+    st.error(f"{t('error', lang)}: {public_markdown(exc)}")
     st.stop()
 responses = result.responses  # type: ignore[attr-defined]
 rejected = result.rejected  # type: ignore[attr-defined]

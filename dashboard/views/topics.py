@@ -32,7 +32,7 @@ if ctx is None:
 lang, base = ctx.lang, ctx.analysis
 tax = base.taxonomy
 store = dl.store()
-st.title(f"{t('page_topics', lang)} · {base.district.meta.title(lang)}")
+st.title(f"{t('page_topics', lang)} · {dl.md(base.district.meta.title(lang))}")
 
 
 def _cat_name(cid: str) -> str:

@@ -23,6 +23,7 @@ from geo.osm.bbox import BBox
 from geo.osm.overpass import Area, bounds_of, check_area, fetch_raw_osm
 from geo.osm.reader import feature_query_tags
 from geo.osm.walking import WALK_OVERPASS_FILTER
+from geo.redaction import redact_url
 from geo.settings import Settings
 from geo.standards.taxonomy import Taxonomy
 
@@ -114,7 +115,8 @@ def load_overpass_district(
         sha256=sha256,
         data_date=raw.data_date or today,
         provenance=(
-            f"Overpass API {settings.overpass_url} query way{WALK_OVERPASS_FILTER} plus "
+            f"Overpass API {redact_url(settings.overpass_url)} query "
+            f"way{WALK_OVERPASS_FILTER} plus "
             f"{len(feature_query_tags(taxonomy.osm_query_tags()))} feature keys within "
             f"{label.split(':', 1)[1]} ({as_of}), downloaded {today} with osmnx "
             f"{ox.__version__}"

@@ -39,6 +39,7 @@ from geo.osm.bbox import BBox, check_bbox
 from geo.osm.reader import RawOsm, empty_features, feature_query_tags
 from geo.osm.walking import WALK_OVERPASS_FILTER, is_pedestrian_area, is_walkable
 from geo.osm.ways import walk_ways_from_graph
+from geo.redaction import redact_url
 from geo.settings import Settings
 
 Area: TypeAlias = Polygon | MultiPolygon
@@ -168,7 +169,7 @@ def _network_errors(service: str, url: str, timeout_s: int) -> Iterator[None]:
         yield
     except requests.ConnectionError as exc:  # also a refused or timed-out connect
         raise OfflineError(
-            f"{service} cannot be reached (no internet?): {OFFLINE_HINT} ({url})"
+            f"{service} cannot be reached (no internet?): {OFFLINE_HINT} ({redact_url(url)})"
         ) from exc
     except requests.Timeout as exc:
         raise OfflineError(

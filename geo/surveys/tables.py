@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import InputFileError
+from geo.export_safety import csv_text
 from geo.inputs.tables import RowProblem
 from geo.surveys.result import SurveyResult
 
@@ -70,7 +71,8 @@ def write_csv_for_excel(frame: pd.DataFrame, path: Path) -> Path:
     folder = path.parent
     if not folder.is_dir():
         raise InputFileError(f"the folder {folder} does not exist")
-    text = frame.to_csv(index=False, lineterminator="\r\n")
+    text = csv_text(frame, lineterminator="\r\n")  # formula-like text gets a leading '
+
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
@@ -92,6 +94,7 @@ def priorities_to_csv(df: pd.DataFrame, path: Path) -> Path:
 
     The byte-order mark makes Excel show Chinese.
 
-    For Excel workbooks use ``df.to_excel(path, index=False)``.
+    For Excel workbooks use :func:`geo.export_safety.xlsx_bytes`, which neutralises
+    formula-like cells as this does.
     """
     return write_csv_for_excel(df, path)

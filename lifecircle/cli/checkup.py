@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
+from geo.redaction import redact_text, secret_values
 from lifecircle.cli.report import add_checkup_args, spec_from_args
 from lifecircle.cli.sources import EXIT_BAD_INPUT, EXIT_OK
 
@@ -48,7 +50,8 @@ def cmd_checkup(args: argparse.Namespace) -> int:
             f"{len(s['no_data_items'])} essential items with no data"
         )
     for f in run.failed:
-        print(f"lifecircle: error: {f['source']}: {f['error']}", file=sys.stderr)
+        message = redact_text(f"{f['source']}: {f['error']}", secrets=secret_values(os.environ))
+        print(f"lifecircle: error: {message}", file=sys.stderr)
     print(
         f"  wrote indicators.csv ({len(run.result.indicators)} units), ledger.csv "
         f"({len(run.result.ledger)} rows) and {sum(len(v) for v in run.reports.values())} "

@@ -9,10 +9,12 @@ status 2; there is never a traceback for bad input.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from geo.errors import LifecircleError
+from geo.redaction import redact_text, secret_values
 from lifecircle.cli import analyze, bench, compare, dashboard, prepare, suggest, survey
 from lifecircle.cli import checkup as checkup_command
 from lifecircle.cli import map as map_command
@@ -50,7 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except LifecircleError as exc:
-        print(f"lifecircle: error: {exc}", file=sys.stderr)
+        # Never echo a key or a URL password (an Overpass or database URL) to the terminal.
+        message = redact_text(str(exc), secrets=secret_values(os.environ))
+        print(f"lifecircle: error: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from geo.errors import InputFileError, LifecircleError
 from geo.inputs.coords import CoordSystem, parse_coord_system
+from geo.redaction import redact_text, secret_values
 
 if TYPE_CHECKING:  # the heavy modules load only when a command runs
     from geo.access.analysis import Analysis
@@ -229,7 +231,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(handler(args))
     except LifecircleError as exc:
-        print(f"lifecircle: error: {exc}", file=sys.stderr)
+        # No key and no URL password on the terminal.
+        message = redact_text(str(exc), secrets=secret_values(os.environ))
+        print(f"lifecircle: error: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 from geo.checkup.indicators import INDICATORS, LIFE_CIRCLE, CheckupResult
 from geo.district.model import OSM_ATTRIBUTION
 from geo.errors import InputFileError
+from geo.export_safety import xlsx_bytes as safe_xlsx_bytes
 from lifecircle.i18n import t
 from lifecircle.reports.document import ReportInputs, build_html, indicator_table, ledger_table
 
@@ -55,27 +56,20 @@ def pdf_bytes(inputs: ReportInputs, *, html: str | None = None) -> bytes:
 
 def xlsx_bytes(checkup: CheckupResult, *, lang: str = "zh") -> bytes:
     """The ledger and the indicator table as an Excel workbook (two sheets)."""
-    import io
-
-    buffer = io.BytesIO()
     led_header, led_rows = ledger_table(checkup, lang)
     ind_header, ind_rows = indicator_table(checkup, lang)
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        pd.DataFrame(led_rows, columns=led_header).to_excel(
-            writer, sheet_name=t("ck_report_ledger", lang)[:31], index=False
-        )
-        pd.DataFrame(ind_rows, columns=ind_header).to_excel(
-            writer, sheet_name=t("ck_report_indicators", lang)[:31], index=False
-        )
-        raw = checkup.indicators.copy()
-        raw.to_excel(writer, sheet_name="indicators", index=False)
-        checkup.ledger.to_excel(writer, sheet_name="ledger", index=False)
-        notes = [[ind.id, ind.name(lang), ind.source] for ind in (LIFE_CIRCLE, *INDICATORS)]
-        notes.append(["attribution", OSM_ATTRIBUTION, "https://www.openstreetmap.org/copyright"])
-        pd.DataFrame(notes, columns=["id", "name", "source"]).to_excel(
-            writer, sheet_name="sources", index=False
-        )
-    return buffer.getvalue()
+    notes = [[ind.id, ind.name(lang), ind.source] for ind in (LIFE_CIRCLE, *INDICATORS)]
+    notes.append(["attribution", OSM_ATTRIBUTION, "https://www.openstreetmap.org/copyright"])
+    # Through the one spreadsheet writer: unit names from a user's file never become formulas.
+    return safe_xlsx_bytes(
+        {
+            t("ck_report_ledger", lang): pd.DataFrame(led_rows, columns=led_header),
+            t("ck_report_indicators", lang): pd.DataFrame(ind_rows, columns=ind_header),
+            "indicators": checkup.indicators,
+            "ledger": checkup.ledger,
+            "sources": pd.DataFrame(notes, columns=["id", "name", "source"]),
+        }
+    )
 
 
 def write_report(inputs: ReportInputs, out: Path) -> Path:

@@ -27,6 +27,7 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
+from dashboard.text import escape_markdown
 from geo.access.analysis import Analysis, analyse
 from geo.district.model import District
 from geo.standards.taxonomy import Taxonomy
@@ -548,7 +549,7 @@ def test_data_page_shows_provenance(app_test: Callable[..., AppTest], lang: str)
     at = switch(app_test(lang=lang), "views/data.py")
 
     text = [m.value for m in at.markdown]
-    assert f"{t('data_date', lang)}: 2026-08-15" in text
+    assert f"{t('data_date', lang)}: {escape_markdown('2026-08-15')}" in text  # from the file
     assert f"{t('attribution', lang)}: © OpenStreetMap contributors, ODbL 1.0" in text
     (provenance,) = [v for v in text if v.startswith(f"{t('provenance', lang)}: ")]
     assert "Overpass API" in provenance and "sha256" in provenance

@@ -27,10 +27,12 @@ from __future__ import annotations
 
 import csv
 import html
+import http.server
 import io
 import json
 import re
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -867,4 +869,87 @@ def test_payloads_stay_text_on_the_survey_page(
     assert seen.hovered >= rows and seen.clicked >= rows
     assert missing(wanted, seen.tooltips) == {}
     assert missing(wanted, seen.popups) == {}
+    log.assert_clean()
+
+
+# ------------------------------------------------------ Markdown in names makes no request
+@pytest.fixture
+def pixel_listener() -> Iterator[tuple[str, list[str]]]:
+    """A local HTTP server that records every path asked of it (and answers 204)."""
+    asked: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            self.send_response(204)
+            self.send_header("Access-Control-Allow-Origin", "*")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", asked
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.browser
+def test_markdown_in_a_scenario_name_and_an_inventory_error_fetches_nothing(
+    offline_page: tuple[Any, Any], app_server: Any, pixel_listener: tuple[str, list[str]]
+) -> None:
+    """A name holding a Markdown image is shown as text: the browser asks nothing of the URL.
+
+    The listener is on 127.0.0.1, which the offline page may reach, so a request would be
+    seen; a final ``fetch`` of it proves that.
+    """
+    page, log = offline_page
+    expect = pytest.importorskip("playwright.sync_api").expect
+    base, asked = pixel_listener
+    idle = page.get_by_test_id("stApp")
+
+    # A scenario named with an image, a link and emphasis (its name fills the picker).
+    title = f"![s]({base}/pixel-scenario) [l]({base}/link) **bold**"
+    page.goto(app_server.url("/scenarios?lang=en"))
+    title_input = page.get_by_label(t("scn_new_title", "en"))
+    title_input.fill(title)
+    title_input.press("Enter")
+    create = page.get_by_role("button", name=t("scn_create", "en"))
+    expect(create).to_be_enabled(timeout=FIRST_RUN_MS)
+    create.click()
+    picker = page.get_by_test_id("stSelectbox").filter(has_text=t("scn_pick", "en"))
+    expect(picker.get_by_role("combobox")).to_have_value(
+        re.compile(rf"^{re.escape(title)} \(.+\)$"), timeout=TIMEOUT_MS
+    )
+    expect(idle).to_have_attribute("data-test-script-state", "notRunning", timeout=TIMEOUT_MS)
+
+    # An inventory whose header is an image: the error quotes it, as text.
+    header = f"![x]({base}/pixel-inventory)"
+    page.goto(app_server.url("/data?lang=en"))
+    uploader = page.get_by_test_id("stFileUploader").locator("input[type=file]")
+    uploader.set_input_files(
+        {
+            "name": "facilities.csv",
+            "mimeType": "text/csv",
+            "buffer": f"name,{header}\nA,1\n".encode(),
+        }
+    )
+    page.locator(".st-key-use_inventory button").click()
+    error = page.get_by_test_id("stAlert").filter(has_text=t("error", "en"))
+    expect(error.first).to_contain_text("pixel-inventory", timeout=TIMEOUT_MS)
+    # Read as written (less the invisible word joiner that keeps the URL from linking).
+    assert header in error.first.inner_text().replace("\u2060", "")
+    expect(idle).to_have_attribute("data-test-script-state", "notRunning", timeout=TIMEOUT_MS)
+
+    fetching = page.locator(f'img[src*="{base[7:]}"], a[href*="{base[7:]}"]')
+    assert fetching.evaluate_all("els => els.map(e => e.outerHTML)") == []
+    assert asked == []
+    # The canary: the same listener does see a request the page really makes.
+    # (evaluate awaits the fetch, whose answer comes after the listener recorded it.)
+    page.evaluate("async url => { await fetch(url, {mode: 'no-cors'}); }", f"{base}/canary")
+    assert asked == ["/canary"]
     log.assert_clean()
