@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import loaders, state
 from dashboard.loaders import DataSource, UploadedInventory
 from dashboard.progress import LoadProgress
+from dashboard.provenance import provenance_sentence
 from dashboard.sidebar import current_lang, page_context
 from geo.district.loader import bundled_districts
 from geo.errors import LifecircleError, OfflineError
@@ -125,7 +126,9 @@ st.write(
     )
 )
 st.write(f"{t('data_date', lang)}: {meta.data_date or '—'}")
-st.write(f"{t('provenance', lang)}: {meta.provenance}")
+st.write(f"{t('provenance', lang)}: {provenance_sentence(meta, lang)}")
+with st.expander(t("ml_prov_details", lang)):
+    st.text(meta.provenance)  # the note as written (technical English), never as markdown
 st.write(f"{t('attribution', lang)}: {meta.attribution}")
 counts = a.facilities.groupby(["category", "source"]).size().rename("n").reset_index()
 counts["category"] = [a.taxonomy.get(c).name(lang) for c in counts["category"]]

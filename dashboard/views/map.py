@@ -181,22 +181,30 @@ if reach is not None:
 
 
 def _export_html() -> bytes:
+    """A file that opens anywhere: a fresh map on the offline basemap, with its own layer
+    control and the OSM credit; never the page's map (st_folium has added to it) and never
+    an online basemap, so no Tianditu key can end up in the file."""
+    basemap = maps.EXPORT_BASEMAP
     if not large:
-        return standalone_html(fmap).encode("utf-8")
-    # A file that opens anywhere: the district-zoom layers embedded, not fetched.
-    docs = loaders.overview_documents(
-        ctx.analysis_key, ctx.category, ctx.tier_m, lang, ctx.basemap, a
-    )
-    whole = maps.build_overview_map(
-        a,
-        overview,
-        documents=docs,
-        lang=lang,
-        basemap=ctx.basemap,
-        colour_by=ctx.colour_by,
-        tianditu_key=ctx.tianditu_key,
-    )
-    folium.LayerControl(collapsed=False).add_to(whole)
+        whole = maps.build_map(
+            a,
+            layers,
+            category=ctx.category,
+            lang=lang,
+            basemap=basemap,
+            speed_kmh=ctx.speed_kmh,
+            colour_by=ctx.colour_by,
+            within_m=ctx.tier_m,
+        )
+    else:
+        # The district-zoom layers embedded, not fetched.
+        docs = loaders.overview_documents(
+            ctx.analysis_key, ctx.category, ctx.tier_m, lang, basemap, a
+        )
+        whole = maps.build_overview_map(
+            a, overview, documents=docs, lang=lang, basemap=basemap, colour_by=ctx.colour_by
+        )
+        folium.LayerControl(collapsed=False).add_to(whole)
     return standalone_html(whole).encode("utf-8")
 
 

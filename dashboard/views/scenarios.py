@@ -122,6 +122,7 @@ Draw(
     edit_options={"edit": False, "remove": False},
 ).add_to(fmap)
 folium.LayerControl(collapsed=True).add_to(fmap)
+fmap.add_child(maps.Legend(maps.scenario_legend(lang)))
 make_offline(fmap, mode="served")
 st.caption(t("scn_draw_hint", lang))
 drawn = st_folium(

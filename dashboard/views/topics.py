@@ -211,6 +211,7 @@ if alternatives:
             fmap
         )
         folium.LayerControl(collapsed=True).add_to(fmap)
+        fmap.add_child(maps.Legend(maps.scenario_legend(lang)))
         make_offline(fmap, mode="served")
         st_folium(
             fmap, key="dl_diff_map", height=360, use_container_width=True, returned_objects=[]
