@@ -16,7 +16,8 @@ from geo.access.coverage import residents_within
 from geo.errors import LifecircleError
 from lifecircle import maps
 from lifecircle.i18n import t
-from lifecircle.maps.offline import make_offline, standalone_html
+from lifecircle.maps.export import district_map_html, overview_map_html
+from lifecircle.maps.offline import make_offline
 from lifecircle.maps.viewport import map_view, select_in_view
 
 ctx = page_context()
@@ -181,31 +182,23 @@ if reach is not None:
 
 
 def _export_html() -> bytes:
-    """A file that opens anywhere: a fresh map on the offline basemap, with its own layer
-    control and the OSM credit; never the page's map (st_folium has added to it) and never
-    an online basemap, so no Tianditu key can end up in the file."""
-    basemap = maps.EXPORT_BASEMAP
+    """A fresh map on the offline basemap (lifecircle.maps.export): no key, no tiles."""
     if not large:
-        whole = maps.build_map(
+        html = district_map_html(
             a,
             layers,
             category=ctx.category,
             lang=lang,
-            basemap=basemap,
             speed_kmh=ctx.speed_kmh,
             colour_by=ctx.colour_by,
             within_m=ctx.tier_m,
         )
     else:
-        # The district-zoom layers embedded, not fetched.
         docs = loaders.overview_documents(
-            ctx.analysis_key, ctx.category, ctx.tier_m, lang, basemap, a
+            ctx.analysis_key, ctx.category, ctx.tier_m, lang, maps.EXPORT_BASEMAP, a
         )
-        whole = maps.build_overview_map(
-            a, overview, documents=docs, lang=lang, basemap=basemap, colour_by=ctx.colour_by
-        )
-        folium.LayerControl(collapsed=False).add_to(whole)
-    return standalone_html(whole).encode("utf-8")
+        html = overview_map_html(a, overview, documents=docs, lang=lang, colour_by=ctx.colour_by)
+    return html.encode("utf-8")
 
 
 st.download_button(

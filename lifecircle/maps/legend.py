@@ -25,7 +25,7 @@ from lifecircle.maps.text import safe_text
 
 LEGEND_TEMPLATE = """
 {% macro html(this, kwargs) %}
-<div class="lifecircle-legend" style="position: absolute; z-index: 9999; bottom: 24px; left: 10px;
+<div class="lifecircle-legend" style="position: absolute; z-index: 9999; bottom: 40px; left: 10px;
   background: rgba(255,255,255,0.92); padding: 6px 9px; border-radius: 4px; font: 12px sans-serif;
   box-shadow: 0 1px 4px rgba(0,0,0,0.3); max-width: 260px; max-height: 55%; overflow-y: auto;">
 {{ this.body }}

@@ -312,11 +312,13 @@ def test_map_component_gets_an_offline_leaflet_script_with_every_layer(
     for tag in re.findall(r"<(?:script|link)\b[^>]*>", code):
         for url in re.findall(r"""\b(?:src|href)\s*=\s*["']([^"']*)""", tag):
             assert url.startswith(VENDOR_PREFIX), tag
-    # The only remote URLs left are the basemap's tiles and its attribution link.
+    # By default no tile server at all (the local OSM base): the only remote URL left is
+    # the attribution's link to the OSM copyright page, which is not fetched.
     remote = {m.rstrip("\\") for m in re.findall(r"""https?://[^\s"'<>`)]+""", code)}
-    assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in remote
-    allowed_hosts = tile_hosts() | {"www.openstreetmap.org"}
-    assert {urlsplit(url).hostname for url in remote} <= allowed_hosts, remote
+    assert {urlsplit(url).hostname for url in remote} == {"www.openstreetmap.org"}, remote
+    assert not {urlsplit(url).hostname for url in remote} & tile_hosts()
+    assert "L.tileLayer(" not in code
+    assert "addAttribution(" in script and "ODbL 1.0" in script
 
 
 def test_the_sidebar_language_picker_keeps_the_choices_and_translates_them(
@@ -336,7 +338,7 @@ def test_the_sidebar_language_picker_keeps_the_choices_and_translates_them(
     expected = {
         "category": ("park_large", park),
         "tier": (0, t("own_tier", "zh")),
-        "basemap": ("osm", t("basemap_osm", "zh")),
+        "basemap": ("local", t("basemap_local", "zh")),
         "standard": ("speed", t("standard_speed", "zh")),
         "colour_by": ("time", t("colour_time", "zh")),
     }
