@@ -28,6 +28,7 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from geo.access.analysis import Analysis, analyse
+from geo.access.compound_names import compound_names_for_cells
 from geo.district.model import District
 from geo.standards.taxonomy import Taxonomy
 from lifecircle import maps
@@ -526,8 +527,16 @@ def test_gaps_page_tables(
 
     assert list(worst.columns) == [
         t(k, lang)
-        for k in ("col_rank", "col_cell", "col_residents", "col_unmet", "col_missing", "col_worst")
+        for k in ("col_rank", "ml_col_compound", "col_residents", "col_unmet", "col_missing",
+                  "col_worst", "ml_col_h3")
+    ]  # fmt: skip
+    # Named by compound (小区) where one covers the cell, the H3 id kept beside it.
+    cells = column(worst, "ml_col_h3", lang).tolist()
+    named = compound_names_for_cells(cells, baseline.district.areas).tolist()
+    assert column(worst, "ml_col_compound", lang).tolist() == [
+        n or t("ml_no_compound", lang) for n in named
     ]
+    assert any(named)
     assert 0 < len(worst) <= 15
     assert column(worst, "col_rank", lang).tolist() == list(range(1, len(worst) + 1))
     unmet = column(worst, "col_unmet", lang).to_numpy()
@@ -551,7 +560,11 @@ def test_data_page_shows_provenance(app_test: Callable[..., AppTest], lang: str)
     assert f"{t('data_date', lang)}: 2026-08-15" in text
     assert f"{t('attribution', lang)}: © OpenStreetMap contributors, ODbL 1.0" in text
     (provenance,) = [v for v in text if v.startswith(f"{t('provenance', lang)}: ")]
-    assert "Overpass API" in provenance and "sha256" in provenance
+    # Said in the page's language; the technical note (English) kept as a detail.
+    assert "shanghai_lujiazui.osm" in provenance and "SHA-256 984a725abb97" in provenance
+    assert ("随软件附带" in provenance) == (lang == "zh")
+    (note,) = [x.value for x in at.text if "Overpass API" in x.value]
+    assert "sha256" in note
     assert any(
         v.startswith(f"**{DISTRICT_TITLE[lang]}**") and "shanghai_lujiazui.osm" in v for v in text
     )
