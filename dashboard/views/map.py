@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import folium
 import shapely
 import streamlit as st
@@ -112,13 +115,20 @@ else:
             tianditu_key=ctx.tianditu_key,
             layer_control=False,  # st_folium adds it, listing the isochrone layer too
         )
-if outcomes:
+
+
+def decided_group(shift: Callable[[Any], Any]) -> folium.FeatureGroup:
+    """The features of the scenarios that deliberation decided on."""
     decided = folium.FeatureGroup(name=t("layer_decided", lang), show=True)
     for outcome in outcomes:
-        maps.scenario_layer(
-            outcome.scenario, taxonomy=a.taxonomy, lang=lang, shift=maps.shift_for(ctx.basemap)
-        ).add_to(decided)
-    decided.add_to(fmap)
+        maps.scenario_layer(outcome.scenario, taxonomy=a.taxonomy, lang=lang, shift=shift).add_to(
+            decided
+        )
+    return decided
+
+
+if outcomes:
+    decided_group(maps.shift_for(ctx.basemap)).add_to(fmap)
 make_offline(fmap, mode="served")
 
 # The click of the previous run (st_folium keeps its value under its key).
@@ -192,6 +202,7 @@ def _export_html() -> bytes:
             speed_kmh=ctx.speed_kmh,
             colour_by=ctx.colour_by,
             within_m=ctx.tier_m,
+            extra_groups=[decided_group(lambda g: g)] if outcomes else [],
         )
     else:
         docs = loaders.overview_documents(

@@ -9,7 +9,7 @@ end up in a file. Each builds a fresh map rather than reusing the page's, which
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import folium
 
@@ -29,8 +29,13 @@ def district_map_html(
     speed_kmh: float,
     colour_by: str = "time",
     within_m: float | None = None,
+    extra_groups: Sequence[folium.FeatureGroup] = (),
 ) -> str:
-    """The main map as one HTML document that opens with no network."""
+    """The main map as one HTML document that opens with no network.
+
+    ``extra_groups`` (drawn in WGS-84, as the offline basemap needs) are added before the
+    layer control, so that it lists them.
+    """
     fmap = build_map(
         analysis,
         layers,
@@ -40,8 +45,11 @@ def district_map_html(
         speed_kmh=speed_kmh,
         colour_by=colour_by,
         within_m=within_m,
-        layer_control=True,
+        layer_control=False,
     )
+    for group in extra_groups:
+        group.add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
     return standalone_html(fmap)
 
 

@@ -84,7 +84,16 @@ def test_an_exported_map_is_offline_with_a_layer_control_and_no_key(
     analysis: Analysis, layers: maps.MapLayers, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TIANDITU_KEY", "SECRET-KEY-0123456789")
-    html = district_map_html(analysis, layers, category="health_centre", lang="zh", speed_kmh=4.5)
+    extra = folium.FeatureGroup(name="decided-scenarios-group")
+    html = district_map_html(
+        analysis,
+        layers,
+        category="health_centre",
+        lang="zh",
+        speed_kmh=4.5,
+        extra_groups=[extra],
+    )
+    assert '"decided-scenarios-group" :' in html  # listed in the one layer control
     assert "SECRET-KEY-0123456789" not in html
     assert "tianditu" not in html.lower()
     assert hosts_in(html) & tile_hosts() == set()
