@@ -264,7 +264,9 @@ def test_data_page(offline_page: tuple[Any, Any], app_server: Any) -> None:
     expect(page.get_by_text(f"{t('provenance', 'en')}: {bundled}")).to_be_visible()
     expect(page.get_by_test_id("stExpander")).to_contain_text(t("ml_prov_details", "en"))
     main = page.get_by_test_id("stMain")
-    expect(main.get_by_role("radio", name=t("source_bundled", "en"))).to_be_visible()
+    expect(main.get_by_role("radio", name=t("source_bundled", "en"))).to_be_visible(
+        timeout=RERUN_MS
+    )
     expect(main.get_by_test_id("stFileUploader")).to_be_visible()
     facilities = main.get_by_test_id("stDataFrame")
     expect(facilities).to_contain_text(t("col_source", "en"))
