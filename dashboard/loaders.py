@@ -191,8 +191,21 @@ def map_layers(key: str, category: str, _analysis: Analysis) -> MapLayers:
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def hexagons(key: str, _analysis: Analysis) -> gpd.GeoDataFrame:
+    from geo.access.compound_names import with_compound_names
+
     a = _analysis
-    return gap_hexagons(a.homes, a.served, categories=a.categories)
+    # Named by the compound (小区) that covers them, for tables people can act on.
+    return with_compound_names(
+        gap_hexagons(a.homes, a.served, categories=a.categories), a.district.areas
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cell_compounds(key: str, cells: tuple[str, ...], _analysis: Analysis) -> list[str]:
+    """The compound (小区) covering each H3 cell, "" where none does."""
+    from geo.access.compound_names import compound_names_for_cells
+
+    return [str(n) for n in compound_names_for_cells(cells, _analysis.district.areas)]
 
 
 def save_upload(data: bytes, filename: str, folder_name: str) -> Path:

@@ -16,6 +16,7 @@ from geo.access.analysis import Analysis
 from geo.errors import LifecircleError
 from geo.settings import DEFAULT_WALK_SPEED_KMH
 from lifecircle.i18n import LANGS, pick_lang, t
+from lifecircle.maps.basemaps import BASEMAP_CHOICES
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ def _render_sidebar() -> Context | None:
         )
         basemap = st.selectbox(
             t("basemap", lang),
-            options=["osm", "light", "tianditu", "gaode", "none"],
+            options=list(BASEMAP_CHOICES),  # the offline one first: the default
             format_func=lambda b: t(f"basemap_{b}", lang),
             key=state.BASEMAP,
         )

@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import loaders, state
 from dashboard.loaders import DataSource, UploadedInventory
 from dashboard.progress import LoadProgress
+from dashboard.provenance import provenance_sentence
 from dashboard.sidebar import current_lang, page_context
 from dashboard.text import escape_markdown, public_markdown
 from geo.district.loader import bundled_districts
@@ -131,7 +132,9 @@ st.write(
     )
 )
 st.write(f"{t('data_date', lang)}: {escape_markdown(meta.data_date or '—')}")
-st.write(f"{t('provenance', lang)}: {public_markdown(meta.provenance)}")
+st.write(f"{t('provenance', lang)}: {public_markdown(provenance_sentence(meta, lang))}")
+with st.expander(t("ml_prov_details", lang)):
+    st.text(meta.provenance)  # the note as written (technical English), never as markdown
 st.write(f"{t('attribution', lang)}: {meta.attribution}")
 counts = a.facilities.groupby(["category", "source"]).size().rename("n").reset_index()
 counts["category"] = [a.taxonomy.get(c).name(lang) for c in counts["category"]]

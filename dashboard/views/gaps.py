@@ -19,6 +19,7 @@ from geo.errors import LifecircleError
 from geo.siting.candidates import DATA_SOURCES
 from lifecircle import maps
 from lifecircle.i18n import t
+from lifecircle.i18n.maplang import translate_reason
 from lifecircle.maps.offline import make_offline
 from lifecircle.maps.siting_layers import (
     candidates_layer,
@@ -79,13 +80,17 @@ ranked = ranked[ranked[measure] > 0]
 worst = pd.DataFrame(
     {
         t("col_rank", lang): range(1, len(ranked) + 1),
-        t("col_cell", lang): ranked["h3"].to_numpy(),
+        # Named by compound (小区) where one covers the cell; the H3 id stays, secondary.
+        t("ml_col_compound", lang): [
+            str(n) or t("ml_no_compound", lang) for n in ranked["compound"].fillna("")
+        ],
         t("col_residents", lang): ranked["residents"].round(0).astype(int).to_numpy(),
         t("col_unmet", lang): ranked[measure].round(0).astype(int).to_numpy(),
         t("col_missing", lang): ranked["categories_missing"].to_numpy(),
         t("col_worst", lang): [
             a.taxonomy.get(c).name(lang) if c else "" for c in ranked["worst_category"]
         ],
+        t("ml_col_h3", lang): ranked["h3"].to_numpy(),
     }
 )
 left, right = st.columns([3, 2])
@@ -100,6 +105,7 @@ with left:
         maps.base_layer(a, lang=lang, shift=shift).add_to(gmap)
         ranked_gdf = ranked.assign(rank=range(1, len(ranked) + 1))
         maps.gap_layer(ranked_gdf, column=measure, lang=lang, shift=shift).add_to(gmap)
+        gmap.add_child(maps.Legend(maps.gap_legend(lang)))
         return make_offline(gmap, mode="served")
 
     # The same for every session of these settings: rendered once per server.
@@ -210,7 +216,9 @@ else:
                     t("col_row", lang): [getattr(r, "row", "") for r in rejected_rows],
                     t("col_column", lang): [getattr(r, "column", "") for r in rejected_rows],
                     t("col_value", lang): [str(getattr(r, "value", "")) for r in rejected_rows],
-                    t("col_reason", lang): [getattr(r, "reason", "") for r in rejected_rows],
+                    t("col_reason", lang): [
+                        translate_reason(str(getattr(r, "reason", "")), lang) for r in rejected_rows
+                    ],
                 }
             ),
             hide_index=True,

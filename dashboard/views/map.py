@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import folium
 import shapely
 import streamlit as st
@@ -18,7 +21,8 @@ from geo.access.coverage import residents_within
 from geo.errors import LifecircleError
 from lifecircle import maps
 from lifecircle.i18n import t
-from lifecircle.maps.offline import make_offline, standalone_html
+from lifecircle.maps.export import district_map_html, overview_map_html
+from lifecircle.maps.offline import make_offline
 from lifecircle.maps.viewport import map_view, select_in_view
 
 ctx = page_context()
@@ -67,14 +71,17 @@ large = viewport.is_large(a.district.network.n_nodes)
 shift = maps.shift_for(ctx.basemap)
 
 
-def _decided_group() -> folium.FeatureGroup | None:
+def _decided_group(
+    group_shift: Callable[[Any], Any] | None = None,
+) -> folium.FeatureGroup | None:
+    """The features of the scenarios deliberation decided on (None when there are none)."""
     if not outcomes:
         return None
     decided = folium.FeatureGroup(name=t("layer_decided", lang), show=True)
     for outcome in outcomes:
-        maps.scenario_layer(outcome.scenario, taxonomy=a.taxonomy, lang=lang, shift=shift).add_to(
-            decided
-        )
+        maps.scenario_layer(
+            outcome.scenario, taxonomy=a.taxonomy, lang=lang, shift=group_shift or shift
+        ).add_to(decided)
     return decided
 
 
@@ -225,38 +232,27 @@ map_and_reach()
 
 
 def _export_html() -> bytes:
+    """A fresh map on the offline basemap (lifecircle.maps.export): no key, no tiles."""
     if not large:
-        fmap = maps.build_map(
+        layers = loaders.map_layers(ctx.analysis_key, ctx.category, a)
+        decided = _decided_group(lambda g: g)  # the export's basemap is not shifted
+        html = district_map_html(
             a,
-            loaders.map_layers(ctx.analysis_key, ctx.category, a),
+            layers,
             category=ctx.category,
             lang=lang,
-            basemap=ctx.basemap,
             speed_kmh=ctx.speed_kmh,
             colour_by=ctx.colour_by,
             within_m=ctx.tier_m,
-            tianditu_key=ctx.tianditu_key,
+            extra_groups=[decided] if decided is not None else [],
         )
-        decided = _decided_group()
-        if decided is not None:
-            decided.add_to(fmap)
-        return without_secrets(standalone_html(fmap)).encode("utf-8")
-    overview = loaders.overview(ctx.analysis_key, ctx.category, ctx.tier_m, a, None)
-    # A file that opens anywhere: the district-zoom layers embedded, not fetched.
-    docs = loaders.overview_documents(
-        ctx.analysis_key, ctx.category, ctx.tier_m, lang, ctx.basemap, a
-    )
-    whole = maps.build_overview_map(
-        a,
-        overview,
-        documents=docs,
-        lang=lang,
-        basemap=ctx.basemap,
-        colour_by=ctx.colour_by,
-        tianditu_key=ctx.tianditu_key,
-    )
-    folium.LayerControl(collapsed=False).add_to(whole)
-    return without_secrets(standalone_html(whole)).encode("utf-8")
+    else:
+        overview = loaders.overview(ctx.analysis_key, ctx.category, ctx.tier_m, a, None)
+        docs = loaders.overview_documents(
+            ctx.analysis_key, ctx.category, ctx.tier_m, lang, maps.EXPORT_BASEMAP, a
+        )
+        html = overview_map_html(a, overview, documents=docs, lang=lang, colour_by=ctx.colour_by)
+    return without_secrets(html).encode("utf-8")
 
 
 st.download_button(

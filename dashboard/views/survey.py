@@ -9,11 +9,13 @@ from streamlit_folium import st_folium
 
 from dashboard import loaders
 from dashboard.downloads import table_buttons
+from dashboard.priority_table import priority_frame
 from dashboard.sidebar import page_context
 from dashboard.text import escape_markdown, public_markdown
 from geo.errors import LifecircleError
 from lifecircle import maps
 from lifecircle.i18n import t
+from lifecircle.i18n.maplang import translate_reason
 from lifecircle.maps.offline import make_offline
 
 ctx = page_context()
@@ -75,7 +77,7 @@ if rejected:
                     t("col_row", lang): [p.row for p in rejected],
                     t("col_column", lang): [p.column for p in rejected],
                     t("col_value", lang): [str(p.value) for p in rejected],
-                    t("col_reason", lang): [p.reason for p in rejected],
+                    t("col_reason", lang): [translate_reason(p.reason, lang) for p in rejected],
                 }
             ),
             hide_index=True,
@@ -94,6 +96,7 @@ hex_fg, pts_fg = maps.needs_layers(
 hex_fg.add_to(fmap)
 pts_fg.add_to(fmap)
 folium.LayerControl(collapsed=False).add_to(fmap)
+fmap.add_child(maps.Legend(maps.join_legends(maps.needs_legend(lang), maps.gap_legend(lang))))
 make_offline(fmap, mode="served")
 st_folium(fmap, key="survey_map", height=520, use_container_width=True, returned_objects=[])
 
@@ -108,26 +111,18 @@ by = st.radio(
 ranked = loaders.priorities(
     f"{ctx.analysis_key}|{path}|{crs}|{score_kind}|{by}", str(by), a, responses
 )
-view = pd.DataFrame(
-    {
-        t("col_rank", lang): ranked["rank"].to_numpy(),
-        t("col_unit", lang): ranked["unit"].astype(str).to_numpy(),
-        t("col_category", lang): [tax.get(c).name(lang) for c in ranked["category"]],
-        t("col_requests", lang): ranked["requests"].to_numpy(),
-        t("col_not_served", lang): ranked["residents_not_served"].round(0).astype(int).to_numpy(),
-        t("col_score", lang): ranked["score"].round(3).to_numpy(),
-        t("col_reasons", lang): [
-            r.split(" | ")[1] if lang == "zh" and " | " in r else r.split(" | ")[0]
-            for r in ranked["reasons"].astype(str)
-        ],
-    }
+compounds = (
+    loaders.cell_compounds(ctx.analysis_key, tuple(ranked["unit"].astype(str)), a)
+    if by == "hexagon"
+    else None
 )
+view = priority_frame(ranked, taxonomy=tax, lang=lang, by=str(by), compounds=compounds)
 st.dataframe(view.head(30), hide_index=True, width="stretch")
 
 
 table_buttons(
-    ranked,
-    {"priorities": ranked},
+    view,
+    {t("ml_sheet_priorities", lang): view},
     stem=f"lifecircle-{a.district.meta.name}-priorities",
     lang=lang,
 )

@@ -213,6 +213,7 @@ if alternatives:
         alt_scenario = dl.load_scenario(alt_sid, base.district.meta.name)
         maps.scenario_layer(alt_scenario, taxonomy=tax, lang=lang, shift=shift).add_to(fmap)
         folium.LayerControl(collapsed=True).add_to(fmap)
+        fmap.add_child(maps.Legend(maps.scenario_legend(lang)))
         make_offline(fmap, mode="served")
         st_folium(
             fmap, key="dl_diff_map", height=360, use_container_width=True, returned_objects=[]

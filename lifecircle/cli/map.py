@@ -24,7 +24,11 @@ def register(sub: Any) -> None:
     p.add_argument("--lang", choices=["zh", "en"], default="zh")
     p.add_argument("--speed-kmh", type=float, default=None)
     p.add_argument(
-        "--basemap", default="none", choices=["osm", "light", "tianditu", "gaode", "none"]
+        "--basemap",
+        default="local",
+        choices=["local", "osm", "light", "tianditu", "gaode", "none"],
+        help="local (default) draws the district's own OSM data, offline; the others load "
+        "tiles from the internet when the file is opened",
     )
     p.add_argument("--survey", type=Path, help="draw a needs survey over the gaps")
     p.add_argument(
@@ -66,7 +70,7 @@ def cmd_map(args: argparse.Namespace) -> int:
         import folium
 
         from geo.surveys.read import read_survey
-        from lifecircle.maps import needs_layers, shift_for
+        from lifecircle.maps import Legend, needs_layers, needs_legend, shift_for
 
         survey = read_survey(
             args.survey,
@@ -80,6 +84,7 @@ def cmd_map(args: argparse.Namespace) -> int:
         ):
             group.add_to(fmap)
         folium.LayerControl(collapsed=False).add_to(fmap)
+        fmap.add_child(Legend(needs_legend(args.lang)))
     out = Path(args.out)
     if not out.parent.exists():
         raise InputFileError(f"the folder {out.parent} does not exist")

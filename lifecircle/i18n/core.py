@@ -33,11 +33,18 @@ CORE: Mapping[str, Mapping[str, str]] = {
     },
     "standard_speed": {"zh": "按步行速度换算", "en": "From walking speed"},
     "basemap": {"zh": "底图", "en": "Basemap"},
-    "basemap_osm": {"zh": "OpenStreetMap", "en": "OpenStreetMap"},
-    "basemap_light": {"zh": "浅色底图", "en": "Light"},
-    "basemap_tianditu": {"zh": "天地图", "en": "Tianditu"},
-    "basemap_gaode": {"zh": "高德（GCJ-02）", "en": "Gaode / AMap (GCJ-02)"},
-    "basemap_none": {"zh": "仅本地（OSM数据）", "en": "Local only (OSM extract)"},
+    "basemap_local": {"zh": "本地 OSM 底图（离线）", "en": "Local OSM base (offline)"},
+    "basemap_osm": {
+        "zh": "OpenStreetMap 瓦片（在线，需联网）",
+        "en": "OpenStreetMap tiles (online, needs internet)",
+    },
+    "basemap_light": {"zh": "浅色底图（在线，需联网）", "en": "Light (online, needs internet)"},
+    "basemap_tianditu": {"zh": "天地图（在线，需密钥）", "en": "Tianditu (online, needs a key)"},
+    "basemap_gaode": {
+        "zh": "高德（GCJ-02，在线，需联网）",
+        "en": "Gaode / AMap (GCJ-02, online, needs internet)",
+    },
+    "basemap_none": {"zh": "本地 OSM 底图（离线）", "en": "Local OSM base (offline)"},
     "tianditu_key_missing": {
         "zh": "天地图需要密钥：设置环境变量 TIANDITU_KEY。",
         "en": "Tianditu needs a key: set the TIANDITU_KEY environment variable.",

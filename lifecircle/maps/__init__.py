@@ -7,7 +7,15 @@ public API, importable as ``from lifecircle import maps`` then ``maps.build_map(
 
 from __future__ import annotations
 
-from lifecircle.maps.basemaps import BASEMAPS, OSM_ATTR, Basemap, new_map, shift_for
+from lifecircle.maps.basemaps import (
+    BASEMAP_CHOICES,
+    BASEMAPS,
+    EXPORT_BASEMAP,
+    OSM_ATTR,
+    Basemap,
+    new_map,
+    shift_for,
+)
 from lifecircle.maps.district_map import MapLayers, build_map, compute_map_layers, reach_table
 from lifecircle.maps.layers import (
     COUNT_COLOURS,
@@ -27,7 +35,17 @@ from lifecircle.maps.layers import (
     simplify_for_map,
     streets_layer,
 )
-from lifecircle.maps.legend import Legend, legend_html, street_legend
+from lifecircle.maps.legend import (
+    Legend,
+    doorstep_legend,
+    gap_legend,
+    join_legends,
+    legend_html,
+    needs_legend,
+    scenario_legend,
+    service_area_legend,
+    street_legend,
+)
 from lifecircle.maps.needs import needs_layers
 from lifecircle.maps.overview import build_overview_map
 from lifecircle.maps.scenario_layers import KIND_COLOURS, difference_layer, scenario_layer
@@ -36,7 +54,9 @@ from lifecircle.maps.view_layers import view_groups
 
 __all__ = [
     "BASEMAPS",
+    "BASEMAP_CHOICES",
     "COUNT_COLOURS",
+    "EXPORT_BASEMAP",
     "KIND_COLOURS",
     "NO_FACILITY_COLOUR",
     "OSM_ATTR",
@@ -53,18 +73,24 @@ __all__ = [
     "compute_map_layers",
     "difference_layer",
     "doorstep_layer",
+    "doorstep_legend",
     "edge_minutes",
     "facilities_layer",
     "gap_layer",
+    "gap_legend",
     "geojson_layer",
     "homes_layer",
+    "join_legends",
     "legend_html",
     "needs_layers",
+    "needs_legend",
     "new_map",
     "reach_table",
     "safe_text",
     "scenario_layer",
+    "scenario_legend",
     "service_area_layer",
+    "service_area_legend",
     "shift_for",
     "simplify_for_map",
     "street_legend",

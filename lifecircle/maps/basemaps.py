@@ -1,6 +1,9 @@
-"""Basemaps (OSM, light, Tianditu, AMap), the GCJ-02 shift for AMap, and an empty map.
+"""Basemaps (local, OSM, light, Tianditu, AMap), the GCJ-02 shift for AMap, an empty map.
 
-Analysis stays in WGS-84; only what is drawn over a GCJ-02 basemap is shifted.
+The default basemap is ``local``: the district's own OSM data drawn by
+:func:`lifecircle.maps.layers.base_layer`, with no request to any tile server. Online
+basemaps are opt-in. Analysis stays in WGS-84; only what is drawn over a GCJ-02 basemap
+is shifted.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import shapely
 from geo.access.analysis import Analysis
 from geo.inputs.china_coords import wgs84_to_gcj02
 from lifecircle.i18n import t
+from lifecircle.maps.furniture import MetricScale, OsmAttribution
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,11 @@ class Basemap:
     gcj02: bool = False
     subdomains: str = "abc"
 
+    @property
+    def online(self) -> bool:
+        """Whether drawing it asks a tile server on the internet."""
+        return bool(self.tiles)
+
 
 OSM_ATTR = (
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
@@ -33,6 +42,8 @@ OSM_ATTR = (
 )
 
 BASEMAPS: dict[str, Basemap] = {
+    # The default: only the district's own OSM data (base_layer), no tile server.
+    "local": Basemap("local", (), OSM_ATTR),
     "osm": Basemap("osm", ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",), OSM_ATTR),
     "light": Basemap(
         "light",
@@ -61,8 +72,14 @@ BASEMAPS: dict[str, Basemap] = {
         gcj02=True,
         subdomains="1234",
     ),
-    "none": Basemap("none", (), OSM_ATTR),
+    "none": Basemap("none", (), OSM_ATTR),  # the old name of "local", kept for scripts
 }
+
+#: The basemaps offered to a user, the offline one first (the default); the online ones
+#: say so in their labels (``basemap_<key>``).
+BASEMAP_CHOICES: tuple[str, ...] = ("local", "osm", "light", "tianditu", "gaode")
+#: What an exported map uses whatever the page showed: offline, and no key in the file.
+EXPORT_BASEMAP = "local"
 
 
 def shift_for(basemap: str) -> Callable[[Any], Any]:
@@ -83,16 +100,22 @@ def shift_for(basemap: str) -> Callable[[Any], Any]:
 def new_map(
     analysis: Analysis, *, basemap: str, lang: str, tianditu_key: str | None = None
 ) -> folium.Map:
-    """An empty map centred on the district, with the chosen basemap."""
+    """An empty map centred on the district, with the chosen basemap.
+
+    Every map credits OpenStreetMap (its overlays are OSM data whatever the basemap) and
+    has a metric-only scale bar. An unknown basemap falls back to ``local``.
+    """
     west, south, east, north = analysis.district.meta.bbox
     m = folium.Map(
         location=((south + north) / 2, (west + east) / 2),
         zoom_start=15,
         tiles=None,
         prefer_canvas=True,
-        control_scale=True,
+        control_scale=False,  # folium's scale shows feet too; MetricScale shows metres only
     )
-    spec = BASEMAPS.get(basemap, BASEMAPS["osm"])
+    m.add_child(MetricScale())
+    m.add_child(OsmAttribution(OSM_ATTR))
+    spec = BASEMAPS.get(basemap, BASEMAPS["local"])
     for i, url in enumerate(spec.tiles):
         if "{key}" in url:
             if not tianditu_key:

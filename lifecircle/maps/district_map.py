@@ -23,7 +23,14 @@ from lifecircle.maps.layers import (
     service_area_layer,
     streets_layer,
 )
-from lifecircle.maps.legend import Legend, street_legend
+from lifecircle.maps.legend import (
+    Legend,
+    doorstep_legend,
+    gap_legend,
+    join_legends,
+    service_area_legend,
+    street_legend,
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,7 @@ class MapLayers:
 
 def compute_map_layers(analysis: Analysis, category: str) -> MapLayers:
     """Service areas (per tier), doorstep circles and gap hexagons for one category."""
+    from geo.access.compound_names import with_compound_names
     from geo.access.doorstep import compound_entrances, doorstep_circles
     from geo.access.gaps import gap_hexagons
     from geo.access.service_areas import served_area
@@ -53,7 +61,9 @@ def compute_map_layers(analysis: Analysis, category: str) -> MapLayers:
     return MapLayers(
         service_areas=areas,
         doorstep=doorstep_circles(entrances, analysis.facilities, crs=net.crs),
-        hexagons=gap_hexagons(analysis.homes, analysis.served, categories=analysis.categories),
+        hexagons=with_compound_names(
+            gap_hexagons(analysis.homes, analysis.served, categories=analysis.categories), d.areas
+        ),
     )
 
 
@@ -78,7 +88,9 @@ def build_map(
     shift = shift_for(basemap)
     m = new_map(analysis, basemap=basemap, lang=lang, tianditu_key=tianditu_key)
     base_layer(analysis, lang=lang, shift=shift).add_to(m)
-    service_area_layer(layers.service_areas, lang=lang, shift=shift).add_to(m)
+    # The tier selector shows: only the chosen tier's area and the smaller ones inside it.
+    tier_m = within_m if within_m is not None else analysis.taxonomy.get(category).distance_m
+    service_area_layer(layers.service_areas, lang=lang, shift=shift, within_m=tier_m).add_to(m)
     gap_layer(
         layers.hexagons, column=f"unmet_{category}", lang=lang, shift=shift, show=False
     ).add_to(m)
@@ -95,14 +107,24 @@ def build_map(
     facilities_layer(analysis, category=category, lang=lang, shift=shift).add_to(m)
     if layer_control:
         folium.LayerControl(collapsed=False).add_to(m)
-    m.add_child(Legend(street_legend(analysis, category=category, colour_by=colour_by, lang=lang)))
+    legend = join_legends(
+        street_legend(analysis, category=category, colour_by=colour_by, lang=lang),
+        service_area_legend([a for a, _ in layers.service_areas], within_m=tier_m, lang=lang),
+        doorstep_legend(lang),
+        gap_legend(lang),
+    )
+    m.add_child(Legend(legend))
     return m
 
 
 def reach_table(
     analysis: Analysis, *, lon: float, lat: float, speed_kmh: float, lang: str
 ) -> pd.DataFrame:
-    """What a clicked point reaches within the limit: one row per facility, nearest first."""
+    """What a clicked point reaches within the limit: one row per facility, nearest first.
+
+    Rows of one category with the same name are one facility (the nearest row is kept);
+    unnamed rows are kept apart.
+    """
     net = analysis.district.network
     _, pos, cost = join_lonlat(net, np.array([lon]), np.array([lat])).rows()
     dist = analysis.engine.multi_source(pos, cost)
@@ -115,7 +137,12 @@ def reach_table(
     nearest = through.groupby(rows["facility_id"].astype(str).to_numpy()).min()
     d = nearest.reindex(fac["facility_id"].astype(str)).to_numpy(dtype=float)
     ok = np.isfinite(d) & (d <= analysis.limit_m)
-    rows = fac[ok].assign(distance_m=d[ok]).sort_values("distance_m")
+    rows = fac[ok].assign(distance_m=d[ok]).sort_values("distance_m", kind="mergesort")
+    # Each facility once: OSM maps one bus stop per direction and a shop as a node and an
+    # area, all under one name; the nearest of a category's same-named rows stands for it.
+    names = rows["name"].fillna("").astype(str).str.strip()
+    same = names.ne("") & rows.assign(_n=names).duplicated(["category", "_n"])
+    rows = rows[~same.to_numpy()]
     return pd.DataFrame(
         {
             t("col_category", lang): [

@@ -24,6 +24,11 @@ NO_FACILITY_COLOUR = "#9e9e9e"
 COUNT_COLOURS = ("#d73027", "#fc8d59", "#fee08b", "#d9ef8b", "#91cf60", "#1a9850")
 SERVED_COLOUR = "#2b83ba"
 UNSERVED_COLOUR = "#d7191c"
+SERVICE_AREA_COLOURS = ("#1a9850", "#91cf60", "#d9ef8b")  # smallest tier first
+GAP_COLOUR = "#b10026"
+DOORSTEP_COLOUR = "#6a3d9a"
+DOORSTEP_EMPTY_COLOUR = "#cab2d6"
+NEEDS_COLOUR = "#54278f"
 
 
 def geojson_layer(
@@ -194,35 +199,47 @@ def add_facility_markers(
 
 
 def service_area_layer(
-    areas: Sequence[tuple[float, Any]], *, lang: str, shift: Callable[[Any], Any]
+    areas: Sequence[tuple[float, Any]],
+    *,
+    lang: str,
+    shift: Callable[[Any], Any],
+    within_m: float | None = None,
 ) -> folium.FeatureGroup:
-    """Served areas at 15/10/5 minutes (largest first so smaller ones draw on top)."""
+    """Served areas of the chosen tier and the smaller ones inside it (largest first, so
+    smaller ones draw on top); every tier when ``within_m`` is None."""
     fg = folium.FeatureGroup(name=t("layer_service_areas", lang), show=True)
-    colours = {0: "#1a9850", 1: "#91cf60", 2: "#d9ef8b"}
-    ordered = sorted(areas, key=lambda a: -a[0])
-    for i, (within_m, geom) in enumerate(ordered):
+    shown = sorted(
+        (a for a in areas if within_m is None or a[0] <= within_m + 1e-6), key=lambda a: -a[0]
+    )
+    for i, (area_m, geom) in enumerate(shown):
         if geom is None or geom.is_empty:
             continue
-        colour = colours.get(len(ordered) - 1 - i, "#d9ef8b")
+        rank = len(shown) - 1 - i  # 0 = the smallest tier drawn
+        colour = SERVICE_AREA_COLOURS[min(rank, len(SERVICE_AREA_COLOURS) - 1)]
         geojson_layer(
             shift(simplify_for_map(geom)),
-            f"{within_m:.0f} m",
+            f"{area_m:.0f} m",
             colour=colour,
-            weight=1,
+            weight=2 if i == 0 else 1,
             fill=True,
             fill_opacity=0.25,
-            tooltip=safe_text(f"≤ {within_m:.0f} m"),
+            tooltip=safe_text(f"≤ {area_m:.0f} m"),
         ).add_to(fg)
     return fg
 
 
 def doorstep_service_names(services: str, taxonomy: Taxonomy, lang: str) -> list[str]:
-    """The services of a doorstep circle (``"cid:name;cid:name"``) as readable names."""
-    names = []
+    """The distinct services of a doorstep circle (``"cid:name;cid:name"``), readable.
+
+    Two stops of one bus line or two entrances of one shop give one line, not two.
+    """
+    names: list[str] = []
     for item in (s for s in services.split(";") if s):
         cid, _, name = item.partition(":")
         cat = taxonomy.get(cid) if cid in taxonomy else None
-        names.append(f"{cat.name(lang) if cat else cid} {name}".strip())
+        label = f"{cat.name(lang) if cat else cid} {name}".strip()
+        if label not in names:
+            names.append(label)
     return names
 
 
@@ -234,7 +251,7 @@ def doorstep_layer(
     for row in circles.itertuples(index=False):
         names = doorstep_service_names(str(row.services), analysis.taxonomy, lang)
         body = "<br>".join(safe_text(n) for n in names) or safe_text("—")
-        colour = "#6a3d9a" if names else "#cab2d6"
+        colour = DOORSTEP_COLOUR if names else DOORSTEP_EMPTY_COLOUR
         geojson_layer(
             shift(row.geometry),
             "doorstep",
@@ -304,14 +321,16 @@ def gap_layer(
         if value <= 0:
             continue
         alpha = 0.15 + 0.6 * (value / top if top > 0 else 0.0)
+        compound = str(getattr(row, "compound", "") or "")
+        where = f"<b>{safe_text(compound)}</b><br>" if compound else ""
         tip = (
-            f"#{int(row.rank)} · {safe_text(t('col_unmet', lang))}: {value:.0f}"
+            f"{where}#{int(row.rank)} · {safe_text(t('col_unmet', lang))}: {value:.0f}"
             f"<br>{safe_text(t('col_residents', lang))}: {float(row.residents):.0f}"
         )
         geojson_layer(
             shift(row.geometry),
             "gap",
-            colour="#b10026",
+            colour=GAP_COLOUR,
             weight=0.8,
             fill=True,
             fill_opacity=alpha,

@@ -11,7 +11,7 @@ import pandas as pd
 import shapely
 
 from lifecircle.i18n import t
-from lifecircle.maps.layers import geojson_layer
+from lifecircle.maps.layers import NEEDS_COLOUR, geojson_layer
 from lifecircle.maps.text import safe_text
 
 
@@ -46,7 +46,7 @@ def needs_layers(
         geojson_layer(
             shift(poly),
             "needs",
-            colour="#54278f",
+            colour=NEEDS_COLOUR,
             weight=0.8,
             fill=True,
             fill_opacity=0.15 + 0.55 * float(n) / top,

@@ -14,6 +14,8 @@ from lifecircle.maps.layers import geojson_layer
 from lifecircle.maps.text import safe_text
 
 KIND_COLOURS = {"facility": "#6a3d9a", "space": "#33a02c", "link": "#ff7f00", "closure": "#e31a1c"}
+BETTER_HEX_COLOUR = "#1a9850"
+NEWLY_SERVED_COLOUR = "#00c853"
 
 
 def scenario_layer(
@@ -80,7 +82,7 @@ def difference_layer(
         geojson_layer(
             shift(row.geometry),
             "better",
-            colour="#1a9850",
+            colour=BETTER_HEX_COLOUR,
             weight=1,
             fill=True,
             fill_opacity=0.25,
@@ -94,7 +96,7 @@ def difference_layer(
             geojson_layer(
                 shift(shapely.multipolygons(polys)),
                 "newly served",
-                colour="#00c853",
+                colour=NEWLY_SERVED_COLOUR,
                 weight=2,
                 fill=True,
                 fill_opacity=0.8,

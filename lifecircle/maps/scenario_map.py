@@ -16,14 +16,11 @@ from lifecircle.i18n import t
 from lifecircle.maps.basemaps import new_map, shift_for
 from lifecircle.maps.layers import base_layer, facilities_layer, streets_layer
 from lifecircle.maps.legend import Legend, legend_html, street_legend
-from lifecircle.maps.scenario_layers import KIND_COLOURS
-
-NEWLY_SERVED_COLOUR = "#00c853"
-"""The fill of newly served homes in :func:`lifecircle.maps.difference_layer`."""
+from lifecircle.maps.scenario_layers import KIND_COLOURS, NEWLY_SERVED_COLOUR
 
 
-def scenario_legend(lang: str) -> str:
-    """The legend of a scenario's layers (escaped HTML)."""
+def workshop_legend(lang: str) -> str:
+    """The scenarios page's legend of a scenario's layers (escaped HTML)."""
     items = [
         (KIND_COLOURS["facility"], t("ws_legend_facility", lang)),
         (KIND_COLOURS["space"], t("ws_legend_space", lang)),
@@ -74,5 +71,5 @@ def build_scenario_base_map(
         edit_options={"edit": False, "remove": False},
     ).add_to(fmap)
     streets = street_legend(analysis, category=category, colour_by=colour_by, lang=lang)
-    fmap.add_child(Legend(scenario_legend(lang) + '<div style="height:6px"></div>' + streets))
+    fmap.add_child(Legend(workshop_legend(lang) + '<div style="height:6px"></div>' + streets))
     return fmap

@@ -29,6 +29,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.text import escape_markdown
 from geo.access.analysis import Analysis, analyse
+from geo.access.compound_names import compound_names_for_cells
 from geo.district.model import District
 from geo.standards.taxonomy import Taxonomy
 from lifecircle import maps
@@ -315,11 +316,13 @@ def test_map_component_gets_an_offline_leaflet_script_with_every_layer(
     for tag in re.findall(r"<(?:script|link)\b[^>]*>", code):
         for url in re.findall(r"""\b(?:src|href)\s*=\s*["']([^"']*)""", tag):
             assert url.startswith(VENDOR_PREFIX), tag
-    # The only remote URLs left are the basemap's tiles and its attribution link.
+    # By default no tile server at all (the local OSM base): the only remote URL left is
+    # the attribution's link to the OSM copyright page, which is not fetched.
     remote = {m.rstrip("\\") for m in re.findall(r"""https?://[^\s"'<>`)]+""", code)}
-    assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in remote
-    allowed_hosts = tile_hosts() | {"www.openstreetmap.org"}
-    assert {urlsplit(url).hostname for url in remote} <= allowed_hosts, remote
+    assert {urlsplit(url).hostname for url in remote} == {"www.openstreetmap.org"}, remote
+    assert not {urlsplit(url).hostname for url in remote} & tile_hosts()
+    assert "L.tileLayer(" not in code
+    assert "addAttribution(" in script and "ODbL 1.0" in script
 
 
 def test_the_sidebar_language_picker_keeps_the_choices_and_translates_them(
@@ -339,7 +342,7 @@ def test_the_sidebar_language_picker_keeps_the_choices_and_translates_them(
     expected = {
         "category": ("park_large", park),
         "tier": (0, t("own_tier", "zh")),
-        "basemap": ("osm", t("basemap_osm", "zh")),
+        "basemap": ("local", t("basemap_local", "zh")),
         "standard": ("speed", t("standard_speed", "zh")),
         "colour_by": ("time", t("colour_time", "zh")),
     }
@@ -527,8 +530,16 @@ def test_gaps_page_tables(
 
     assert list(worst.columns) == [
         t(k, lang)
-        for k in ("col_rank", "col_cell", "col_residents", "col_unmet", "col_missing", "col_worst")
+        for k in ("col_rank", "ml_col_compound", "col_residents", "col_unmet", "col_missing",
+                  "col_worst", "ml_col_h3")
+    ]  # fmt: skip
+    # Named by compound (小区) where one covers the cell, the H3 id kept beside it.
+    cells = column(worst, "ml_col_h3", lang).tolist()
+    named = compound_names_for_cells(cells, baseline.district.areas).tolist()
+    assert column(worst, "ml_col_compound", lang).tolist() == [
+        n or t("ml_no_compound", lang) for n in named
     ]
+    assert any(named)
     assert 0 < len(worst) <= 15
     assert column(worst, "col_rank", lang).tolist() == list(range(1, len(worst) + 1))
     unmet = column(worst, "col_unmet", lang).to_numpy()
@@ -552,7 +563,11 @@ def test_data_page_shows_provenance(app_test: Callable[..., AppTest], lang: str)
     assert f"{t('data_date', lang)}: {escape_markdown('2026-08-15')}" in text  # from the file
     assert f"{t('attribution', lang)}: © OpenStreetMap contributors, ODbL 1.0" in text
     (provenance,) = [v for v in text if v.startswith(f"{t('provenance', lang)}: ")]
-    assert "Overpass API" in provenance and "sha256" in provenance
+    # Said in the page's language; the technical note (English) kept as a detail.
+    assert "shanghai_lujiazui.osm" in provenance and "SHA-256 984a725abb97" in provenance
+    assert ("随软件附带" in provenance) == (lang == "zh")
+    (note,) = [x.value for x in at.text if "Overpass API" in x.value]
+    assert "sha256" in note
     assert any(
         v.startswith(f"**{DISTRICT_TITLE[lang]}**") and "shanghai_lujiazui.osm" in v for v in text
     )

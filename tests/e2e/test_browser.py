@@ -125,7 +125,7 @@ def test_chinese_map_page(offline_page: tuple[Any, Any], app_server: Any) -> Non
     expect_title(page, t("app_title", "zh"))
     expect(page.locator("h1").first).to_contain_text("15分钟社区生活圈")
     labels = page.get_by_test_id("stMetricLabel")
-    expect(labels.first).to_contain_text(t("metric_residents", "zh"))
+    expect(labels.first).to_contain_text(t("metric_residents", "zh"), timeout=RERUN_MS)
     expect(labels.nth(1)).to_contain_text(t("metric_served", "zh"))
     sidebar = page.get_by_test_id("stSidebar")
     for key in ("category", "tier", "speed", "standard", "basemap", "street_colour"):
@@ -154,7 +154,7 @@ def test_english_map_page(offline_page: tuple[Any, Any], app_server: Any) -> Non
     expect_title(page, t("app_title", "en"))
     expect(page.locator("h1").first).not_to_contain_text(t("app_title", "zh"))
     labels = page.get_by_test_id("stMetricLabel")
-    expect(labels.first).to_contain_text(t("metric_residents", "en"))
+    expect(labels.first).to_contain_text(t("metric_residents", "en"), timeout=RERUN_MS)
     expect(labels.nth(3)).to_contain_text(t("metric_completeness", "en"))
     main = page.get_by_test_id("stMain")
     expect(main.get_by_test_id("stCaptionContainer").first).to_contain_text(t("app_subtitle", "en"))
@@ -237,7 +237,7 @@ def test_gaps_page(offline_page: tuple[Any, Any], app_server: Any) -> None:
     for key in ("coverage_table", "coverage_chart", "worst_cells"):
         expect(page.get_by_role("heading", name=t(key, "en"))).to_be_visible()
     tables = page.get_by_test_id("stDataFrame")
-    expect(tables).to_have_count(2)
+    expect(tables).to_have_count(2, timeout=RERUN_MS)
     expect(tables.first).to_contain_text(t("col_share", "en"))
     expect(tables.first.locator("table")).to_have_attribute("aria-rowcount", "25")  # header + 24
     expect(tables.nth(1)).to_contain_text(t("col_unmet", "en"))
@@ -259,9 +259,14 @@ def test_data_page(offline_page: tuple[Any, Any], app_server: Any) -> None:
     expect(
         page.get_by_text(f"{t('attribution', 'en')}: © OpenStreetMap contributors, ODbL 1.0")
     ).to_be_visible()
-    expect(page.get_by_text(re.compile(rf"^{t('provenance', 'en')}: Overpass API"))).to_be_visible()
+    # Said in the page's language (lifecircle.i18n.maplang), the technical note a detail.
+    bundled = t("ml_prov_bundled", "en").split("{")[0]
+    expect(page.get_by_text(f"{t('provenance', 'en')}: {bundled}")).to_be_visible()
+    expect(page.get_by_test_id("stExpander")).to_contain_text(t("ml_prov_details", "en"))
     main = page.get_by_test_id("stMain")
-    expect(main.get_by_role("radio", name=t("source_bundled", "en"))).to_be_visible()
+    expect(main.get_by_role("radio", name=t("source_bundled", "en"))).to_be_visible(
+        timeout=RERUN_MS
+    )
     expect(main.get_by_test_id("stFileUploader")).to_be_visible()
     facilities = main.get_by_test_id("stDataFrame")
     expect(facilities).to_contain_text(t("col_source", "en"))
@@ -312,3 +317,108 @@ def test_suggest_sites_click_a_candidate_and_make_a_scenario(
     )
     wait_until_idle(page)
     log.assert_clean()
+
+
+# ------------------------------------------- offline by default, exports, Chinese everywhere
+ZH_PAGES = {
+    "": "app_title",
+    "gaps": "gaps_title",
+    "scenarios": "page_scenarios",
+    "survey": "survey_title",
+    "report": "ck_page_report",
+    "data": "data_title",
+    "topics": "page_topics",
+    "vote": "vote_title",
+}
+PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+
+
+def english_fragments() -> list[str]:
+    """Text from the catalogue's English values that must not appear on a Chinese page.
+
+    Each value is cut at its placeholders; a piece counts if it has two words or more (a
+    single word may be a name, a unit or an OSM tag) and is not also in the Chinese value
+    (names like "OpenStreetMap" or "GeoJSON" are the same in both).
+    """
+    from lifecircle.i18n import STRINGS
+
+    pieces = set()
+    for entry in STRINGS.values():
+        en, zh = entry.get("en", ""), entry.get("zh", "")
+        for piece in PLACEHOLDER.split(en):
+            piece = piece.strip(" .:,;()·—-\n")
+            if len(re.findall(r"[A-Za-z]{2,}", piece)) >= 2 and piece not in zh:
+                pieces.add(piece)
+    return sorted(pieces, key=len, reverse=True)
+
+
+def visible_text(page: Any) -> str:
+    """The page's visible text, and that of each map (an iframe of its own)."""
+    texts = [page.locator("body").inner_text()]
+    for handle in page.locator(MAP_IFRAME).element_handles():
+        frame = handle.content_frame()
+        if frame is not None:
+            texts.append(frame.locator("body").inner_text())
+    return "\n".join(texts)
+
+
+def test_every_page_in_chinese_asks_no_other_host_and_shows_no_english_ui_text(
+    offline_page: tuple[Any, Any], app_server: Any
+) -> None:
+    page, log = offline_page
+    fragments = english_fragments()
+    assert len(fragments) > 200  # the catalogue was read
+    untranslated: dict[str, list[str]] = {}
+    for path, title_key in ZH_PAGES.items():
+        page.goto(app_server.url(f"/{path}?lang=zh"))
+        # Each page's first run on this server computes its tables: give it time.
+        expect_title(page, t(title_key, "zh"), timeout=FIRST_RUN_MS)
+        wait_until_idle(page, timeout=FIRST_RUN_MS)
+        if path == "":
+            # The map page, by default: the local OSM base, drawn, credited, metres only.
+            frame = map_frame(page)
+            expect(frame.locator(".leaflet-control-attribution")).to_contain_text("OpenStreetMap")
+            expect(frame.locator(".leaflet-control-scale")).to_contain_text(" m")
+            assert "ft" not in frame.locator(".leaflet-control-scale").inner_text()
+            expect(frame.locator(".leaflet-tile")).to_have_count(0)
+            expect(page.get_by_test_id("stAppDeployButton")).to_have_count(0)
+        text = visible_text(page)
+        found = [f for f in fragments if f in text]
+        if found:
+            untranslated[path or "map"] = found
+    # Not one request left this machine on any page: no tiles, no fonts, nothing.
+    assert log.blocked == []
+    assert untranslated == {}
+    assert log.page_errors == [] and log.unexpected_console_errors() == []
+
+
+def test_exported_maps_open_offline_with_credit_and_no_error(
+    offline_page: tuple[Any, Any], app_server: Any, tmp_path: Any
+) -> None:
+    from lifecircle.cli.main import main
+
+    page, log = offline_page
+    page.goto(app_server.url("/?lang=zh"))
+    expect_title(page, t("app_title", "zh"), timeout=FIRST_RUN_MS)
+    wait_until_idle(page, timeout=FIRST_RUN_MS)
+    with page.expect_download(timeout=RERUN_MS * 2) as download:
+        page.get_by_role("button", name=t("export_html", "zh")).click()
+    dashboard_html = tmp_path / "dashboard.html"
+    download.value.save_as(dashboard_html)
+    cli_html = tmp_path / "cli.html"
+    # The CLI's map of the bundled district (its cache is this session's: quick).
+    assert main(["map", "lujiazui", "--out", str(cli_html), "--lang", "zh", "--quiet"]) == 0
+    for path in (dashboard_html, cli_html):
+        html = path.read_text(encoding="utf-8")
+        assert "OpenStreetMap" in html, path.name
+        errors: list[str] = []
+        page.on("console", lambda m, e=errors: e.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda err, e=errors: e.append(str(err)))
+        page.goto(path.as_uri())
+        expect(page.locator(".leaflet-control-attribution")).to_contain_text(
+            "OpenStreetMap contributors, ODbL 1.0"
+        )
+        expect(page.locator(".leaflet-control-layers")).to_have_count(1)
+        expect(page.locator(".lifecircle-legend")).to_contain_text(t("layer_gaps", "zh"))
+        assert errors == [], (path.name, errors)
+    assert log.blocked == []
