@@ -124,6 +124,8 @@ def district_with_inventory(
         Path(_inventory.path),
         coord_system=parse_coord_system(_inventory.coord_system),
         resolve_category=base_taxonomy().resolve,
+        study_area=base.meta.bbox,
+        study_area_title=base.meta.title_en or base.meta.name,
     )
     return base.with_facilities(result.facilities), tuple(result.rejected)
 

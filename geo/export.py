@@ -18,6 +18,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.errors import OutputPathError
+from geo.output_paths import checked_output_file
 from geo.access.analysis import Analysis
 from geo.access.cells import DEFAULT_LAYERS, LayerSettings
 from geo.access.completeness import items_with_data
@@ -227,7 +229,12 @@ def summary_dict(
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # Never replace a folder or a device (as root, a rename over /dev/full would).
+    checked_output_file(path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OutputPathError(f"cannot write {path}: {exc.strerror or exc}") from exc
     # mkstemp makes owner-only files; give the result the usual umask-based mode.
     umask = os.umask(0)
     os.umask(umask)
@@ -238,6 +245,8 @@ def write_text_atomic(path: Path, text: str) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         Path(tmp).replace(path)
+    except OSError as exc:  # the disk is full, the file system read-only
+        raise OutputPathError(f"cannot write {path}: {exc.strerror or exc}") from exc
     finally:
         if Path(tmp).exists():
             Path(tmp).unlink()

@@ -26,6 +26,7 @@ from geo.osm.features import (
     extract_facilities,
     extract_facility_areas,
 )
+from geo.limits import Limits, checked_file
 from geo.osm.files import file_sha256
 from geo.osm.reader import RawOsm, read_osm_file
 from geo.progress import Progress, report
@@ -104,6 +105,8 @@ def resolve_source(source: str | Path) -> tuple[Path, BundledDistrict | None]:
         raise InputFileError(
             f"'{text}' is neither an existing file nor a bundled district ({names})"
         )
+    # A folder, a device such as /dev/zero or a pipe is refused before it is hashed.
+    checked_file(path, max_bytes=Limits().max_osm_bytes, what="OSM file")
     return path, None
 
 

@@ -63,7 +63,10 @@ def homes_from_population_file(
     for k in ("lon", "lat", "population"):
         table[k] = pd.to_numeric(table[k], errors="coerce")
     good = table.dropna(subset=["lon", "lat", "population"])
-    good = good[good["population"] >= 0]
+    # Infinite or impossible numbers are no coordinates or head counts either.
+    finite = np.isfinite(good[["lon", "lat", "population"]].to_numpy(dtype=float)).all(axis=1)
+    good = good[finite & (good["population"] >= 0).to_numpy()]
+    good = good[(good["lon"].abs() <= 180) & (good["lat"].abs() <= 90)]
     if good.empty:
         raise InputFileError(f"{path.name}: no row has valid coordinates and a population")
     lon, lat = to_wgs84(good["lon"].to_numpy(), good["lat"].to_numpy(), source=system)

@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-import json
 import re
 import secrets
 import sys
@@ -55,6 +54,7 @@ from pathlib import Path
 
 from shapely.errors import ShapelyError
 
+from geo.limits import parse_json_text
 from geo.scenarios.files import atomic_write, fsync_dir, locked_folder, read_bytes
 from geo.scenarios.merge import (
     ConflictError,
@@ -171,16 +171,11 @@ class ScenarioStore:
 
     def _parse(self, data: bytes, scenario_id: str, where: str) -> Scenario:
         try:
-            doc = json.loads(data.decode("utf-8-sig"))
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise ScenarioError(f"{where} cannot be read: it is not UTF-8 text") from exc
-        except json.JSONDecodeError as exc:
-            raise ScenarioError(
-                f"{where} cannot be read: it is not valid JSON "
-                f"(line {exc.lineno}, column {exc.colno}: {exc.msg})"
-            ) from exc
-        except RecursionError as exc:
-            raise ScenarioError(f"{where} cannot be read: it is nested too deeply") from exc
+        # Also refuses NaN/Infinity and numbers of thousands of digits (a revision).
+        doc = parse_json_text(text, name=f"{where}", error=ScenarioError)
         try:
             scenario = parse_scenario(
                 with_stable_ids(doc), taxonomy=self.taxonomy, scenario_id=scenario_id

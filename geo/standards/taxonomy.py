@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from geo.limits import Limits, read_limited_bytes
 from geo.errors import TaxonomyError
 from geo.settings import DATA_DIR
 from geo.standards.fields import ITEM_FIELDS_CHECKED, parse_item_fields, parse_level_fields
@@ -256,7 +257,7 @@ def _parse_tiers(raw: Any, source: str) -> dict[int, Tier]:
             walk_minutes = int(spec.get("walk_minutes", minutes))
         except (TypeError, ValueError, KeyError) as exc:
             raise TaxonomyError(f"{source}: tier {key!r} needs a number 'distance_m'") from exc
-        if distance_m <= 0 or walk_minutes <= 0:
+        if not 0 < distance_m < float("inf") or walk_minutes <= 0:  # NaN fails too
             raise TaxonomyError(f"{source}: tier {key!r} must have positive minutes and metres")
         extra = parse_level_fields(spec, f"{source}: level {key!r}")
         tiers[minutes] = Tier(walk_minutes=walk_minutes, distance_m=distance_m, **extra)
@@ -332,16 +333,18 @@ def parse_taxonomy(doc: Any, *, source: str, digest: str = "") -> Taxonomy:
 def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
     """Read a taxonomy YAML file (the bundled one when ``path`` is None)."""
     file = Path(path) if path is not None else DEFAULT_TAXONOMY_PATH
-    try:
-        raw = file.read_bytes()
-    except FileNotFoundError as exc:
-        raise TaxonomyError(f"taxonomy file not found: {file}") from exc
-    except OSError as exc:
-        raise TaxonomyError(f"cannot read taxonomy file {file}: {exc.strerror}") from exc
+    raw = read_limited_bytes(
+        file, max_bytes=Limits().max_table_bytes, error=TaxonomyError, what="taxonomy file"
+    )
     try:
         doc = yaml.load(raw.decode("utf-8-sig"), Loader=_YAML_LOADER)
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise TaxonomyError(f"{file.name} is not a readable YAML file: {exc}") from exc
+        detail = " ".join(str(exc).split())[:200]
+        raise TaxonomyError(f"{file.name} is not a readable YAML file: {detail}") from exc
+    except RecursionError as exc:
+        raise TaxonomyError(f"{file.name} is nested too deeply to be a taxonomy") from exc
+    except (ValueError, OverflowError) as exc:  # a number of thousands of digits
+        raise TaxonomyError(f"{file.name} holds a number that cannot be read") from exc
     digest = hashlib.sha256(raw).hexdigest()
     return parse_taxonomy(doc, source=file.name, digest=digest)
 

@@ -50,6 +50,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from geo.inputs.population import homes_from_population_file
     from geo.settings import DEFAULT_WALK_SPEED_KMH
 
+    from geo.output_paths import checked_output_folder
+
+    checked_output_folder(args.out)
     t0 = time.perf_counter()
     taxonomy, _, district, rejected = load_from_args(args)
     print_rejected(rejected, label=str(args.facilities))

@@ -117,9 +117,13 @@ def cmd_survey_check(args: argparse.Namespace) -> int:
     from geo.settings import Settings
     from geo.standards.taxonomy import load_taxonomy
 
+    from geo.limits import Limits, checked_file
+    from geo.output_paths import checked_output_file
+
     path = Path(args.file)
-    if not path.is_file():
-        raise InputFileError(f"File not found: {path}")
+    checked_file(path, max_bytes=Limits().max_table_bytes, what="survey file")
+    if args.out is not None:
+        checked_output_file(Path(args.out))
     coord_system = parse_coord_system(args.crs)
     score_range = parse_score_range(args.score_range)
     from geo.surveys.read import read_survey
