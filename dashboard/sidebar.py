@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import loaders, state
 from dashboard.loaders import DEFAULT_SOURCE, DataSource, UploadedInventory
 from dashboard.progress import LoadProgress
+from dashboard.upload_errors import show_error
 from geo.access.analysis import Analysis
 from geo.errors import LifecircleError
 from geo.settings import DEFAULT_WALK_SPEED_KMH
@@ -157,7 +158,7 @@ def _render_sidebar() -> Context | None:
         )
     except LifecircleError as exc:
         progress.clear()
-        st.error(f"{t('error', lang)}: {exc}")
+        show_error(exc, lang)
         return None
     progress.finish()
     st.sidebar.caption(f"{analysis.district.meta.title(lang)} · {t('osm_attribution', lang)}")

@@ -319,11 +319,15 @@ def _osm(nodes: list[tuple[int, str, str]], ways: list[tuple[int, list[int], dic
     return "\n".join(lines) + "\n"
 
 
-def _street_grid(lat_nan: bool = False, lat_text: str | None = None) -> list[tuple[int, str, str]]:
-    nodes = []
-    for i in range(4):
-        for j in range(4):
-            nodes.append((1 + i * 4 + j, f"{31.230 + 0.001 * i:.6f}", f"{121.500 + 0.001 * j:.6f}"))
+GRID_LON, GRID_LAT = 9, 10  # a footway grid over the corpus's Lujiazui points
+
+
+def _street_grid(lat_text: str | None = None) -> list[tuple[int, str, str]]:
+    nodes = [
+        (1 + i * GRID_LON + j, f"{31.229 + 0.001 * i:.6f}", f"{121.498 + 0.001 * j:.6f}")
+        for i in range(GRID_LAT)
+        for j in range(GRID_LON)
+    ]
     if lat_text is not None:
         nodes[0] = (1, lat_text, nodes[0][2])
     return nodes
@@ -331,13 +335,24 @@ def _street_grid(lat_nan: bool = False, lat_text: str | None = None) -> list[tup
 
 def _grid_ways(tags: dict[str, str] | None = None) -> list[tuple[int, list[int], dict[str, str]]]:
     base = tags or {"highway": "footway"}
-    ways = [(100 + i, [1 + i * 4 + j for j in range(4)], dict(base)) for i in range(4)]
-    ways += [(200 + j, [1 + i * 4 + j for i in range(4)], dict(base)) for j in range(4)]
-    return ways
+    rows = [
+        (100 + i, [1 + i * GRID_LON + j for j in range(GRID_LON)], dict(base))
+        for i in range(GRID_LAT)
+    ]
+    columns = [
+        (200 + j, [1 + i * GRID_LON + j for i in range(GRID_LAT)], dict(base))
+        for j in range(GRID_LON)
+    ]
+    return rows + columns
 
 
-def osm_payloads() -> Iterator[tuple[str, str, bytes]]:
-    good = _osm(_street_grid(), _grid_ways())
+def grid_osm() -> str:
+    """A small real-looking OSM file: footways over the corpus's points in Lujiazui."""
+    return _osm(_street_grid(), _grid_ways())
+
+
+def osm_payloads(bomb_bytes: int) -> Iterator[tuple[str, str, bytes]]:
+    good = grid_osm()
     yield "good", ".osm", good.encode()
     yield "nan-lat", ".osm", _osm(_street_grid(lat_text="nan"), _grid_ways()).encode()
     yield "lat-200", ".osm", _osm(_street_grid(lat_text="200"), _grid_ways()).encode()
@@ -355,7 +370,7 @@ def osm_payloads() -> Iterator[tuple[str, str, bytes]]:
     ).encode()
     yield "bz2-good", ".osm.bz2", bz2.compress(good.encode())
     yield "bz2-bomb", ".osm.bz2", bz2.compress(
-        good.replace("</osm>", " " * 80_000_000 + "</osm>").encode(), 9
+        good.replace("</osm>", " " * bomb_bytes + "</osm>").encode(), 9
     )
     yield "bz2-truncated", ".osm.bz2", bz2.compress(good.encode())[:60]
     yield "pbf-garbage", ".osm.pbf", b"\x00\x00\x00\x0d\n\tOSMHeader" + b"\xff" * 100
@@ -366,9 +381,16 @@ def osm_payloads() -> Iterator[tuple[str, str, bytes]]:
     ).encode()
 
 
-def build_corpus(folder: Path, *, bundled_taxonomy: str, osm_source: str) -> list[Case]:
-    """Write every hostile file into ``folder`` and return the cases that read them."""
+def build_corpus(folder: Path, *, bundled_taxonomy: str, bomb_bytes: int) -> list[Case]:
+    """Write every hostile file into ``folder`` and return the cases that read them.
+
+    Commands read the district from a small grid of footways (:func:`grid_osm`), so a
+    case that passes costs milliseconds; ``bomb_bytes`` is what the ``.osm.bz2`` bomb
+    expands to (set the byte limit below it).
+    """
     cases: list[Case] = []
+    osm_source = str(folder / "grid.osm")
+    Path(osm_source).write_text(grid_osm(), encoding="utf-8")
 
     def add(kind: str, name: str, suffix: str, data: bytes, argv: Callable[[str], list[str]]) -> None:
         path = folder / f"{kind}-{name}{suffix}"
@@ -407,7 +429,7 @@ def build_corpus(folder: Path, *, bundled_taxonomy: str, osm_source: str) -> lis
     for name, text in taxonomy_payloads(bundled_taxonomy):
         add("taxonomy", name, ".yaml", text.encode(),
             lambda p: ["prepare", osm_source, "--taxonomy", p, "--quiet", "--no-cache"])
-    for name, suffix, data in osm_payloads():
+    for name, suffix, data in osm_payloads(bomb_bytes):
         add("osm", name, suffix, data, lambda p: ["prepare", p, "--quiet", "--no-cache"])
     # Paths that are not regular files, given where a file or a folder is expected.
     for name, target in (("dev-zero", "/dev/zero"), ("folder", str(folder)),

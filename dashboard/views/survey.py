@@ -10,7 +10,7 @@ from streamlit_folium import st_folium
 from dashboard import loaders
 from dashboard.downloads import table_buttons
 from dashboard.sidebar import page_context
-from geo.errors import LifecircleError
+from dashboard.upload_errors import read_upload
 from lifecircle import maps
 from lifecircle.i18n import t
 from lifecircle.maps.offline import make_offline
@@ -44,17 +44,19 @@ else:
     label = path.name
     st.caption(f"{t('survey_sample', lang)}: `{label}` — {t('survey_sample_note', lang)}")
 
-try:
-    with st.spinner(t("computing", lang)):
-        result = loaders.survey(
+with st.spinner(t("computing", lang)):
+    result = read_upload(
+        lambda: loaders.survey(
             f"{ctx.analysis_key}|{path}|{crs}|{score_kind}",
             str(path),
             crs,
             str(score_kind),
             a.district,
-        )
-except LifecircleError as exc:
-    st.error(f"{t('error', lang)}: {exc}")
+        ),
+        lang,
+        what="survey",
+    )
+if result is None:
     st.stop()
 responses = result.responses  # type: ignore[attr-defined]
 rejected = result.rejected  # type: ignore[attr-defined]

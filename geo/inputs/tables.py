@@ -130,13 +130,22 @@ def read_table(path: Path, *, limits: Limits | None = None) -> pd.DataFrame:
             _decode_text(data, name=name), name=name, max_rows=limits.max_rows
         )
     else:
-        table = _read_csv(_decode_text(data, name=name), name=name, max_rows=limits.max_rows)
-    if len(table.columns) > limits.max_columns:
-        raise InputFileError(
-            f"{name} has {len(table.columns):,} columns, over the limit of "
-            f"{limits.max_columns:,} (see 'Limits' in the README)"
+        table = _read_csv(
+            _decode_text(data, name=name),
+            name=name,
+            max_rows=limits.max_rows,
+            max_columns=limits.max_columns,
         )
+    if len(table.columns) > limits.max_columns:
+        _refuse_columns(name, len(table.columns), limits.max_columns)
     return _drop_blank_rows(table)
+
+
+def _refuse_columns(name: str, n_columns: int, max_columns: int) -> None:
+    raise InputFileError(
+        f"{name} has {n_columns:,} columns, over the limit of {max_columns:,} "
+        "(see 'Limits' in the README)"
+    )
 
 
 def _refuse_rows(name: str, n_rows: int, max_rows: int, what: str = "rows") -> None:
@@ -189,9 +198,13 @@ def _sniff_delimiter(text: str) -> str:
         return best if counts[best] else ","
 
 
-def _read_csv(text: str, *, name: str, max_rows: int) -> pd.DataFrame:
+def _read_csv(text: str, *, name: str, max_rows: int, max_columns: int) -> pd.DataFrame:
     # Counted before parsing, so a million-row file is refused at once.
     _refuse_rows(name, text.count("\n") - 1, max_rows)
+    header = text[: text.find("\n")] if "\n" in text else text
+    widest = max(header.count(delimiter) for delimiter in _CSV_DELIMITERS) + 1
+    if widest > max_columns:  # before sniffing, which is slow on thousands of cells
+        _refuse_columns(name, widest, max_columns)
     try:
         with warnings.catch_warnings():
             # Data rows with more cells than the header would shift every column (pandas

@@ -330,6 +330,21 @@ def parse_taxonomy(doc: Any, *, source: str, digest: str = "") -> Taxonomy:
     return Taxonomy(categories=tuple(categories), tiers=tiers, source=source, digest=digest)
 
 
+_MAX_FLOW_DEPTH = 100
+
+
+def _flow_depth(text: str) -> int:
+    """The deepest nesting of YAML flow brackets (an upper bound: quotes are not parsed)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+    return deepest
+
+
 def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
     """Read a taxonomy YAML file (the bundled one when ``path`` is None)."""
     file = Path(path) if path is not None else DEFAULT_TAXONOMY_PATH
@@ -337,7 +352,10 @@ def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
         file, max_bytes=Limits().max_table_bytes, error=TaxonomyError, what="taxonomy file"
     )
     try:
-        doc = yaml.load(raw.decode("utf-8-sig"), Loader=_YAML_LOADER)
+        text = raw.decode("utf-8-sig")
+        if _flow_depth(text) > _MAX_FLOW_DEPTH:  # libyaml takes minutes on [[[[...]]]]
+            raise RecursionError
+        doc = yaml.load(text, Loader=_YAML_LOADER)
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
         detail = " ".join(str(exc).split())[:200]
         raise TaxonomyError(f"{file.name} is not a readable YAML file: {detail}") from exc

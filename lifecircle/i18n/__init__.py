@@ -13,6 +13,7 @@ from lifecircle.i18n.checkup import CHECKUP
 from lifecircle.i18n.core import CORE
 from lifecircle.i18n.dashscale import DASHSCALE
 from lifecircle.i18n.deliberation import DELIBERATION
+from lifecircle.i18n.hostile import HOSTILE
 from lifecircle.i18n.siting import SITING
 
 LANGS = ("zh", "en")
@@ -29,7 +30,7 @@ def _merge(*tables: Mapping[str, Mapping[str, str]]) -> dict[str, Mapping[str, s
     return merged
 
 
-STRINGS: Mapping[str, Mapping[str, str]] = _merge(CORE, DASHSCALE, SITING, DELIBERATION, CHECKUP)
+STRINGS: Mapping[str, Mapping[str, str]] = _merge(CORE, DASHSCALE, SITING, DELIBERATION, CHECKUP, HOSTILE)
 
 
 def t(key: str, lang: str, **kwargs: object) -> str:

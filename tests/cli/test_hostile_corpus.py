@@ -21,6 +21,8 @@ from tests.hostile_files import Case, build_corpus
 
 FOLDER_NAME = "hostile-corpus"
 REPO = Path(__file__).resolve().parents[2]
+BOMB_BYTES = 24 << 20  # what the .osm.bz2 bomb expands to: over the limit set below
+LIMIT_MB = "16"
 
 
 def run_cli(argv: tuple[str, ...]) -> tuple[int, str, str]:
@@ -43,7 +45,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> list[Case]:
     return build_corpus(
         folder,
         bundled_taxonomy=DEFAULT_TAXONOMY_PATH.read_text("utf-8"),
-        osm_source="lujiazui",
+        bomb_bytes=BOMB_BYTES,
     )
 
 
@@ -75,5 +77,6 @@ def test_hostile_inputs_end_in_one_clear_line(
     kind: str, corpus: list[Case], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("LIFECIRCLE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("LIFECIRCLE_MAX_OSM_MB", LIMIT_MB)
     failures = [f for c in corpus if c.kind == kind if (f := _check(c)) is not None]
     assert not failures, "\n\n".join(failures)
