@@ -165,13 +165,18 @@ def hexagons(key: str, _analysis: Analysis) -> gpd.GeoDataFrame:
 
 
 def save_upload(data: bytes, filename: str, folder_name: str) -> Path:
-    """Store an uploaded file under the cache folder by content hash (never by its name)."""
+    """Store an uploaded file under the cache folder, in a folder named by its content hash
+    (the name is never used as a path: only its letters, digits, - and _ are kept)."""
     digest = hashlib.sha256(data).hexdigest()[:24]
     suffix = "".join(Path(filename).suffixes[-2:]).lower()
     safe_suffix = "".join(ch for ch in suffix if ch.isalnum() or ch == ".")[:16]
-    folder = settings().cache_dir / folder_name
+    # Kept under the user's own file name (letters, digits, - and _ only), in a folder
+    # named by the hash: messages then name the file as the user knows it.
+    stem = Path(filename).name[: -len(suffix) or None]
+    safe_stem = "".join(ch for ch in stem if ch.isalnum() or ch in "-_")[:60] or "upload"
+    folder = settings().cache_dir / folder_name / digest
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{digest}{safe_suffix}"
+    path = folder / f"{safe_stem}{safe_suffix}"
     if not path.exists():
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_bytes(data)

@@ -18,14 +18,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.errors import OutputPathError
-from geo.output_paths import checked_output_file
 from geo.access.analysis import Analysis
 from geo.access.cells import DEFAULT_LAYERS, LayerSettings
 from geo.access.completeness import items_with_data
 from geo.access.gaps import gap_hexagons
 from geo.access.layers import catchment_layer, doorstep_layer, service_area_layer
-from geo.errors import InputFileError
+from geo.errors import InputFileError, OutputPathError
+from geo.output_paths import checked_output_file
 from geo.progress import Progress, report, scaled
 from geo.standards.fields import ITEM_FIELDS_CHECKED
 

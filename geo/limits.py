@@ -52,15 +52,14 @@ class Limits:
     ``max_table_bytes`` bounds a table, survey, scenario or taxonomy file; ``max_osm_bytes``
     an OSM file on disk and, for ``.osm.bz2``, the bytes it expands to; ``max_rows`` the
     rows or features of a table; ``max_way_nodes`` the nodes of one OSM way (the OSM API's
-    own limit is 2,000); ``max_columns`` the columns of a table; ``study_area_margin_m`` how far outside the
-    district's box a user's point or shape may lie; ``max_pattern_chars`` a taxonomy's regular expression.
+    own limit is 2,000); ``max_columns`` the columns of a table; ``study_area_margin_m``
+    how far outside the district's box a user's point or shape may lie;
+    ``max_pattern_chars`` a taxonomy's regular expression.
     """
 
     max_table_bytes: int = field(default_factory=lambda: _mib("LIFECIRCLE_MAX_TABLE_MB", 100))
     max_osm_bytes: int = field(default_factory=lambda: _mib("LIFECIRCLE_MAX_OSM_MB", 2048))
-    max_rows: int = field(
-        default_factory=lambda: int(_env_number("LIFECIRCLE_MAX_ROWS", 200_000))
-    )
+    max_rows: int = field(default_factory=lambda: int(_env_number("LIFECIRCLE_MAX_ROWS", 200_000)))
     max_way_nodes: int = field(
         default_factory=lambda: int(_env_number("LIFECIRCLE_MAX_WAY_NODES", 2_000))
     )

@@ -73,7 +73,7 @@ def _xlsx_with_sheet_xml(sheet_xml_prefix: str) -> bytes:
             if item.filename == "xl/worksheets/sheet1.xml":
                 text = data.decode()
                 text = text.replace(
-                    "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>", ""
+                    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>', ""
                 ).replace("<?xml version='1.0' encoding='UTF-8'?>", "")
                 data = (sheet_xml_prefix + text).encode()
             dst.writestr(item, data)
@@ -96,8 +96,11 @@ def _geojson(features: list[object], **extra: object) -> str:
 
 
 def _point(lon: object, lat: object, props: object) -> dict[str, object]:
-    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-            "properties": props}
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": props,
+    }
 
 
 def _deep_json(depth: int) -> str:
@@ -128,9 +131,11 @@ def table_payloads(
     yield "ragged-long", ".csv", (good + "a,b,c,d,e,f,g,h,i,j,k\n").encode()
     yield "ragged-short", ".csv", (good + "a\n").encode()
     trailing = good.splitlines()
-    yield "trailing-comma", ".csv", (
-        "\n".join([trailing[0]] + [line + "," for line in trailing[1:]]) + "\n"
-    ).encode()
+    yield (
+        "trailing-comma",
+        ".csv",
+        ("\n".join([trailing[0]] + [line + "," for line in trailing[1:]]) + "\n").encode(),
+    )
     yield "unclosed-quote", ".csv", (good + '"never closed,1,2\n').encode()
     yield "huge-int-lon", ".csv", _csv_text(header, with_cell(lon_i, HUGE_INT)).encode()
     yield "nan-lon", ".csv", _csv_text(header, with_cell(lon_i, "nan")).encode()
@@ -146,12 +151,18 @@ def table_payloads(
     yield "markdown", ".csv", _csv_text(header, with_cell(0, MARKDOWN_IMAGE)).encode()
     yield "formula", ".csv", _csv_text(header, with_cell(0, '=HYPERLINK("http://x","y")')).encode()
     yield "long-line", ".csv", (good + "x" * 2_000_000 + "\n").encode()
-    yield "many-columns", ".csv", (
-        ",".join(header + [f"c{i}" for i in range(5_000)]) + "\n"
-    ).encode()
+    yield (
+        "many-columns",
+        ".csv",
+        (",".join(header + [f"c{i}" for i in range(5_000)]) + "\n").encode(),
+    )
     # XLSX
     yield "xlsx-good", ".xlsx", _xlsx_bytes(list(header), rows)
-    yield "xlsx-dup-unnamed", ".xlsx", _xlsx_bytes([None, None, *header, None], [[1, 2, *r, 3] for r in rows])
+    yield (
+        "xlsx-dup-unnamed",
+        ".xlsx",
+        _xlsx_bytes([None, None, *header, None], [[1, 2, *r, 3] for r in rows]),
+    )
     yield "xlsx-xxe", ".xlsx", _xlsx_with_sheet_xml(XXE)
     yield "xlsx-laughs", ".xlsx", _xlsx_with_sheet_xml(LAUGHS)
     yield "xlsx-not-zip", ".xlsx", b"PK\x03\x04" + b"\x00" * 200
@@ -163,42 +174,84 @@ def table_payloads(
     feats = [_point(r[lon_i], r[lat_i], p) for r, p in zip(rows, props, strict=True)]
     yield "geojson-good", ".geojson", _geojson(feats).encode()
     yield "geojson-deep", ".geojson", _deep_json(100_000).encode()
-    yield "geojson-deep-props", ".geojson", (
-        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":'
-        + _deep_json(50_000) + ',"geometry":null}]}'
-    ).encode()
-    yield "geojson-props-list", ".geojson", _geojson(
-        [_point(121.5, 31.23, [1, 2, 3])]
-    ).encode()
+    yield (
+        "geojson-deep-props",
+        ".geojson",
+        (
+            '{"type":"FeatureCollection","features":[{"type":"Feature","properties":'
+            + _deep_json(50_000)
+            + ',"geometry":null}]}'
+        ).encode(),
+    )
+    yield "geojson-props-list", ".geojson", _geojson([_point(121.5, 31.23, [1, 2, 3])]).encode()
     yield "geojson-props-string", ".geojson", _geojson([_point(121.5, 31.23, "x")]).encode()
-    yield "geojson-huge-int", ".geojson", (
-        _geojson(feats[:1]).replace(str(rows[0][lon_i]), HUGE_INT, 1)
-    ).encode()
-    yield "geojson-nan-token", ".geojson", (
-        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},'
-        '"geometry":{"type":"Point","coordinates":[NaN, Infinity]}}]}'
-    ).encode()
-    yield "geojson-coords-strings", ".geojson", _geojson(
-        [_point("121.5", "31.23", props[0])]
-    ).encode()
-    yield "geojson-coords-deep", ".geojson", _geojson(
-        [{"type": "Feature", "properties": props[0],
-          "geometry": {"type": "Point", "coordinates": [[[[1]]]]}}]
-    ).encode()
+    yield (
+        "geojson-huge-int",
+        ".geojson",
+        (_geojson(feats[:1]).replace(str(rows[0][lon_i]), HUGE_INT, 1)).encode(),
+    )
+    yield (
+        "geojson-nan-token",
+        ".geojson",
+        (
+            b'{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},'
+            b'"geometry":{"type":"Point","coordinates":[NaN, Infinity]}}]}'
+        ),
+    )
+    yield (
+        "geojson-coords-strings",
+        ".geojson",
+        _geojson([_point("121.5", "31.23", props[0])]).encode(),
+    )
+    yield (
+        "geojson-coords-deep",
+        ".geojson",
+        _geojson(
+            [
+                {
+                    "type": "Feature",
+                    "properties": props[0],
+                    "geometry": {"type": "Point", "coordinates": [[[[1]]]]},
+                }
+            ]
+        ).encode(),
+    )
     yield "geojson-not-collection", ".geojson", b'{"type":"Feature"}'
     yield "geojson-array", ".geojson", b"[1,2,3]"
-    yield "geojson-crs", ".geojson", _geojson(
-        feats, crs={"type": "name", "properties": {"name": "EPSG:3857"}}
-    ).encode()
-    yield "geojson-huge-polygon", ".geojson", _geojson(
-        [{"type": "Feature", "properties": props[0], "geometry": {
-            "type": "Polygon",
-            "coordinates": [[[100, 20], [130, 20], [130, 45], [100, 45], [100, 20]]]}}]
-    ).encode()
-    yield "geojson-bad-polygon", ".geojson", _geojson(
-        [{"type": "Feature", "properties": props[0], "geometry": {
-            "type": "Polygon", "coordinates": [[[121.5, 31.23]]]}}]
-    ).encode()
+    yield (
+        "geojson-crs",
+        ".geojson",
+        _geojson(feats, crs={"type": "name", "properties": {"name": "EPSG:3857"}}).encode(),
+    )
+    yield (
+        "geojson-huge-polygon",
+        ".geojson",
+        _geojson(
+            [
+                {
+                    "type": "Feature",
+                    "properties": props[0],
+                    "geometry": {
+                        "type": "Polygon",
+                        "coordinates": [[[100, 20], [130, 20], [130, 45], [100, 45], [100, 20]]],
+                    },
+                }
+            ]
+        ).encode(),
+    )
+    yield (
+        "geojson-bad-polygon",
+        ".geojson",
+        _geojson(
+            [
+                {
+                    "type": "Feature",
+                    "properties": props[0],
+                    "geometry": {"type": "Polygon", "coordinates": [[[121.5, 31.23]]]},
+                }
+            ]
+        ).encode(),
+    )
     yield "geojson-truncated", ".geojson", _geojson(feats).encode()[:-40]
 
 
@@ -214,29 +267,48 @@ def _empty_zip() -> bytes:
 
 def _scenario(features: list[object], **meta: object) -> str:
     metadata: dict[str, object] = {
-        "title": "t", "author": "a", "created": "2026-11-30T00:00:00Z",
-        "updated": "2026-11-30T00:00:00Z", "revision": 1, "district": "lujiazui",
+        "title": "t",
+        "author": "a",
+        "created": "2026-11-30T00:00:00Z",
+        "updated": "2026-11-30T00:00:00Z",
+        "revision": 1,
+        "district": "lujiazui",
     }
     metadata.update(meta)
-    return json.dumps({"type": "FeatureCollection", "id": "hostile", "metadata": metadata,
-                       "features": features})
+    return json.dumps(
+        {"type": "FeatureCollection", "id": "hostile", "metadata": metadata, "features": features}
+    )
 
 
 def _link(coords: object, **props: object) -> dict[str, object]:
-    return {"type": "Feature", "id": "l", "properties": {"kind": "link", "name": "n", **props},
-            "geometry": {"type": "LineString", "coordinates": coords}}
+    return {
+        "type": "Feature",
+        "id": "l",
+        "properties": {"kind": "link", "name": "n", **props},
+        "geometry": {"type": "LineString", "coordinates": coords},
+    }
 
 
 def _space(coords: object, **props: object) -> dict[str, object]:
-    return {"type": "Feature", "id": "s",
-            "properties": {"kind": "space", "name": "g", "provides": ["pocket_green"], **props},
-            "geometry": {"type": "Polygon", "coordinates": coords}}
+    return {
+        "type": "Feature",
+        "id": "s",
+        "properties": {"kind": "space", "name": "g", "provides": ["pocket_green"], **props},
+        "geometry": {"type": "Polygon", "coordinates": coords},
+    }
 
 
 def scenario_payloads() -> Iterator[tuple[str, str]]:
     a, b = [121.508977, 31.23236], [121.509061, 31.232399]
-    square = [[[121.509982, 31.231309], [121.510297, 31.231312], [121.510292, 31.231583],
-               [121.509977, 31.231579], [121.509982, 31.231309]]]
+    square = [
+        [
+            [121.509982, 31.231309],
+            [121.510297, 31.231312],
+            [121.510292, 31.231583],
+            [121.509977, 31.231579],
+            [121.509982, 31.231309],
+        ]
+    ]
     yield "good", _scenario([_link([a, b]), _space(square)])
     yield "deep", _deep_json(100_000)
     yield "deep-props", _scenario([]).replace('"features": []', '"features": ' + _deep_json(50_000))
@@ -246,23 +318,64 @@ def scenario_payloads() -> Iterator[tuple[str, str]]:
     yield "float-revision", _scenario([]).replace('"revision": 1', '"revision": 1e400')
     yield "one-point-link", _scenario([_link([a])])
     yield "zero-point-link", _scenario([_link([])])
-    yield "nan-link", _scenario([]).replace(
-        '"features": []', '"features": [' + json.dumps(_link([a, b])).replace(
-            "121.508977", "NaN") + "]")
-    yield "huge-coord-link", _scenario([]).replace(
-        '"features": []', '"features": [' + json.dumps(_link([a, b])).replace(
-            "121.508977", HUGE_INT) + "]")
+    yield (
+        "nan-link",
+        _scenario([]).replace(
+            '"features": []',
+            '"features": [' + json.dumps(_link([a, b])).replace("121.508977", "NaN") + "]",
+        ),
+    )
+    yield (
+        "huge-coord-link",
+        _scenario([]).replace(
+            '"features": []',
+            '"features": [' + json.dumps(_link([a, b])).replace("121.508977", HUGE_INT) + "]",
+        ),
+    )
     yield "beijing-link", _scenario([_link([list(BEIJING), [116.41, 39.91]])])
     yield "link-across-china", _scenario([_link([a, list(BEIJING)])])
-    yield "space-huge", _scenario([_space([[[100, 20], [130, 20], [130, 45], [100, 45], [100, 20]]])])
-    yield "space-bowtie", _scenario([_space([[[121.5, 31.23], [121.51, 31.24], [121.51, 31.23],
-                                              [121.5, 31.24], [121.5, 31.23]]])])
+    yield (
+        "space-huge",
+        _scenario([_space([[[100, 20], [130, 20], [130, 45], [100, 45], [100, 20]]])]),
+    )
+    yield (
+        "space-bowtie",
+        _scenario(
+            [
+                _space(
+                    [
+                        [
+                            [121.5, 31.23],
+                            [121.51, 31.24],
+                            [121.51, 31.23],
+                            [121.5, 31.24],
+                            [121.5, 31.23],
+                        ]
+                    ]
+                )
+            ]
+        ),
+    )
     yield "space-two-points", _scenario([_space([[a, b]])])
-    yield "props-list", _scenario([]).replace(
-        '"features": []', '"features": [{"type":"Feature","properties":[1,2],"geometry":null}]')
+    yield (
+        "props-list",
+        _scenario([]).replace(
+            '"features": []', '"features": [{"type":"Feature","properties":[1,2],"geometry":null}]'
+        ),
+    )
     yield "props-null", _scenario([{"type": "Feature", "properties": None, "geometry": None}])
-    yield "geometry-string", _scenario([{"type": "Feature", "properties": {"kind": "link"},
-                                         "geometry": "LINESTRING(0 0, 1 1)"}])
+    yield (
+        "geometry-string",
+        _scenario(
+            [
+                {
+                    "type": "Feature",
+                    "properties": {"kind": "link"},
+                    "geometry": "LINESTRING(0 0, 1 1)",
+                }
+            ]
+        ),
+    )
     yield "coords-strings", _scenario([_link([["121.5", "31.23"], ["121.51", "31.24"]])])
     yield "markdown-name", _scenario([_link([a, b], name=MARKDOWN_IMAGE)], title=MARKDOWN_IMAGE)
     yield "long-name", _scenario([_link([a, b], name=LONG_TEXT)])
@@ -284,13 +397,16 @@ def taxonomy_payloads(bundled: str) -> Iterator[tuple[str, str]]:
     yield "empty", ""
     yield "list", "- a\n- b\n"
     yield "deep", "[" * 20_000 + "]" * 20_000
-    yield "alias-bomb", (
-        "a: &a [x, x, x, x, x, x, x, x, x]\n"
-        + "".join(
-            f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n"
-            for i in range(8)
-        )
-        + "categories: *i\n"
+    yield (
+        "alias-bomb",
+        (
+            "a: &a [x, x, x, x, x, x, x, x, x]\n"
+            + "".join(
+                f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n"
+                for i in range(8)
+            )
+            + "categories: *i\n"
+        ),
     )
     yield "tab", "categories:\n\t- x\n"
     yield "binary", "\x00\x01\x02"
@@ -306,7 +422,9 @@ def taxonomy_payloads(bundled: str) -> Iterator[tuple[str, str]]:
 # --- OSM payloads -----------------------------------------------------------------------
 
 
-def _osm(nodes: list[tuple[int, str, str]], ways: list[tuple[int, list[int], dict[str, str]]]) -> str:
+def _osm(
+    nodes: list[tuple[int, str, str]], ways: list[tuple[int, list[int], dict[str, str]]]
+) -> str:
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="t">']
     for nid, lat, lon in nodes:
         lines.append(f'  <node id="{nid}" version="1" lat="{lat}" lon="{lon}"/>')
@@ -358,27 +476,45 @@ def osm_payloads(bomb_bytes: int) -> Iterator[tuple[str, str, bytes]]:
     yield "lat-200", ".osm", _osm(_street_grid(lat_text="200"), _grid_ways()).encode()
     yield "lat-text", ".osm", _osm(_street_grid(lat_text="north"), _grid_ways()).encode()
     yield "huge-lat", ".osm", _osm(_street_grid(lat_text=HUGE_INT), _grid_ways()).encode()
-    yield "long-tag", ".osm", _osm(
-        _street_grid(), _grid_ways({"highway": "footway", "name": "路" * 300})
-    ).encode()
-    yield "long-key", ".osm", _osm(
-        _street_grid(), _grid_ways({"highway": "footway", "k" * 300: "v"})
-    ).encode()
-    yield "one-node-way", ".osm", _osm(_street_grid(), [(100, [1], {"highway": "footway"})]).encode()
-    yield "long-way", ".osm", _osm(
-        _street_grid(), [(100, [1 + (i % 16) for i in range(20_000)], {"highway": "footway"})]
-    ).encode()
+    yield (
+        "long-tag",
+        ".osm",
+        _osm(_street_grid(), _grid_ways({"highway": "footway", "name": "路" * 300})).encode(),
+    )
+    yield (
+        "long-key",
+        ".osm",
+        _osm(_street_grid(), _grid_ways({"highway": "footway", "k" * 300: "v"})).encode(),
+    )
+    yield (
+        "one-node-way",
+        ".osm",
+        _osm(_street_grid(), [(100, [1], {"highway": "footway"})]).encode(),
+    )
+    yield (
+        "long-way",
+        ".osm",
+        _osm(
+            _street_grid(), [(100, [1 + (i % 16) for i in range(20_000)], {"highway": "footway"})]
+        ).encode(),
+    )
     yield "bz2-good", ".osm.bz2", bz2.compress(good.encode())
-    yield "bz2-bomb", ".osm.bz2", bz2.compress(
-        good.replace("</osm>", " " * bomb_bytes + "</osm>").encode(), 9
+    yield (
+        "bz2-bomb",
+        ".osm.bz2",
+        bz2.compress(good.replace("</osm>", " " * bomb_bytes + "</osm>").encode(), 9),
     )
     yield "bz2-truncated", ".osm.bz2", bz2.compress(good.encode())[:60]
     yield "pbf-garbage", ".osm.pbf", b"\x00\x00\x00\x0d\n\tOSMHeader" + b"\xff" * 100
     yield "empty", ".osm", b""
     yield "html", ".osm", b"<html><body>404</body></html>"
-    yield "entity", ".osm", good.replace(
-        '<osm version', '<!DOCTYPE osm [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<osm version'
-    ).encode()
+    yield (
+        "entity",
+        ".osm",
+        good.replace(
+            "<osm version", '<!DOCTYPE osm [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<osm version'
+        ).encode(),
+    )
 
 
 def build_corpus(folder: Path, *, bundled_taxonomy: str, bomb_bytes: int) -> list[Case]:
@@ -392,7 +528,9 @@ def build_corpus(folder: Path, *, bundled_taxonomy: str, bomb_bytes: int) -> lis
     osm_source = str(folder / "grid.osm")
     Path(osm_source).write_text(grid_osm(), encoding="utf-8")
 
-    def add(kind: str, name: str, suffix: str, data: bytes, argv: Callable[[str], list[str]]) -> None:
+    def add(
+        kind: str, name: str, suffix: str, data: bytes, argv: Callable[[str], list[str]]
+    ) -> None:
         path = folder / f"{kind}-{name}{suffix}"
         path.write_bytes(data)
         cases.append(Case(f"{kind}:{name}{suffix}", path, tuple(argv(str(path))), kind))
@@ -413,46 +551,117 @@ def build_corpus(folder: Path, *, bundled_taxonomy: str, bomb_bytes: int) -> lis
     survey = ["编号", "小区", "经度", "纬度", "需求类别", "优先级", "意见", "年龄段"]
     population = ["name", "lon", "lat", "population"]
     for name, suffix, data in table_payloads(inventory, inventory_row, lon_i=2, lat_i=3):
-        add("inventory", name, suffix, data,
-            lambda p: ["prepare", osm_source, "--facilities", p, "--quiet"])
+        add(
+            "inventory",
+            name,
+            suffix,
+            data,
+            lambda p: ["prepare", osm_source, "--facilities", p, "--quiet"],
+        )
     for name, suffix, data in table_payloads(survey, survey_row, lon_i=2, lat_i=3):
-        add("survey", name, suffix, data,
-            lambda p: ["survey", "check", p])
+        add("survey", name, suffix, data, lambda p: ["survey", "check", p, "--source", osm_source])
     for name, suffix, data in table_payloads(population, population_row, lon_i=1, lat_i=2):
-        add("population", name, suffix, data,
-            lambda p: ["analyze", osm_source, "--population", p, "--out",
-                       str(folder / "out-population"), "--quiet", "--no-geopackage"])
+        add(
+            "population",
+            name,
+            suffix,
+            data,
+            lambda p: [
+                "analyze",
+                osm_source,
+                "--population",
+                p,
+                "--out",
+                str(folder / "out-population"),
+                "--quiet",
+                "--no-geopackage",
+            ],
+        )
     for name, text in scenario_payloads():
-        add("scenario", name, ".geojson", text.encode(),
-            lambda p: ["compare", osm_source, "--scenario", p, "--out",
-                       str(folder / "out-scenario"), "--quiet"])
+        add(
+            "scenario",
+            name,
+            ".geojson",
+            text.encode(),
+            lambda p: [
+                "compare",
+                osm_source,
+                "--scenario",
+                p,
+                "--out",
+                str(folder / "out-scenario"),
+                "--quiet",
+            ],
+        )
     for name, text in taxonomy_payloads(bundled_taxonomy):
-        add("taxonomy", name, ".yaml", text.encode(),
-            lambda p: ["prepare", osm_source, "--taxonomy", p, "--quiet", "--no-cache"])
+        add(
+            "taxonomy",
+            name,
+            ".yaml",
+            text.encode(),
+            lambda p: ["prepare", osm_source, "--taxonomy", p, "--quiet", "--no-cache"],
+        )
     for name, suffix, data in osm_payloads(bomb_bytes):
         add("osm", name, suffix, data, lambda p: ["prepare", p, "--quiet", "--no-cache"])
     # Paths that are not regular files, given where a file or a folder is expected.
-    for name, target in (("dev-zero", "/dev/zero"), ("folder", str(folder)),
-                         ("missing", str(folder / "no-such.osm"))):
+    for name, target in (
+        ("dev-zero", "/dev/zero"),
+        ("folder", str(folder)),
+        ("missing", str(folder / "no-such.osm")),
+    ):
         cases.append(Case(f"path:{name}", Path(target), ("prepare", target, "--quiet"), "osm"))
-        cases.append(Case(f"path:facilities-{name}", Path(target),
-                          ("prepare", osm_source, "--facilities", target, "--quiet"), "inventory"))
-        cases.append(Case(f"path:survey-{name}", Path(target),
-                          ("survey", "check", target), "survey"))
+        cases.append(
+            Case(
+                f"path:facilities-{name}",
+                Path(target),
+                ("prepare", osm_source, "--facilities", target, "--quiet"),
+                "inventory",
+            )
+        )
+        cases.append(
+            Case(
+                f"path:survey-{name}",
+                Path(target),
+                ("survey", "check", target, "--source", osm_source),
+                "survey",
+            )
+        )
     (folder / "a-file").write_text("x")
     # A pipe where a file is expected (never a real device: a rename over /dev/full as
     # root would replace the device if a check failed).
     os.mkfifo(folder / "a-pipe")
-    for name, out in (("is-folder", str(folder)), ("proc", "/proc/lifecircle/map.html"),
-                      ("under-file", str(folder / "a-file" / "map.html")),
-                      ("pipe", str(folder / "a-pipe"))):
-        cases.append(Case(f"out:map-{name}", Path(out),
-                          ("map", osm_source, "--out", out, "--quiet"), "out"))
-        cases.append(Case(f"out:survey-{name}", Path(out),
-                          ("survey", "check", str(folder / "survey-good.csv"), "--out", out),
-                          "out"))
+    for name, out in (
+        ("is-folder", str(folder)),
+        ("proc", "/proc/lifecircle/map.html"),
+        ("under-file", str(folder / "a-file" / "map.html")),
+        ("pipe", str(folder / "a-pipe")),
+    ):
+        cases.append(
+            Case(f"out:map-{name}", Path(out), ("map", osm_source, "--out", out, "--quiet"), "out")
+        )
+        cases.append(
+            Case(
+                f"out:survey-{name}",
+                Path(out),
+                (
+                    "survey",
+                    "check",
+                    str(folder / "survey-good.csv"),
+                    "--source",
+                    osm_source,
+                    "--out",
+                    out,
+                ),
+                "out",
+            )
+        )
     for name, out in (("proc", "/proc/lifecircle"), ("under-file", str(folder / "a-file" / "d"))):
-        cases.append(Case(f"out:analyze-{name}", Path(out),
-                          ("analyze", osm_source, "--out", out, "--quiet", "--no-geopackage"),
-                          "out"))
+        cases.append(
+            Case(
+                f"out:analyze-{name}",
+                Path(out),
+                ("analyze", osm_source, "--out", out, "--quiet", "--no-geopackage"),
+                "out",
+            )
+        )
     return cases

@@ -18,6 +18,7 @@ from geo.district import cache
 from geo.district.model import OSM_ATTRIBUTION, District, DistrictMeta
 from geo.district.network import WalkNetwork, build_walk_network
 from geo.errors import InputFileError, OsmDataError
+from geo.limits import Limits, checked_file
 from geo.osm.bbox import BBox, check_bbox
 from geo.osm.features import (
     extract_areas,
@@ -26,7 +27,6 @@ from geo.osm.features import (
     extract_facilities,
     extract_facility_areas,
 )
-from geo.limits import Limits, checked_file
 from geo.osm.files import file_sha256
 from geo.osm.reader import RawOsm, read_osm_file
 from geo.progress import Progress, report

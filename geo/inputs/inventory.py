@@ -21,7 +21,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.limits import Limits
 from geo.inputs.coords import CoordSystem, looks_swapped, to_wgs84, validate_lon_lat
 from geo.inputs.plausibility import describe_distance, distance_outside_m
 from geo.inputs.tables import (
@@ -33,6 +32,7 @@ from geo.inputs.tables import (
     parse_number,
     read_table,
 )
+from geo.limits import Limits
 
 __all__ = [
     "FACILITY_COLUMN_SYNONYMS",

@@ -126,9 +126,7 @@ def read_table(path: Path, *, limits: Limits | None = None) -> pd.DataFrame:
     if suffix in EXCEL_SUFFIXES:
         table = _read_excel(data, name=name, max_rows=limits.max_rows)
     elif suffix in GEOJSON_SUFFIXES:
-        table = _read_geojson(
-            _decode_text(data, name=name), name=name, max_rows=limits.max_rows
-        )
+        table = _read_geojson(_decode_text(data, name=name), name=name, max_rows=limits.max_rows)
     else:
         table = _read_csv(
             _decode_text(data, name=name),

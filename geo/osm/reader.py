@@ -26,9 +26,9 @@ import pandas as pd
 import shapely
 
 from geo.errors import InputFileError, OsmDataError
+from geo.limits import Limits
 from geo.osm.bbox import BBox
 from geo.osm.collect import Collector, Relation
-from geo.limits import Limits
 from geo.osm.files import OsmFileInfo, first_line, inspect_osm_file, plain_osm_xml
 from geo.osm.shapes import RELATION_TYPES
 from geo.osm.walking import is_pedestrian_area

@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
-from geo.limits import Limits, read_limited_bytes
 from geo.errors import TaxonomyError
+from geo.limits import Limits, read_limited_bytes
 from geo.settings import DATA_DIR
 from geo.standards.fields import ITEM_FIELDS_CHECKED, parse_item_fields, parse_level_fields
 from geo.standards.rules import DERIVED_KEYS, TagCondition, TagRule, parse_rules

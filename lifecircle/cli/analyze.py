@@ -48,9 +48,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from geo.access.analysis import analyse
     from geo.export import write_analysis
     from geo.inputs.population import homes_from_population_file
-    from geo.settings import DEFAULT_WALK_SPEED_KMH
-
     from geo.output_paths import checked_output_folder
+    from geo.settings import DEFAULT_WALK_SPEED_KMH
 
     checked_output_folder(args.out)
     t0 = time.perf_counter()

@@ -65,11 +65,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
         write_csv,
         write_text_atomic,
     )
+    from geo.output_paths import checked_output_folder
     from geo.scenarios.apply import apply_scenario
     from geo.scenarios.compare import compare
     from geo.settings import DEFAULT_WALK_SPEED_KMH
-
-    from geo.output_paths import checked_output_folder
 
     checked_output_folder(args.out)
     taxonomy, _, district, rejected = load_from_args(args)

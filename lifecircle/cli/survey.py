@@ -114,11 +114,10 @@ def parse_score_range(text: str) -> tuple[float, float]:
 def cmd_survey_check(args: argparse.Namespace) -> int:
     """``lifecircle survey check FILE``: print the report, optionally write the clean rows."""
     from geo.district.loader import load_district
-    from geo.settings import Settings
-    from geo.standards.taxonomy import load_taxonomy
-
     from geo.limits import Limits, checked_file
     from geo.output_paths import checked_output_file
+    from geo.settings import Settings
+    from geo.standards.taxonomy import load_taxonomy
 
     path = Path(args.file)
     checked_file(path, max_bytes=Limits().max_table_bytes, what="survey file")

@@ -30,7 +30,9 @@ def _merge(*tables: Mapping[str, Mapping[str, str]]) -> dict[str, Mapping[str, s
     return merged
 
 
-STRINGS: Mapping[str, Mapping[str, str]] = _merge(CORE, DASHSCALE, SITING, DELIBERATION, CHECKUP, HOSTILE)
+STRINGS: Mapping[str, Mapping[str, str]] = _merge(
+    CORE, DASHSCALE, SITING, DELIBERATION, CHECKUP, HOSTILE
+)
 
 
 def t(key: str, lang: str, **kwargs: object) -> str:

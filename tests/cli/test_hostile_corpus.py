@@ -66,7 +66,13 @@ def _check(case: Case) -> str | None:
 def test_corpus_size(corpus: list[Case]) -> None:
     assert len(corpus) >= 200
     assert {c.kind for c in corpus} == {
-        "inventory", "survey", "scenario", "population", "taxonomy", "osm", "out"
+        "inventory",
+        "survey",
+        "scenario",
+        "population",
+        "taxonomy",
+        "osm",
+        "out",
     }
 
 
