@@ -136,6 +136,13 @@ def table_payloads(
         ".csv",
         ("\n".join([trailing[0]] + [line + "," for line in trailing[1:]]) + "\n").encode(),
     )
+    # Every data row one cell longer than the header: pandas would take the first
+    # column for an index and shift every other one left.
+    yield (
+        "extra-cell-every-row",
+        ".csv",
+        ("\n".join([trailing[0]] + [line + ",x" for line in trailing[1:]]) + "\n").encode(),
+    )
     yield "unclosed-quote", ".csv", (good + '"never closed,1,2\n').encode()
     yield "huge-int-lon", ".csv", _csv_text(header, with_cell(lon_i, HUGE_INT)).encode()
     yield "nan-lon", ".csv", _csv_text(header, with_cell(lon_i, "nan")).encode()

@@ -44,11 +44,12 @@ elif kind == "file":
     upload = st.file_uploader(t("upload_osm", lang), type=["osm", "bz2", "pbf", "xml"])
     bbox_text = st.text_input(t("bbox", lang), value="", key="upload_bbox")
     if upload is not None and st.button(t("use_this", lang), key="use_file"):
+        osm_file = upload  # bound once: the function below reads it
 
         def load_osm_upload() -> DataSource:
             bbox = parse_bbox(bbox_text) if bbox_text.strip() else None
-            path = loaders.save_upload(upload.getvalue(), upload.name, "uploads")
-            source = DataSource(kind="file", value=str(path), label=upload.name, bbox=bbox)
+            path = loaders.save_upload(osm_file.getvalue(), osm_file.name, "uploads")
+            source = DataSource(kind="file", value=str(path), label=osm_file.name, bbox=bbox)
             # A large file takes a while: its stages are shown as it is read.
             progress = LoadProgress(lang, stages={"stage_district": (0.0, 1.0)})
             loaders.district(source.key, source, progress)
@@ -93,12 +94,13 @@ crs = st.selectbox(
 )
 cols = st.columns(2)
 if inv_file is not None and cols[0].button(t("use_this", lang), key="use_inventory"):
+    inventory_file = inv_file  # bound once: the function below reads it
 
     def read_inventory_upload() -> UploadedInventory:
         # Read now, against the district in use, so a bad file is refused here with its
         # reason instead of breaking every page once it is in the session.
-        path = loaders.save_upload(inv_file.getvalue(), inv_file.name, "inventories")
-        candidate = UploadedInventory(path=str(path), coord_system=crs, name=inv_file.name)
+        path = loaders.save_upload(inventory_file.getvalue(), inventory_file.name, "inventories")
+        candidate = UploadedInventory(path=str(path), coord_system=crs, name=inventory_file.name)
         source = st.session_state.get(state.SOURCE, loaders.DEFAULT_SOURCE)
         loaders.district_with_inventory(source.key, candidate.key, source, candidate)
         return candidate

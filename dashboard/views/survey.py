@@ -44,10 +44,11 @@ else:
     label = path.name
     st.caption(f"{t('survey_sample', lang)}: `{label}` — {t('survey_sample_note', lang)}")
 
+analysis_key = ctx.analysis_key
 with st.spinner(t("computing", lang)):
     result = read_upload(
         lambda: loaders.survey(
-            f"{ctx.analysis_key}|{path}|{crs}|{score_kind}",
+            f"{analysis_key}|{path}|{crs}|{score_kind}",
             str(path),
             crs,
             str(score_kind),
