@@ -59,7 +59,7 @@ class Limits:
 
     max_table_bytes: int = field(default_factory=lambda: _mib("LIFECIRCLE_MAX_TABLE_MB", 100))
     max_osm_bytes: int = field(default_factory=lambda: _mib("LIFECIRCLE_MAX_OSM_MB", 2048))
-    max_rows: int = field(default_factory=lambda: int(_env_number("LIFECIRCLE_MAX_ROWS", 200_000)))
+    max_rows: int = field(default_factory=lambda: int(_env_number("LIFECIRCLE_MAX_ROWS", 50_000)))
     max_way_nodes: int = field(
         default_factory=lambda: int(_env_number("LIFECIRCLE_MAX_WAY_NODES", 2_000))
     )
