@@ -16,6 +16,7 @@ from geo.access.homes import join_columns
 from geo.access.snapping import join_points
 from geo.district.network import WalkNetwork
 from geo.errors import InputFileError
+from geo.limits import Limits, checked_file
 
 POPULATION_COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = {
     "population": ("population", "pop", "人口", "人数", "常住人口", "居民数", "residents"),
@@ -38,6 +39,7 @@ def homes_from_population_file(
     system = parse_coord_system(coord_system)
     suffix = path.suffix.lower()
     if suffix in {".geojson", ".json", ".gpkg"}:
+        checked_file(path, max_bytes=Limits().max_table_bytes, what="population file")
         try:
             gdf = gpd.read_file(path)
         except Exception as exc:  # pyogrio raises many types for unreadable files

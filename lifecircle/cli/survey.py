@@ -120,7 +120,7 @@ def cmd_survey_check(args: argparse.Namespace) -> int:
     from geo.standards.taxonomy import load_taxonomy
 
     path = Path(args.file)
-    checked_file(path, max_bytes=Limits().max_table_bytes, what="survey file")
+    checked_file(path, max_bytes=Limits().max_table_bytes, what="File")
     if args.out is not None:
         checked_output_file(Path(args.out))
     coord_system = parse_coord_system(args.crs)
