@@ -544,7 +544,7 @@ def build_corpus(folder: Path, *, bundled_taxonomy: str, bomb_bytes: int) -> lis
 
     def inventory_row(i: int) -> list[object]:
         lon, lat = INSIDE[i]
-        return [f"设施{i}", "卫生服务中心", lon, lat]
+        return [f"设施{i}", "社区卫生服务中心", lon, lat]
 
     def survey_row(i: int) -> list[object]:
         lon, lat = INSIDE[i]

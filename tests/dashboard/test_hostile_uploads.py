@@ -23,7 +23,7 @@ LANG = "en"
 
 def _inventory_files() -> dict[str, bytes]:
     def row(i: int) -> list[object]:
-        return [f"设施{i}", "卫生服务中心", *INSIDE[i]]
+        return [f"设施{i}", "社区卫生服务中心", *INSIDE[i]]
 
     return {
         f"{name}{suffix}": data
