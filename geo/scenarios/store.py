@@ -175,7 +175,10 @@ class ScenarioStore:
         except UnicodeDecodeError as exc:
             raise ScenarioError(f"{where} cannot be read: it is not UTF-8 text") from exc
         # Also refuses NaN/Infinity and numbers of thousands of digits (a revision).
-        doc = parse_json_text(text, name=f"{where}", error=ScenarioError)
+        try:
+            doc = parse_json_text(text, name="it", error=ScenarioError)
+        except ScenarioError as exc:
+            raise ScenarioError(f"{where} cannot be read: {exc}") from exc
         try:
             scenario = parse_scenario(
                 with_stable_ids(doc), taxonomy=self.taxonomy, scenario_id=scenario_id
