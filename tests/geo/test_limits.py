@@ -156,3 +156,26 @@ def test_shapes_far_away_or_larger_than_the_district_are_named() -> None:
     assert far is not None and "km outside" in far
     huge = geometry_problem(box(100, 20, 130, 45), LUJIAZUI, **kwargs)
     assert huge is not None and "larger than the district" in huge
+
+
+def test_a_pbf_with_a_million_node_way_is_refused_by_the_node_limit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import osmium
+
+    from lifecircle.cli.main import main
+
+    path = tmp_path / "long.osm.pbf"
+    writer = osmium.SimpleWriter(str(path))
+    for i in range(1, 4):
+        writer.add_node(osmium.osm.mutable.Node(id=i, location=(121.5 + i * 0.001, 31.23)))
+    nodes = list(range(1, 1_000_001))
+    writer.add_way(osmium.osm.mutable.Way(id=1, nodes=nodes, tags={"highway": "footway"}))
+    writer.close()
+    assert path.stat().st_size < 40_000  # delta-coded: a few kilobytes
+    assert main(["prepare", str(path), "--no-cache", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "lifecircle: error: long.osm.pbf: its only walkable ways have more than 2,000 nodes "
+        "(OSM's own limit is 2,000; see 'Limits' in the README)"
+    ]
