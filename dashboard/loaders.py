@@ -150,6 +150,8 @@ def district_with_inventory(
         Path(_inventory.path),
         coord_system=parse_coord_system(_inventory.coord_system),
         resolve_category=base_taxonomy().resolve,
+        study_area=base.meta.bbox,
+        study_area_title=base.meta.title_en or base.meta.name,
     )
     return base.with_facilities(result.facilities), tuple(result.rejected)
 
@@ -209,7 +211,9 @@ def cell_compounds(key: str, cells: tuple[str, ...], _analysis: Analysis) -> lis
 
 
 def save_upload(data: bytes, filename: str, folder_name: str) -> Path:
-    """Store an uploaded file under the uploads folder by content hash (never by its name).
+    """Store an uploaded file in the uploads folder, in a folder named by its content hash,
+    under the user's own file name (letters, digits, - and _ only: never a path), so that
+    messages name the file as the user knows it.
 
     Uploads hold residents' comments: they are kept
     ``$LIFECIRCLE_UPLOAD_RETENTION_DAYS`` days and purged when the server starts.
@@ -217,9 +221,11 @@ def save_upload(data: bytes, filename: str, folder_name: str) -> Path:
     digest = hashlib.sha256(data).hexdigest()[:24]
     suffix = "".join(Path(filename).suffixes[-2:]).lower()
     safe_suffix = "".join(ch for ch in suffix if ch.isalnum() or ch == ".")[:16]
-    folder = uploads_folder() / folder_name
+    stem = Path(filename).name[: -len(suffix) or None]
+    safe_stem = "".join(ch for ch in stem if ch.isalnum() or ch in "-_")[:60] or "upload"
+    folder = uploads_folder() / folder_name / digest
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{digest}{safe_suffix}"
+    path = folder / f"{safe_stem}{safe_suffix}"
     if not path.exists():
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_bytes(data)

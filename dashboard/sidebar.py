@@ -11,7 +11,8 @@ from dashboard import loaders, state
 from dashboard.loaders import DataSource, UploadedInventory
 from dashboard.population import population_key
 from dashboard.progress import LoadProgress
-from dashboard.text import escape_markdown, public_markdown
+from dashboard.text import escape_markdown
+from dashboard.upload_errors import show_error
 from geo.access.analysis import Analysis
 from geo.errors import LifecircleError
 from geo.settings import DEFAULT_WALK_SPEED_KMH
@@ -164,7 +165,7 @@ def _render_sidebar() -> Context | None:
         )
     except LifecircleError as exc:
         progress.clear()
-        st.error(f"{t('error', lang)}: {public_markdown(exc)}")
+        show_error(exc, lang)
         return None
     progress.finish()
     st.sidebar.caption(

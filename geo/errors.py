@@ -37,3 +37,7 @@ class OfflineError(LifecircleError, ConnectionError):
 
 class CacheError(LifecircleError, OSError):
     """The cache folder cannot be written."""
+
+
+class OutputPathError(LifecircleError, OSError):
+    """An output path given by the user is a folder, a device, or cannot be written."""

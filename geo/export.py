@@ -23,8 +23,9 @@ from geo.access.cells import DEFAULT_LAYERS, LayerSettings
 from geo.access.completeness import items_with_data
 from geo.access.gaps import gap_hexagons
 from geo.access.layers import catchment_layer, doorstep_layer, service_area_layer
-from geo.errors import InputFileError
+from geo.errors import InputFileError, OutputPathError
 from geo.export_safety import csv_text
+from geo.output_paths import checked_output_file
 from geo.progress import Progress, report, scaled
 from geo.standards.fields import ITEM_FIELDS_CHECKED
 
@@ -229,7 +230,12 @@ def summary_dict(
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # Never replace a folder or a device (as root, a rename over /dev/full would).
+    checked_output_file(path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OutputPathError(f"cannot write {path}: {exc.strerror or exc}") from exc
     # mkstemp makes owner-only files; give the result the usual umask-based mode.
     umask = os.umask(0)
     os.umask(umask)
@@ -240,6 +246,8 @@ def write_text_atomic(path: Path, text: str) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         Path(tmp).replace(path)
+    except OSError as exc:  # the disk is full, the file system read-only
+        raise OutputPathError(f"cannot write {path}: {exc.strerror or exc}") from exc
     finally:
         if Path(tmp).exists():
             Path(tmp).unlink()

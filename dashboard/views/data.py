@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
 from dashboard import loaders, state
@@ -13,6 +12,7 @@ from dashboard.progress import LoadProgress
 from dashboard.provenance import provenance_sentence
 from dashboard.sidebar import current_lang, page_context
 from dashboard.text import escape_markdown, public_markdown
+from dashboard.upload_errors import read_upload, rejected_rows_table, show_error
 from geo.district.loader import bundled_districts
 from geo.errors import LifecircleError, OfflineError
 from geo.osm.bbox import parse_bbox
@@ -46,18 +46,22 @@ elif kind == "file":
     upload = st.file_uploader(t("upload_osm", lang), type=["osm", "bz2", "pbf", "xml"])
     bbox_text = st.text_input(t("bbox", lang), value="", key="upload_bbox")
     if upload is not None and st.button(t("use_this", lang), key="use_file"):
-        try:
+        osm_file = upload  # bound once: the function below reads it
+
+        def load_osm_upload() -> DataSource:
             bbox = parse_bbox(bbox_text) if bbox_text.strip() else None
-            path = loaders.save_upload(upload.getvalue(), upload.name, "uploads")
-            source = DataSource(kind="file", value=str(path), label=upload.name, bbox=bbox)
+            path = loaders.save_upload(osm_file.getvalue(), osm_file.name, "uploads")
+            source = DataSource(kind="file", value=str(path), label=osm_file.name, bbox=bbox)
             # A large file takes a while: its stages are shown as it is read.
             progress = LoadProgress(lang, stages={"stage_district": (0.0, 1.0)})
             loaders.district(source.key, source, progress)
             progress.finish()
-            st.session_state[state.SOURCE] = source
+            return source
+
+        loaded_source = read_upload(load_osm_upload, lang, what="OSM file")
+        if loaded_source is not None:
+            st.session_state[state.SOURCE] = loaded_source
             st.rerun()
-        except LifecircleError as exc:
-            st.error(f"{t('error', lang)}: {public_markdown(exc)}")
 else:
     place = st.text_input(t("place_name", lang), value="")
     bbox_text = st.text_input(t("bbox", lang), value="", key="overpass_bbox")
@@ -79,7 +83,7 @@ else:
         except OfflineError:
             st.error(t("offline_msg", lang))
         except LifecircleError as exc:
-            st.error(f"{t('error', lang)}: {public_markdown(exc)}")
+            show_error(exc, lang)
 
 st.subheader(t("inventory", lang))
 inv_file = st.file_uploader(
@@ -92,10 +96,21 @@ crs = st.selectbox(
 )
 cols = st.columns(2)
 if inv_file is not None and cols[0].button(t("use_this", lang), key="use_inventory"):
-    path = loaders.save_upload(inv_file.getvalue(), inv_file.name, "inventories")
-    st.session_state[state.INVENTORY] = UploadedInventory(
-        path=str(path), coord_system=crs, name=inv_file.name
-    )
+    inventory_file = inv_file  # bound once: the function below reads it
+
+    def read_inventory_upload() -> UploadedInventory:
+        # Read now, against the district in use, so a bad file is refused here with its
+        # reason instead of breaking every page once it is in the session.
+        path = loaders.save_upload(inventory_file.getvalue(), inventory_file.name, "inventories")
+        candidate = UploadedInventory(path=str(path), coord_system=crs, name=inventory_file.name)
+        source = st.session_state.get(state.SOURCE, loaders.DEFAULT_SOURCE)
+        loaders.district_with_inventory(source.key, candidate.key, source, candidate)
+        return candidate
+
+    accepted = read_upload(read_inventory_upload, lang, what="facility inventory")
+    if accepted is not None:
+        st.session_state[state.INVENTORY] = accepted
+        st.rerun()  # the sidebar analyses the district with it
 if st.session_state.get(state.INVENTORY) is not None and cols[1].button(t("clear_inventory", lang)):
     st.session_state[state.INVENTORY] = None
 
@@ -115,12 +130,13 @@ if inventory is not None:
     st.success(t("inventory_loaded", lang, n=n_inv))
     if rejected:
         st.warning(t("inventory_rejected", lang, n=len(rejected)))
-        st.dataframe(pd.DataFrame([r.__dict__ for r in rejected]), hide_index=True)
+        st.dataframe(rejected_rows_table(rejected, lang), hide_index=True)
 
 meta = a.district.meta
 net = a.district.network
 st.subheader(t("provenance", lang))
-# The source is a bundled file or an upload stored under its content hash: no user text.
+# The source is a bundled file or an upload stored under its name reduced to letters,
+# digits, - and _: nothing that could break out of the code span.
 st.markdown(f"**{escape_markdown(meta.title(lang))}** — `{Path(meta.source).name}`")
 st.write(
     t(

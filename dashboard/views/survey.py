@@ -11,8 +11,8 @@ from dashboard import loaders
 from dashboard.downloads import table_buttons
 from dashboard.priority_table import priority_frame
 from dashboard.sidebar import page_context
-from dashboard.text import escape_markdown, public_markdown
-from geo.errors import LifecircleError
+from dashboard.text import escape_markdown
+from dashboard.upload_errors import read_upload
 from lifecircle import maps
 from lifecircle.i18n import t
 from lifecircle.i18n.maplang import translate_reason
@@ -51,17 +51,20 @@ else:
     label = path.name
     st.caption(f"{t('survey_sample', lang)}: `{label}` — {t('survey_sample_note', lang)}")
 
-try:
-    with st.spinner(t("computing", lang)):
-        result = loaders.survey(
-            f"{ctx.analysis_key}|{path}|{crs}|{score_kind}",
+analysis_key = ctx.analysis_key
+with st.spinner(t("computing", lang)):
+    result = read_upload(
+        lambda: loaders.survey(
+            f"{analysis_key}|{path}|{crs}|{score_kind}",
             str(path),
             crs,
             str(score_kind),
             a.district,
-        )
-except LifecircleError as exc:
-    st.error(f"{t('error', lang)}: {public_markdown(exc)}")
+        ),
+        lang,
+        what="survey",
+    )
+if result is None:
     st.stop()
 responses = result.responses  # type: ignore[attr-defined]
 rejected = result.rejected  # type: ignore[attr-defined]

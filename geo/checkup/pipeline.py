@@ -72,6 +72,8 @@ def analyse_source(spec: CheckupSpec) -> tuple[Analysis, gpd.GeoDataFrame, int]:
             Path(spec.facilities),
             coord_system=parse_coord_system(spec.facilities_crs),
             resolve_category=taxonomy.resolve,
+            study_area=district.meta.bbox,
+            study_area_title=district.meta.title_en or district.meta.name,
         )
         rejected = len(result.rejected)
         district = district.with_facilities(result.facilities)

@@ -18,6 +18,7 @@ from geo.district import cache
 from geo.district.model import OSM_ATTRIBUTION, District, DistrictMeta
 from geo.district.network import WalkNetwork, build_walk_network
 from geo.errors import InputFileError, OsmDataError
+from geo.limits import Limits, checked_file
 from geo.osm.bbox import BBox, check_bbox
 from geo.osm.features import (
     extract_areas,
@@ -104,6 +105,8 @@ def resolve_source(source: str | Path) -> tuple[Path, BundledDistrict | None]:
         raise InputFileError(
             f"'{text}' is neither an existing file nor a bundled district ({names})"
         )
+    # A folder, a device such as /dev/zero or a pipe is refused before it is hashed.
+    checked_file(path, max_bytes=Limits().max_osm_bytes, what="OSM file")
     return path, None
 
 

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from geo.inputs.coords import CoordSystem, looks_swapped, to_wgs84, validate_lon_lat
+from geo.inputs.plausibility import describe_distance, distance_outside_m
 from geo.inputs.tables import (
     FIRST_DATA_ROW,
     RowProblem,
@@ -31,6 +32,7 @@ from geo.inputs.tables import (
     parse_number,
     read_table,
 )
+from geo.limits import Limits
 
 __all__ = [
     "FACILITY_COLUMN_SYNONYMS",
@@ -82,6 +84,9 @@ def read_facility_inventory(
     *,
     coord_system: CoordSystem,
     resolve_category: Callable[[str], str | None],
+    study_area: Sequence[float] | None = None,
+    study_area_title: str = "the study area",
+    limits: Limits | None = None,
 ) -> InventoryResult:
     """Read a street office's own facility list and check every row.
 
@@ -97,6 +102,13 @@ def read_facility_inventory(
     resolve_category
         Maps a category as written in the file to a canonical category, or ``None``
         when it is unknown (normally provided by the taxonomy).
+    study_area
+        The district's box ``W,S,E,N`` (WGS-84): a row farther than
+        ``limits.study_area_margin_m`` outside it is rejected (``None``: not checked).
+    study_area_title
+        The district's name, for those messages.
+    limits
+        Byte, row and margin limits (default: from the environment).
 
     Returns
     -------
@@ -113,7 +125,8 @@ def read_facility_inventory(
         If the file cannot be read, has no data rows, or lacks a category, longitude
         or latitude column (the message lists the headers accepted for each).
     """
-    table = read_table(path)
+    limits = limits if limits is not None else Limits()
+    table = read_table(path, limits=limits)
     columns = match_required_columns(
         table,
         path,
@@ -136,10 +149,26 @@ def read_facility_inventory(
         if facility is not None:
             kept.append(facility)
 
-    return InventoryResult(
-        facilities=_facilities_gdf(kept, coord_system=coord_system, source=path.name),
-        rejected=rejected,
-    )
+    facilities = _facilities_gdf(kept, coord_system=coord_system, source=path.name)
+    if study_area is not None and len(facilities):
+        far_m = distance_outside_m(facilities["lon"], facilities["lat"], study_area)
+        outside = far_m > limits.study_area_margin_m
+        for facility, distance in zip(
+            (f for f, o in zip(kept, outside, strict=True) if o), far_m[outside], strict=True
+        ):
+            rejected.append(
+                RowProblem(
+                    int(facility["row"]),
+                    f"{columns['lon']}/{columns['lat']}",
+                    f"{format_number(facility['lon'])}, {format_number(facility['lat'])}",
+                    f"{describe_distance(float(distance))} outside {study_area_title} "
+                    f"(more than the {limits.study_area_margin_m:,.0f} m margin; is the "
+                    "coordinate system right?)",
+                )
+            )
+        facilities = facilities[~outside].reset_index(drop=True)
+        rejected.sort(key=lambda problem: problem.row)
+    return InventoryResult(facilities=facilities, rejected=rejected)
 
 
 def _check_facility_row(
@@ -180,6 +209,7 @@ def _check_facility_row(
         "category": category,
         "lon": lon,
         "lat": lat,
+        "row": row,
     }
 
 

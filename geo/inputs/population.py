@@ -20,6 +20,7 @@ from geo.access.snapping import join_points
 from geo.district.network import WalkNetwork
 from geo.errors import InputFileError
 from geo.inputs.tables import FIRST_DATA_ROW, RowProblem, cell_text
+from geo.limits import Limits, checked_file
 from geo.osm.bbox import BBox
 
 POPULATION_COLUMN_SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -65,6 +66,7 @@ def read_population_file(
     system = parse_coord_system(coord_system)
     suffix = path.suffix.lower()
     if suffix in {".geojson", ".json", ".gpkg"}:
+        checked_file(path, max_bytes=Limits().max_table_bytes, what="population file")
         try:
             gdf = gpd.read_file(path)
         except Exception as exc:  # pyogrio raises many types for unreadable files
@@ -144,8 +146,8 @@ def read_population_file(
 
 def _row_problem(row: pd.Series) -> tuple[str, str] | None:
     """``(column, reason)`` for a row that cannot be used, else ``None``."""
-    for key in ("lon", "lat"):
-        if not np.isfinite(row[key]):
+    for key, bound in (("lon", 180.0), ("lat", 90.0)):
+        if not np.isfinite(row[key]) or abs(row[key]) > bound:
             return key, "not a coordinate"
     population = row["population"]
     if not np.isfinite(population):

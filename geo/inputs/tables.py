@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import re
 import unicodedata
+import warnings
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +27,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from geo.errors import InputFileError
+from geo.limits import Limits, parse_json_text, read_limited_bytes
 
 __all__ = ["RowProblem", "match_columns", "read_table"]
 
@@ -75,7 +76,7 @@ class RowProblem:
 # --------------------------------------------------------------------------------------
 
 
-def read_table(path: Path) -> pd.DataFrame:
+def read_table(path: Path, *, limits: Limits | None = None) -> pd.DataFrame:
     """Read a user's table from CSV, Excel (.xlsx) or GeoJSON.
 
     CSV text may be UTF-8 (with or without BOM), GBK/GB18030 (what Chinese Excel saves
@@ -89,6 +90,8 @@ def read_table(path: Path) -> pd.DataFrame:
     ----------
     path
         The file. Its suffix decides how it is read.
+    limits
+        Its byte and row limits (default: :class:`geo.limits.Limits` from the environment).
 
     Returns
     -------
@@ -102,14 +105,11 @@ def read_table(path: Path) -> pd.DataFrame:
     Raises
     ------
     InputFileError
-        If the file is missing, empty, not decodable, not of a supported kind, or
-        malformed. The message names the file.
+        If the file is missing, empty, not decodable, not of a supported kind, malformed
+        or over a limit (bytes, rows). The message names the file.
     """
+    limits = limits if limits is not None else Limits()
     name = path.name
-    if not path.exists():
-        raise InputFileError(f"File not found: {name}")
-    if not path.is_file():
-        raise InputFileError(f"{name} is a folder, not a file")
     suffix = path.suffix.lower()
     if suffix == ".xls":
         raise InputFileError(
@@ -119,20 +119,39 @@ def read_table(path: Path) -> pd.DataFrame:
         raise InputFileError(
             f"{name} is not a supported file type ({suffix or 'no extension'}); use {_SUPPORTED}"
         )
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputFileError(f"Cannot open {name}: {exc.strerror or exc}") from exc
+    data = read_limited_bytes(path, max_bytes=limits.max_table_bytes)
     if not data.strip():
         raise InputFileError(f"{name} is empty")
 
     if suffix in EXCEL_SUFFIXES:
-        table = _read_excel(data, name=name)
+        table = _read_excel(data, name=name, max_rows=limits.max_rows)
     elif suffix in GEOJSON_SUFFIXES:
-        table = _read_geojson(_decode_text(data, name=name), name=name)
+        table = _read_geojson(_decode_text(data, name=name), name=name, max_rows=limits.max_rows)
     else:
-        table = _read_csv(_decode_text(data, name=name), name=name)
+        table = _read_csv(
+            _decode_text(data, name=name),
+            name=name,
+            max_rows=limits.max_rows,
+            max_columns=limits.max_columns,
+        )
+    if len(table.columns) > limits.max_columns:
+        _refuse_columns(name, len(table.columns), limits.max_columns)
     return _drop_blank_rows(table)
+
+
+def _refuse_columns(name: str, n_columns: int, max_columns: int) -> None:
+    raise InputFileError(
+        f"{name} has {n_columns:,} columns, over the limit of {max_columns:,} "
+        "(see 'Limits' in the README)"
+    )
+
+
+def _refuse_rows(name: str, n_rows: int, max_rows: int, what: str = "rows") -> None:
+    if n_rows > max_rows:
+        raise InputFileError(
+            f"{name} has more than {max_rows:,} {what}, over the limit "
+            "(LIFECIRCLE_MAX_ROWS; see 'Limits' in the README)"
+        )
 
 
 def _decode_text(data: bytes, *, name: str) -> str:
@@ -177,17 +196,34 @@ def _sniff_delimiter(text: str) -> str:
         return best if counts[best] else ","
 
 
-def _read_csv(text: str, *, name: str) -> pd.DataFrame:
+def _read_csv(text: str, *, name: str, max_rows: int, max_columns: int) -> pd.DataFrame:
+    # Counted before parsing, so a million-row file is refused at once.
+    _refuse_rows(name, text.count("\n") - 1, max_rows)
+    header = text[: text.find("\n")] if "\n" in text else text
+    widest = max(header.count(delimiter) for delimiter in _CSV_DELIMITERS) + 1
+    if widest > max_columns:  # before sniffing, which is slow on thousands of cells
+        _refuse_columns(name, widest, max_columns)
     try:
-        table = pd.read_csv(
-            io.StringIO(text),
-            sep=_sniff_delimiter(text),
-            dtype=str,
-            keep_default_na=False,
-            na_values=[""],
-            skip_blank_lines=False,
-            skipinitialspace=True,
-        )
+        with warnings.catch_warnings():
+            # Data rows with more cells than the header would shift every column (pandas
+            # takes the first for an index, or drops the last with index_col=False):
+            # refused, never guessed. Empty cells after a trailing comma are harmless.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            table = pd.read_csv(
+                io.StringIO(text),
+                sep=_sniff_delimiter(text),
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+                skip_blank_lines=False,
+                skipinitialspace=True,
+                index_col=False,
+            )
+    except pd.errors.ParserWarning as exc:
+        raise InputFileError(
+            f"{name}: some rows have more cells than the header, so columns would shift; "
+            "remove the extra cells or add their headers"
+        ) from exc
     except pd.errors.EmptyDataError as exc:
         raise InputFileError(f"{name} is empty") from exc
     except pd.errors.ParserError as exc:
@@ -200,7 +236,7 @@ def _read_csv(text: str, *, name: str) -> pd.DataFrame:
     return table
 
 
-def _read_excel(data: bytes, *, name: str) -> pd.DataFrame:
+def _read_excel(data: bytes, *, name: str, max_rows: int) -> pd.DataFrame:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
@@ -208,7 +244,15 @@ def _read_excel(data: bytes, *, name: str) -> pd.DataFrame:
     try:
         if not workbook.worksheets:
             raise InputFileError(f"{name} has no worksheets")
-        rows = [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+        rows = []
+        for row in workbook.worksheets[0].iter_rows(values_only=True):
+            rows.append(list(row))
+            _refuse_rows(name, len(rows) - 1, max_rows)
+    except InputFileError:
+        raise
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as exc:
+        # A sheet whose XML is damaged or refused (defusedxml: DTDs, entities).
+        raise InputFileError(f"{name} is not a readable .xlsx workbook") from exc
     finally:
         workbook.close()
     if not rows or all(is_blank(cell) for cell in rows[0]):
@@ -237,11 +281,8 @@ def _unique_headers(cells: Sequence[Any]) -> list[str]:
     return headers
 
 
-def _read_geojson(text: str, *, name: str) -> pd.DataFrame:
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputFileError(f"{name} is not valid JSON (line {exc.lineno})") from exc
+def _read_geojson(text: str, *, name: str, max_rows: int) -> pd.DataFrame:
+    document = parse_json_text(text, name=name)
     if isinstance(document, dict) and document.get("type") == "Feature":
         features: object = [document]
     elif isinstance(document, dict) and document.get("type") == "FeatureCollection":
@@ -251,6 +292,7 @@ def _read_geojson(text: str, *, name: str) -> pd.DataFrame:
         raise InputFileError(f"{name} is not GeoJSON: expected a FeatureCollection")
     if not isinstance(features, list):
         raise InputFileError(f"{name} is not GeoJSON: 'features' is not a list")
+    _refuse_rows(name, len(features), max_rows, "features")
     records = [
         _geojson_record(feature, position, name=name) for position, feature in enumerate(features)
     ]

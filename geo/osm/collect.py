@@ -57,8 +57,10 @@ class Collector:
         keep: set[str] | None,
         member_ways: set[int],
         area_ways: set[int],
+        max_way_nodes: int = 2_000,
     ) -> None:
         self.keys = keys
+        self.max_way_nodes = max_way_nodes
         self.keep = keep
         self.member_ways = member_ways
         self.area_ways = area_ways
@@ -88,6 +90,7 @@ class Collector:
         self.repairs = {
             "ways_cut_at_edge": 0,
             "ways_without_nodes": 0,
+            "ways_too_long": 0,
             "ways_dropped_no_nodes_present": 0,
             "features_cut_at_edge": 0,
             "relations_partial": 0,
@@ -121,6 +124,10 @@ class Collector:
         nodes = w.nodes
         if len(nodes) == 0:
             self.repairs["ways_without_nodes"] += 1
+            return
+        if len(nodes) > self.max_way_nodes:
+            # Over the OSM API's own cap (2,000): not from OSM, and costly to build.
+            self.repairs["ways_too_long"] += 1
             return
         try:
             wkb = self.factory.create_linestring(w, use_nodes=osmium.geom.ALL)

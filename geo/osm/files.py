@@ -7,14 +7,19 @@ A missing, empty, binary, truncated or non-OSM file gets one planner-readable li
 from __future__ import annotations
 
 import bz2
+import contextlib
 import hashlib
+import os
 import re
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import osmium
 
 from geo.errors import InputFileError
+from geo.limits import Limits, checked_file
 from geo.osm.bbox import BBox
 
 SUPPORTED_SUFFIXES = (".osm", ".osm.bz2", ".osm.pbf", ".pbf", ".xml", ".osm.xml")
@@ -79,20 +84,18 @@ def _xml_head(path: Path, fmt: str, size: int = 8192) -> bytes:
         return fh.read(size)
 
 
-def inspect_osm_file(path: Path | str) -> OsmFileInfo:
+def inspect_osm_file(path: Path | str, *, limits: Limits | None = None) -> OsmFileInfo:
     """Check that ``path`` is a readable OSM file and read its header.
 
     Raises
     ------
     InputFileError
-        For a missing, empty, binary, truncated or non-OSM file, with a one-line reason.
+        For a missing, empty, binary, truncated or non-OSM file, a folder, a device or a
+        pipe, or a file over ``limits.max_osm_bytes``, with a one-line reason.
     """
     file = Path(path)
-    if not file.exists():
-        raise InputFileError(f"file not found: {file}")
-    if file.is_dir():
-        raise InputFileError(f"{file} is a folder, not an OSM file")
-    size = file.stat().st_size
+    limits = limits if limits is not None else Limits()
+    size = checked_file(file, max_bytes=limits.max_osm_bytes, what="OSM file")
     if size == 0:
         raise InputFileError(f"{file.name} is empty")
     with file.open("rb") as fh:
@@ -148,3 +151,42 @@ def file_sha256(path: Path) -> str:
 def first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
+
+
+@contextlib.contextmanager
+def plain_osm_xml(info: OsmFileInfo, *, max_bytes: int) -> Iterator[Path]:
+    """The file to parse: ``info.path`` itself, or for ``.osm.bz2`` its XML expanded into a
+    temporary file, stopped at ``max_bytes`` (a 1 KB file can expand to gigabytes).
+
+    Expanding once here and parsing the plain XML costs about what osmium's own bzip2
+    reading would, and the limit is checked as the bytes come.
+    """
+    if info.format != "xml.bz2":
+        yield info.path
+        return
+    fd, name = tempfile.mkstemp(prefix="lifecircle-", suffix=".osm")
+    tmp = Path(name)
+    try:
+        _expand_bz2(info.path, fd, max_bytes=max_bytes)
+        yield tmp
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _expand_bz2(path: Path, fd: int, *, max_bytes: int) -> None:
+    written = 0
+    try:
+        with bz2.open(path, "rb") as src, os.fdopen(fd, "wb") as dst:
+            while chunk := src.read(1 << 20):
+                written += len(chunk)
+                if written > max_bytes:
+                    raise InputFileError(
+                        f"{path.name} expands to more than {max_bytes / (1 << 20):,.0f} MB "
+                        "of XML, over the limit (LIFECIRCLE_MAX_OSM_MB; see 'Limits' in the "
+                        "README)"
+                    )
+                dst.write(chunk)
+    except InputFileError:
+        raise
+    except (OSError, EOFError, ValueError) as exc:
+        raise InputFileError(f"{path.name} is damaged or truncated: {first_line(exc)}") from exc

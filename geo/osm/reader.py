@@ -26,9 +26,10 @@ import pandas as pd
 import shapely
 
 from geo.errors import InputFileError, OsmDataError
+from geo.limits import Limits
 from geo.osm.bbox import BBox
 from geo.osm.collect import Collector, Relation
-from geo.osm.files import OsmFileInfo, first_line, inspect_osm_file
+from geo.osm.files import OsmFileInfo, first_line, inspect_osm_file, plain_osm_xml
 from geo.osm.shapes import RELATION_TYPES
 from geo.osm.walking import is_pedestrian_area
 from geo.osm.ways import WalkWays
@@ -154,25 +155,42 @@ def read_osm_file(
     *,
     feature_tags: Mapping[str, bool | list[str]],
     keep_keys: Iterable[str] | None = None,
+    limits: Limits | None = None,
 ) -> tuple[OsmFileInfo, RawOsm]:
     """Parse a local OSM file into the walkable ways and the tagged features.
 
     ``keep_keys``: tag keys to keep on features besides :data:`FEATURE_KEYS` and the
-    query's (the taxonomy's rule keys); ``None`` keeps every key.
+    query's (the taxonomy's rule keys); ``None`` keeps every key. ``limits``: the byte
+    limit on the file and on what a ``.osm.bz2`` expands to, and the node limit per way
+    (default: from the environment).
 
     Raises
     ------
     InputFileError
-        When the file is missing, empty, truncated, binary or not OSM data.
+        When the file is missing, empty, truncated, binary, not OSM data, or over a limit.
     OsmDataError
         When it parses but has no walkable ways.
     """
-    info = inspect_osm_file(path)
+    limits = limits if limits is not None else Limits()
+    info = inspect_osm_file(path, limits=limits)
     query = feature_query_tags(feature_tags)
     keys = set(query)
     keep = None if keep_keys is None else set(keep_keys) | FEATURE_KEYS | keys
+    with plain_osm_xml(info, max_bytes=limits.max_osm_bytes) as plain:
+        return info, _read_raw(info, plain, query, keep, max_way_nodes=limits.max_way_nodes)
+
+
+def _read_raw(
+    info: OsmFileInfo,
+    plain: Path,
+    query: Mapping[str, Any],
+    keep: set[str] | None,
+    *,
+    max_way_nodes: int,
+) -> RawOsm:
+    keys = set(query)
     try:
-        relations = _relations(info.path, keys)
+        relations = _relations(plain, keys)
         area_ways = {
             ref
             for rel in relations
@@ -180,16 +198,21 @@ def read_osm_file(
             for ref, _ in rel.members
         }
         members = {ref for rel in relations for ref, _ in rel.members}
-        collector = Collector(keys, keep, members, area_ways)
-        _collect(info.path, collector, members)
+        collector = Collector(keys, keep, members, area_ways, max_way_nodes=max_way_nodes)
+        _collect(plain, collector, members)
         member_geoms = collector.member_geometries()
         for rel in relations:
             collector.relation(rel, member_geoms)
-    except RuntimeError as exc:
+    except (RuntimeError, osmium.InvalidLocationError) as exc:
         raise InputFileError(
             f"{info.path.name} is damaged or truncated: {first_line(exc)}"
         ) from exc
     ways = collector.walk_ways()
+    if ways.n_pairs == 0 and collector.repairs["ways_too_long"]:
+        raise OsmDataError(
+            f"{info.path.name}: its only walkable ways have more than {max_way_nodes:,} "
+            "nodes (OSM's own limit is 2,000; see 'Limits' in the README)"
+        )
     if ways.n_pairs == 0:
         raise OsmDataError(
             f"{info.path.name} holds no walkable ways (footway, path, residential, ...): "
@@ -200,7 +223,7 @@ def read_osm_file(
     data_date = info.data_date or (
         collector.newest.date().isoformat() if collector.newest is not None else None
     )
-    raw = RawOsm(
+    return RawOsm(
         ways=ways,
         features=finish_features(collector.features(), query),
         bounds=info.bounds,
@@ -208,7 +231,6 @@ def read_osm_file(
         walkable_ways=collector.walkable_ways,
         repairs={k: v for k, v in collector.repairs.items() if v},
     )
-    return info, raw
 
 
 def finish_features(gdf: gpd.GeoDataFrame, query: Mapping[str, Any]) -> gpd.GeoDataFrame:

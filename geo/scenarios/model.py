@@ -31,6 +31,7 @@ from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 from geo.errors import LifecircleError
+from geo.limits import parse_json_text
 from geo.standards.taxonomy import Taxonomy
 
 KINDS = ("facility", "space", "link", "closure")
@@ -205,8 +206,16 @@ def parse_intervention(
         raise ScenarioError(f"{where}: 'kind' must be one of {', '.join(KINDS)} (got {kind!r})")
     try:
         geom = shape(feature.get("geometry"))
-    except (AttributeError, TypeError, ValueError, KeyError) as exc:
-        raise ScenarioError(f"{where}: the geometry cannot be read ({exc})") from exc
+    except (
+        AttributeError,
+        TypeError,
+        ValueError,
+        KeyError,
+        IndexError,
+        shapely.errors.ShapelyError,  # a one-point line (GEOSException)
+    ) as exc:
+        detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise ScenarioError(f"{where}: the geometry cannot be read ({detail})") from exc
     geom = _check_geometry(geom, kind, where)
     fid = str(feature.get("id") or props.get("id") or new_feature_id())
     name = str(props.get("name") or "")[:200]
@@ -269,7 +278,7 @@ def parse_scenario(
     defaults = ScenarioMeta()
     try:
         revision = int(raw_meta.get("revision", 0) or 0)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise ScenarioError("metadata 'revision' must be a whole number") from exc
     meta = ScenarioMeta(
         title=str(raw_meta.get("title") or defaults.title)[:200],
@@ -298,12 +307,7 @@ def parse_scenario(
 def loads_scenario(
     text: str, *, taxonomy: Taxonomy | None = None, scenario_id: str | None = None
 ) -> Scenario:
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ScenarioError(
-            f"the scenario file is not valid JSON (line {exc.lineno}): {exc.msg}"
-        ) from exc
+    doc = parse_json_text(text, name="the scenario file", error=ScenarioError)
     return parse_scenario(doc, taxonomy=taxonomy, scenario_id=scenario_id)
 
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from geo.errors import TaxonomyError
+from geo.limits import Limits
+from geo.standards.patterns import compile_user_pattern
 
 DERIVED_KEYS = frozenset({"area_m2"})
 """Keys computed from a feature's geometry, never asked of an OSM source."""
@@ -109,10 +111,9 @@ def parse_condition(key: str, raw: Any, where: str) -> TagCondition:
     if isinstance(raw, str) and raw.startswith(("~", "!~")):
         negate = raw.startswith("!~")
         expr = raw[2:] if negate else raw[1:]
-        try:
-            pattern = re.compile(expr, re.IGNORECASE)
-        except re.error as exc:
-            raise TaxonomyError(f"{where}: bad pattern {raw!r} for '{key}': {exc}") from exc
+        pattern = compile_user_pattern(
+            expr, where=f"{where}, '{key}'", max_chars=Limits().max_pattern_chars
+        )
         return TagCondition(key=key, pattern=pattern, negate=negate)
     if isinstance(raw, str) and raw.lstrip().startswith(("<", ">")):
         bounds = _parse_bounds(raw)

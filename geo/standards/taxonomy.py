@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from geo.errors import TaxonomyError
+from geo.limits import Limits, read_limited_bytes
 from geo.settings import DATA_DIR
 from geo.standards.fields import ITEM_FIELDS_CHECKED, parse_item_fields, parse_level_fields
 from geo.standards.rules import DERIVED_KEYS, TagCondition, TagRule, parse_rules
@@ -256,7 +257,7 @@ def _parse_tiers(raw: Any, source: str) -> dict[int, Tier]:
             walk_minutes = int(spec.get("walk_minutes", minutes))
         except (TypeError, ValueError, KeyError) as exc:
             raise TaxonomyError(f"{source}: tier {key!r} needs a number 'distance_m'") from exc
-        if distance_m <= 0 or walk_minutes <= 0:
+        if not 0 < distance_m < float("inf") or walk_minutes <= 0:  # NaN fails too
             raise TaxonomyError(f"{source}: tier {key!r} must have positive minutes and metres")
         extra = parse_level_fields(spec, f"{source}: level {key!r}")
         tiers[minutes] = Tier(walk_minutes=walk_minutes, distance_m=distance_m, **extra)
@@ -329,19 +330,39 @@ def parse_taxonomy(doc: Any, *, source: str, digest: str = "") -> Taxonomy:
     return Taxonomy(categories=tuple(categories), tiers=tiers, source=source, digest=digest)
 
 
+_MAX_FLOW_DEPTH = 100
+
+
+def _flow_depth(text: str) -> int:
+    """The deepest nesting of YAML flow brackets (an upper bound: quotes are not parsed)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+    return deepest
+
+
 def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
     """Read a taxonomy YAML file (the bundled one when ``path`` is None)."""
     file = Path(path) if path is not None else DEFAULT_TAXONOMY_PATH
+    raw = read_limited_bytes(
+        file, max_bytes=Limits().max_table_bytes, error=TaxonomyError, what="taxonomy file"
+    )
     try:
-        raw = file.read_bytes()
-    except FileNotFoundError as exc:
-        raise TaxonomyError(f"taxonomy file not found: {file}") from exc
-    except OSError as exc:
-        raise TaxonomyError(f"cannot read taxonomy file {file}: {exc.strerror}") from exc
-    try:
-        doc = yaml.load(raw.decode("utf-8-sig"), Loader=_YAML_LOADER)
+        text = raw.decode("utf-8-sig")
+        if _flow_depth(text) > _MAX_FLOW_DEPTH:  # libyaml takes minutes on [[[[...]]]]
+            raise RecursionError
+        doc = yaml.load(text, Loader=_YAML_LOADER)
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise TaxonomyError(f"{file.name} is not a readable YAML file: {exc}") from exc
+        detail = " ".join(str(exc).split())[:200]
+        raise TaxonomyError(f"{file.name} is not a readable YAML file: {detail}") from exc
+    except RecursionError as exc:
+        raise TaxonomyError(f"{file.name} is nested too deeply to be a taxonomy") from exc
+    except (ValueError, OverflowError) as exc:  # a number of thousands of digits
+        raise TaxonomyError(f"{file.name} holds a number that cannot be read") from exc
     digest = hashlib.sha256(raw).hexdigest()
     return parse_taxonomy(doc, source=file.name, digest=digest)
 

@@ -47,8 +47,10 @@ def register(sub: Any) -> None:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     from geo.export import write_analysis
+    from geo.output_paths import checked_output_folder
     from geo.settings import DEFAULT_WALK_SPEED_KMH
 
+    checked_output_folder(args.out)
     t0 = time.perf_counter()
     taxonomy, _, district, rejected = load_from_args(args)
     print_rejected(rejected, label=str(args.facilities))

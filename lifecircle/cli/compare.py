@@ -32,17 +32,26 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_compare, place=None)
 
 
-def _read_scenario(path: Path, taxonomy: Any) -> Any:
+def _read_scenario(path: Path, taxonomy: Any, district: Any) -> Any:
     from geo.errors import InputFileError
+    from geo.limits import Limits, read_limited_bytes
     from geo.scenarios.model import loads_scenario
+    from geo.scenarios.plausibility import check_scenario_in_district
 
+    limits = Limits()
+    data = read_limited_bytes(path, max_bytes=limits.max_table_bytes, what="scenario file")
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError as exc:
-        raise InputFileError(f"scenario file not found: {path}") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError(f"cannot read the scenario file {path.name}: {exc}") from exc
-    return loads_scenario(text, taxonomy=taxonomy)
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(f"the scenario file {path.name} is not UTF-8 text") from exc
+    scenario = loads_scenario(text, taxonomy=taxonomy)
+    check_scenario_in_district(
+        scenario,
+        district.meta.bbox,
+        margin_m=limits.study_area_margin_m,
+        title=district.meta.title_en or district.meta.name,
+    )
+    return scenario
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -56,20 +65,22 @@ def cmd_compare(args: argparse.Namespace) -> int:
         write_csv,
         write_text_atomic,
     )
+    from geo.output_paths import checked_output_folder
     from geo.scenarios.apply import apply_scenario
     from geo.scenarios.compare import compare
     from geo.settings import DEFAULT_WALK_SPEED_KMH
 
+    checked_output_folder(args.out)
     taxonomy, _, district, rejected = load_from_args(args)
     print_rejected(rejected, label=str(args.facilities))
-    scenario = _read_scenario(args.scenario, taxonomy)
+    scenario = _read_scenario(args.scenario, taxonomy, district)
     speed = args.speed_kmh if args.speed_kmh is not None else DEFAULT_WALK_SPEED_KMH
     bar = progress_bar(args)
     baseline = analyse(district, taxonomy, speed_kmh=speed, progress=scaled(bar, 0.4, 0.8))
     bar.close()
     before = baseline
     if args.against is not None:
-        before = apply_scenario(baseline, _read_scenario(args.against, taxonomy))
+        before = apply_scenario(baseline, _read_scenario(args.against, taxonomy, district))
     t0 = time.perf_counter()
     after = apply_scenario(baseline, scenario)
     apply_ms = (time.perf_counter() - t0) * 1000

@@ -43,10 +43,12 @@ def cmd_map(args: argparse.Namespace) -> int:
     from geo.access.analysis import analyse
     from geo.errors import InputFileError
     from geo.export import write_text_atomic
+    from geo.output_paths import checked_output_file
     from geo.settings import DEFAULT_WALK_SPEED_KMH
     from lifecircle.maps import build_map, compute_map_layers
     from lifecircle.maps.offline import standalone_html
 
+    checked_output_file(Path(args.out))  # before the work, not after it
     taxonomy, _, district, rejected = load_from_args(args)
     print_rejected(rejected, label=str(args.facilities))
     speed = args.speed_kmh if args.speed_kmh is not None else DEFAULT_WALK_SPEED_KMH

@@ -113,6 +113,7 @@ REPAIR_TEXT = {
         "{n} walkable ways had no node inside the file and were left out"
     ),
     "ways_without_nodes": "{n} ways with no node references were skipped",
+    "ways_too_long": "{n} ways with more nodes than the limit (OSM's own: 2,000) were skipped",
     "features_cut_at_edge": "{n} mapped features cut at the extract edge were left out",
     "relations_partial": "{n} multipolygons lack members; their closed rings were kept",
     "relations_dropped": "{n} multipolygons closed no ring and were left out",

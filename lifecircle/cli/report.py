@@ -71,6 +71,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     if args.out.suffix.lower() not in REPORT_SUFFIXES:
         raise InputFileError(f"--out {args.out.name}: a report is .pdf, .html or .xlsx")
+    from geo.output_paths import checked_output_file
+
+    checked_output_file(args.out)
     analysis, units, checkup = run_checkup(spec_from_args(args, args.source))
     write_report(ReportInputs(analysis, units, checkup, lang=args.lang), args.out)
     cov = analysis.coverage

@@ -93,6 +93,8 @@ def load_from_args(args: argparse.Namespace) -> Any:
             args.facilities,
             coord_system=parse_coord_system(args.crs),
             resolve_category=taxonomy.resolve,
+            study_area=district.meta.bbox,
+            study_area_title=district.meta.title_en or district.meta.name,
         )
         rejected = list(result.rejected)
         district = district.with_facilities(result.facilities)

@@ -116,12 +116,15 @@ def parse_score_range(text: str) -> tuple[float, float]:
 def cmd_survey_check(args: argparse.Namespace) -> int:
     """``lifecircle survey check FILE``: print the report, optionally write the clean rows."""
     from geo.district.loader import load_district
+    from geo.limits import Limits, checked_file
+    from geo.output_paths import checked_output_file
     from geo.settings import Settings
     from geo.standards.taxonomy import load_taxonomy
 
     path = Path(args.file)
-    if not path.is_file():
-        raise InputFileError(f"File not found: {path}")
+    checked_file(path, max_bytes=Limits().max_table_bytes, what="File")
+    if args.out is not None:
+        checked_output_file(Path(args.out))
     coord_system = parse_coord_system(args.crs)
     score_range = parse_score_range(args.score_range)
     from geo.surveys.read import read_survey

@@ -13,6 +13,7 @@ from lifecircle.i18n.checkup import CHECKUP
 from lifecircle.i18n.core import CORE
 from lifecircle.i18n.dashscale import DASHSCALE
 from lifecircle.i18n.deliberation import DELIBERATION
+from lifecircle.i18n.hostile import HOSTILE
 from lifecircle.i18n.maplang import MAPLANG
 from lifecircle.i18n.population import POPULATION
 from lifecircle.i18n.siting import SITING
@@ -34,7 +35,7 @@ def _merge(*tables: Mapping[str, Mapping[str, str]]) -> dict[str, Mapping[str, s
 
 
 STRINGS: Mapping[str, Mapping[str, str]] = _merge(
-    CORE, DASHSCALE, SITING, DELIBERATION, CHECKUP, POPULATION, WORKSHOP, STORAGE, MAPLANG
+    CORE, DASHSCALE, SITING, DELIBERATION, CHECKUP, POPULATION, WORKSHOP, STORAGE, MAPLANG, HOSTILE
 )
 
 

@@ -383,7 +383,7 @@ def test_missing_taxonomy_file(tmp_path: Path) -> None:
 
 
 def test_taxonomy_path_is_a_folder(tmp_path: Path) -> None:
-    with pytest.raises(TaxonomyError, match="cannot read taxonomy file"):
+    with pytest.raises(TaxonomyError, match="is a folder, not a file"):
         load_taxonomy(tmp_path)
 
 
