@@ -78,13 +78,18 @@ def catchment_layer(
     net = analysis.district.network
     boundary = analysis.district.boundary
     frames = []
+    inside: np.ndarray | None = None
+    if settings.use_cells(net):
+        # Which nodes the district holds: the same for every category, so once.
+        lon, lat = net.nodes["lon"].to_numpy(), net.nodes["lat"].to_numpy()
+        inside = shapely.intersects_xy(boundary, lon, lat)
     for cid in analysis.categories:
         sub = analysis.facilities[analysis.facilities["category"] == cid]
         if len(sub) == 0:
             continue
         rows = analysis.facility_access[analysis.facility_access["category"] == cid]
-        if settings.use_cells(net):
-            frames.append(_cell_catchments(analysis, sub, rows, boundary, settings))
+        if inside is not None:
+            frames.append(_cell_catchments(analysis, sub, rows, boundary, inside, settings))
         else:
             frames.append(
                 catchments(
@@ -108,6 +113,7 @@ def _cell_catchments(
     facilities: pd.DataFrame,
     rows: pd.DataFrame,
     boundary: BaseGeometry,
+    inside: np.ndarray,
     settings: LayerSettings,
 ) -> gpd.GeoDataFrame:
     net = analysis.district.network
@@ -119,9 +125,6 @@ def _cell_catchments(
         limit_m=analysis.limit_m,
     )
     label = np.where(row_label >= 0, owner[np.maximum(row_label, 0)], -1)
-    inside = shapely.intersects_xy(
-        boundary, net.nodes["lon"].to_numpy(), net.nodes["lat"].to_numpy()
-    )
     label = np.where(inside, label, -1)
     geoms, counts = catchment_cells(
         net,
@@ -131,7 +134,11 @@ def _cell_catchments(
         n_facilities=len(ids),
         resolution=settings.cell_resolution,
     )
-    clipped = shapely.intersection(np.asarray(geoms, dtype=object), boundary)
+    clipped = np.asarray(geoms, dtype=object)
+    # Only the catchments that cross the boundary need an overlay with it.
+    shapely.prepare(boundary)
+    cross = ~shapely.contains_properly(boundary, clipped)
+    clipped[cross] = shapely.intersection(clipped[cross], boundary)
     area = gpd.GeoSeries(clipped, crs="EPSG:4326").to_crs(net.crs).area.to_numpy()
     data = pd.DataFrame(
         {
