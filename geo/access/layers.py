@@ -119,11 +119,16 @@ def _cell_catchments(
     net = analysis.district.network
     ids = facilities["facility_id"].astype(str).to_numpy()
     owner = pd.Index(ids).get_indexer(rows["facility_id"].astype(str))
-    dist, row_label = analysis.engine.nearest_source(
-        rows["node_pos"].to_numpy(dtype=np.int64),
-        rows["cost_m"].to_numpy(dtype=np.float64),
-        limit_m=analysis.limit_m,
-    )
+    pos = rows["node_pos"].to_numpy(dtype=np.int64)
+    cost = rows["cost_m"].to_numpy(dtype=np.float64)
+    # The analysis already holds these sources' distances: which source each node's
+    # distance comes from is read from them, without a second search.
+    cid = str(facilities["category"].iloc[0])
+    dist = analysis.access.of(cid)
+    found = analysis.engine.source_labels(dist, pos, cost)
+    if found is None:
+        dist, found = analysis.engine.nearest_source(pos, cost, limit_m=analysis.limit_m)
+    row_label = found
     label = np.where(row_label >= 0, owner[np.maximum(row_label, 0)], -1)
     label = np.where(inside, label, -1)
     geoms, counts = catchment_cells(
