@@ -102,9 +102,7 @@ def cell_hexagons(cells: CellArray) -> GeomArray:
     )
 
 
-_INDEX: weakref.WeakKeyDictionary[WalkNetwork, dict[int, CellIndex]] = (
-    weakref.WeakKeyDictionary()
-)
+_INDEX: weakref.WeakKeyDictionary[WalkNetwork, dict[int, CellIndex]] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 

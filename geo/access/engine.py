@@ -60,6 +60,24 @@ class DistanceEngine:
     def for_network(cls, network: WalkNetwork, *, limit_m: float) -> DistanceEngine:
         return cls(network.csr, limit_m=limit_m)
 
+    def with_edges(
+        self, n_nodes: int, u: IntArray, v: IntArray, length_m: FloatArray
+    ) -> DistanceEngine:
+        """This engine's network grown to ``n_nodes`` (new nodes last) with undirected edges
+        ``u``-``v`` that it does not have yet: no rebuild from the edge table."""
+        # Built from the entries, not by adding matrices: a sum would drop the network's
+        # zero-length edges (explicit zeros), which are real edges to Dijkstra.
+        rows = np.concatenate([self._edge_rows(), u, v])
+        cols = np.concatenate([self._indices, v, u])
+        w = np.concatenate([self._data, length_m, length_m]).astype(np.float64)
+        grown = sparse.csr_matrix((w, (rows, cols)), shape=(n_nodes, n_nodes))
+        return DistanceEngine(grown, limit_m=self.limit_m)
+
+    def subnetwork(self, node_pos: IntArray) -> DistanceEngine:
+        """The engine of the nodes ``node_pos`` (sorted) and the edges between them."""
+        part = self._csr[node_pos][:, node_pos]
+        return DistanceEngine(part, limit_m=self.limit_m)
+
     def _with_source(self, node_pos: IntArray, offset_m: FloatArray) -> sparse.csr_matrix:
         n = self.n_nodes
         k = len(node_pos)
