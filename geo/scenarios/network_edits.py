@@ -123,7 +123,7 @@ def modify_network(network: WalkNetwork, scenario: Scenario) -> NetworkChange:
         extra["component"] = 0
         nodes = pd.concat([nodes, extra[nodes.columns]])
     if not closures and new_edge_rows:
-        quick = _append_links(network, nodes, new_node_rows, new_edge_rows, tuple(joined))
+        quick = _append_links(network, network.nodes, new_node_rows, new_edge_rows, tuple(joined))
         if quick is not None:
             return quick
     closed = 0

@@ -538,7 +538,7 @@ def test_source_labels_from_the_distances_pick_a_nearest_facility(case: Case) ->
             (label >= 0) & (facility[np.maximum(label, 0)] != facility[np.maximum(searched, 0)])
         )
         assert len(differ) <= 0.01 * max(1, int((label >= 0).sum()))
-        for q in differ[:5]:
+        for q in differ[:2]:  # each check is a networkx search of the whole district
             mine = group[group["facility_id"] == facility[label[q]]]
             own = case.oracle(case.sources_of(mine))[q]
             assert own == pytest.approx(dist[q], abs=TOL_M), f"{case.name}/{category} node {q}"
