@@ -348,7 +348,8 @@ def write_geopackage(path: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> None
                     clean[col] = clean[col].astype(str)
                 elif clean[col].dtype == bool:
                     clean[col] = clean[col].astype(np.int8)
-            clean.to_file(tmp, layer=name, driver="GPKG")
+            # Arrow hands pyogrio whole columns (no row-by-row feature building).
+            clean.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", use_arrow=True)
         tmp.replace(path)
     finally:
         if tmp.exists():

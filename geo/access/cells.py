@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
+import h3
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -25,6 +26,7 @@ import shapely
 from h3.api import numpy_int as h3n
 from shapely import MultiPolygon, Polygon
 
+from geo.access.cell_index import cell_index
 from geo.district.network import WalkNetwork
 
 FloatArray = npt.NDArray[np.float64]
@@ -77,10 +79,16 @@ def cells_polygon(cells: npt.ArrayLike) -> Polygon | MultiPolygon:
     unique = np.unique(np.asarray(cells, dtype=np.uint64))
     if len(unique) == 0:
         return Polygon()
-    shape = h3n.cells_to_h3shape(unique)
-    geom = shapely.geometry.shape(shape.__geo_interface__)
-    if isinstance(geom, Polygon | MultiPolygon):
-        return geom
+    return _shape_polygon(h3n.cells_to_h3shape(unique))
+
+
+def _shape_polygon(shape: object) -> Polygon | MultiPolygon:
+    """An H3 shape as shapely (H3 gives (lat, lng) rings; shapely wants (x, y))."""
+    if isinstance(shape, h3.LatLngPoly):
+        holes = [np.asarray(h, dtype=np.float64)[:, ::-1] for h in shape.holes]
+        return Polygon(np.asarray(shape.outer, dtype=np.float64)[:, ::-1], holes)
+    if isinstance(shape, h3.LatLngMultiPoly):
+        return MultiPolygon([_shape_polygon(p) for p in shape.polys])
     return Polygon()
 
 
@@ -89,7 +97,10 @@ def served_cells(
 ) -> Polygon | MultiPolygon:
     """The cells holding a node within ``within_m`` (WGS-84)."""
     reached = np.isfinite(dist_m) & (dist_m <= within_m)
-    return cells_polygon(node_cells(network, resolution)[reached])
+    index = cell_index(network, node_cells(network, resolution), resolution)
+    held = np.zeros(len(index.cells), dtype=bool)
+    held[index.node_cell[reached]] = True  # no sort of the nodes: a mark per cell
+    return cells_polygon(index.cells[held])
 
 
 def catchment_cells(
@@ -108,19 +119,36 @@ def catchment_cells(
     :meth:`geo.access.engine.DistanceEngine.nearest_source`. A facility whose nodes all lie
     in cells another facility is nearer to keeps no cell and counts no node.
     """
-    reached = np.flatnonzero((label >= 0) & np.isfinite(dist_m) & (dist_m <= limit_m))
+    reached = (label >= 0) & np.isfinite(dist_m) & (dist_m <= limit_m)
     geoms: list[Polygon | MultiPolygon] = [Polygon() for _ in range(n_facilities)]
-    if len(reached) == 0:
+    if not reached.any():
         return geoms, np.zeros(n_facilities, dtype=np.int64)
-    cells = node_cells(network, resolution)[reached]
+    index = cell_index(network, node_cells(network, resolution), resolution)
     # Each cell goes to the facility of its nearest reached node, with all its nodes.
-    frame = pd.DataFrame({"cell": cells, "dist": dist_m[reached], "owner": label[reached]})
-    best = frame.sort_values(["cell", "dist"], kind="stable").drop_duplicates("cell")
-    owner_of = pd.Series(best["owner"].to_numpy(), index=best["cell"].to_numpy())
-    node_owner = owner_of.reindex(cells).to_numpy(dtype=np.int64)
+    cell_owner = index.nearest_owner(dist_m, np.where(reached, label, -1))
+    node_owner = cell_owner[index.node_cell[reached]]
     counts = np.bincount(node_owner, minlength=n_facilities).astype(np.int64)
-    for owner, group in best.groupby("owner", sort=False):
-        geoms[int(owner)] = cells_polygon(group["cell"].to_numpy())
+    # One outline per facility, dissolved from its hexagons: neighbouring H3 cells share
+    # their vertices bit for bit, so the cheap coverage union applies, to all facilities
+    # of a size class at once (rows padded with None, which the union skips).
+    owned = np.flatnonzero(cell_owner >= 0)
+    order = owned[np.argsort(cell_owner[owned], kind="stable")]
+    owners, starts, sizes = np.unique(cell_owner[order], return_index=True, return_counts=True)
+    hexagons = index.hexagons()[order]
+    size_class = np.ceil(np.log2(sizes)).astype(np.int64)
+    for klass in np.unique(size_class).tolist():
+        rows = np.flatnonzero(size_class == klass)
+        width = int(sizes[rows].max())
+        if width == 1:
+            dissolved = hexagons[starts[rows]]
+        else:
+            table = np.full((len(rows), width), None, dtype=object)
+            col = np.arange(width)
+            filled = col[None, :] < sizes[rows, None]
+            table[filled] = hexagons[(starts[rows, None] + col[None, :])[filled]]
+            dissolved = shapely.coverage_union_all(table, axis=1)
+        for owner, geom in zip(owners[rows].tolist(), dissolved.tolist(), strict=True):
+            geoms[owner] = geom
     return geoms, counts
 
 

@@ -28,9 +28,12 @@ def compound_entrances(
     near = pd.Series(False, index=entrances.index)
     zones = areas[areas["kind"] == "residential"] if not areas.empty else areas
     if not zones.empty:
-        pts = entrances.to_crs(crs)
-        zone_union = zones.to_crs(crs).geometry.union_all()
-        near = pts.geometry.distance(zone_union) <= gate_near_m
+        pts = entrances.to_crs(crs).geometry.to_numpy()
+        # Near the union of the zones = near one of them: one tree query, no union (the
+        # union of a whole district's compounds costs minutes).
+        tree = shapely.STRtree(zones.to_crs(crs).geometry.to_numpy())
+        hit, _ = tree.query(pts, predicate="dwithin", distance=gate_near_m)
+        near = pd.Series(np.isin(np.arange(len(pts)), hit), index=entrances.index)
     keep = is_entrance | near.to_numpy()
     out = entrances[keep].copy()
     out["lon"] = out.geometry.x

@@ -30,6 +30,9 @@ from geo.standards.taxonomy import Taxonomy
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
+# How far apart two sums of the same lengths may round (m): far below any street length.
+LABEL_TOL_M = 1e-6
+
 
 class DistanceEngine:
     """Bounded multi-source shortest paths on one network (a symmetric CSR matrix)."""
@@ -51,10 +54,29 @@ class DistanceEngine:
         self._csr = sparse.csr_matrix(
             (self._data, self._indices, self._indptr), shape=(self.n_nodes, self.n_nodes)
         )
+        self._rows: npt.NDArray[np.int32] | None = None
 
     @classmethod
     def for_network(cls, network: WalkNetwork, *, limit_m: float) -> DistanceEngine:
         return cls(network.csr, limit_m=limit_m)
+
+    def with_edges(
+        self, n_nodes: int, u: IntArray, v: IntArray, length_m: FloatArray
+    ) -> DistanceEngine:
+        """This engine's network grown to ``n_nodes`` (new nodes last) with undirected edges
+        ``u``-``v`` that it does not have yet: no rebuild from the edge table."""
+        # Built from the entries, not by adding matrices: a sum would drop the network's
+        # zero-length edges (explicit zeros), which are real edges to Dijkstra.
+        rows = np.concatenate([self._edge_rows(), u, v])
+        cols = np.concatenate([self._indices, v, u])
+        w = np.concatenate([self._data, length_m, length_m]).astype(np.float64)
+        grown = sparse.csr_matrix((w, (rows, cols)), shape=(n_nodes, n_nodes))
+        return DistanceEngine(grown, limit_m=self.limit_m)
+
+    def subnetwork(self, node_pos: IntArray) -> DistanceEngine:
+        """The engine of the nodes ``node_pos`` (sorted) and the edges between them."""
+        part = self._csr[node_pos][:, node_pos]
+        return DistanceEngine(part, limit_m=self.limit_m)
 
     def _with_source(self, node_pos: IntArray, offset_m: FloatArray) -> sparse.csr_matrix:
         n = self.n_nodes
@@ -166,6 +188,68 @@ class DistanceEngine:
         ok = root >= 0
         label[ok] = first[root[ok]]
         return dist, label
+
+    def source_labels(
+        self, dist_m: FloatArray, node_pos: IntArray, offset_m: FloatArray
+    ) -> IntArray | None:
+        """Per node, the index (into ``node_pos``) of its nearest source, read from
+        distances already computed for exactly these sources (no second search).
+
+        A node's way back is a neighbour ``u`` with ``dist[u] + length == dist[v]`` (to
+        ``LABEL_TOL_M``), the one nearest its own source first; a source's node whose
+        distance is its offset is a first hop. ``None`` when some reached node has no way
+        back (the distances were not this engine's for these sources): then
+        :meth:`nearest_source` decides.
+        """
+        n = self.n_nodes
+        dist = np.asarray(dist_m, dtype=np.float64)
+        node_pos = np.asarray(node_pos, dtype=np.int64)
+        offsets = np.asarray(offset_m, dtype=np.float64)
+        label = np.full(n, -1, dtype=np.int64)
+        if len(node_pos) == 0:
+            return label
+        first = np.full(n, -1, dtype=np.int64)
+        order = np.lexsort((offsets, node_pos))
+        seen_nodes, first_idx = np.unique(node_pos[order], return_index=True)
+        first[seen_nodes] = order[first_idx]
+        hop = np.zeros(n, dtype=bool)
+        hop[seen_nodes] = np.abs(dist[seen_nodes] - offsets[order[first_idx]]) <= LABEL_TOL_M
+        u, v, w = self._edge_rows(), self._indices, self._data
+        du, dv = dist[u], dist[v]
+        with np.errstate(invalid="ignore"):  # inf - inf beyond the limit: not a way back
+            back = np.isfinite(dv) & (np.abs(du + w - dv) <= LABEL_TOL_M) & ~hop[v]
+        # Every step back must get nearer to a source (or, on a zero-length edge, go to a
+        # lower node), so the ways back end at first hops.
+        back &= (w > 2 * LABEL_TOL_M) | (u < v)
+        cu, cv = u[back], v[back]
+        nearest = np.full(n, np.inf)
+        np.minimum.at(nearest, cv, dist[cu])
+        keep = dist[cu] == nearest[cv]
+        pred = np.full(n, n, dtype=np.int64)
+        np.minimum.at(pred, cv[keep], cu[keep].astype(np.int64))
+        reached = np.isfinite(dist)
+        if np.any(reached & ~hop & (pred == n)):
+            return None
+        root = np.where(hop, np.arange(n), np.where(pred < n, pred, -1))
+        for _ in range(64):  # pointer jumping: each round halves what is left
+            valid = root >= 0
+            nxt = root.copy()
+            nxt[valid] = np.where(hop[root[valid]], root[valid], root[root[valid]])
+            if np.array_equal(nxt, root):
+                break
+            root = nxt
+        ok = reached & (root >= 0)
+        if not hop[root[ok]].all():  # a way back that ends nowhere: let Dijkstra decide
+            return None
+        label[ok] = first[root[ok]]
+        return label
+
+    def _edge_rows(self) -> npt.NDArray[np.int32]:
+        """The row (from-node) of every stored edge, built once."""
+        if self._rows is None:
+            counts = np.diff(self._indptr)
+            self._rows = np.repeat(np.arange(self.n_nodes, dtype=np.int32), counts)
+        return self._rows
 
     def single_source(self, node_pos: int, *, limit_m: float | None = None) -> FloatArray:
         """Network distance (m) from one node to all nodes, bounded."""

@@ -78,13 +78,18 @@ def catchment_layer(
     net = analysis.district.network
     boundary = analysis.district.boundary
     frames = []
+    inside: np.ndarray | None = None
+    if settings.use_cells(net):
+        # Which nodes the district holds: the same for every category, so once.
+        lon, lat = net.nodes["lon"].to_numpy(), net.nodes["lat"].to_numpy()
+        inside = shapely.intersects_xy(boundary, lon, lat)
     for cid in analysis.categories:
         sub = analysis.facilities[analysis.facilities["category"] == cid]
         if len(sub) == 0:
             continue
         rows = analysis.facility_access[analysis.facility_access["category"] == cid]
-        if settings.use_cells(net):
-            frames.append(_cell_catchments(analysis, sub, rows, boundary, settings))
+        if inside is not None:
+            frames.append(_cell_catchments(analysis, sub, rows, boundary, inside, settings))
         else:
             frames.append(
                 catchments(
@@ -108,20 +113,23 @@ def _cell_catchments(
     facilities: pd.DataFrame,
     rows: pd.DataFrame,
     boundary: BaseGeometry,
+    inside: np.ndarray,
     settings: LayerSettings,
 ) -> gpd.GeoDataFrame:
     net = analysis.district.network
     ids = facilities["facility_id"].astype(str).to_numpy()
     owner = pd.Index(ids).get_indexer(rows["facility_id"].astype(str))
-    dist, row_label = analysis.engine.nearest_source(
-        rows["node_pos"].to_numpy(dtype=np.int64),
-        rows["cost_m"].to_numpy(dtype=np.float64),
-        limit_m=analysis.limit_m,
-    )
+    pos = rows["node_pos"].to_numpy(dtype=np.int64)
+    cost = rows["cost_m"].to_numpy(dtype=np.float64)
+    # The analysis already holds these sources' distances: which source each node's
+    # distance comes from is read from them, without a second search.
+    cid = str(facilities["category"].iloc[0])
+    dist = analysis.access.of(cid)
+    found = analysis.engine.source_labels(dist, pos, cost)
+    if found is None:
+        dist, found = analysis.engine.nearest_source(pos, cost, limit_m=analysis.limit_m)
+    row_label = found
     label = np.where(row_label >= 0, owner[np.maximum(row_label, 0)], -1)
-    inside = shapely.intersects_xy(
-        boundary, net.nodes["lon"].to_numpy(), net.nodes["lat"].to_numpy()
-    )
     label = np.where(inside, label, -1)
     geoms, counts = catchment_cells(
         net,
@@ -131,7 +139,11 @@ def _cell_catchments(
         n_facilities=len(ids),
         resolution=settings.cell_resolution,
     )
-    clipped = shapely.intersection(np.asarray(geoms, dtype=object), boundary)
+    clipped = np.asarray(geoms, dtype=object)
+    # Only the catchments that cross the boundary need an overlay with it.
+    shapely.prepare(boundary)
+    cross = ~shapely.contains_properly(boundary, clipped)
+    clipped[cross] = shapely.intersection(clipped[cross], boundary)
     area = gpd.GeoSeries(clipped, crs="EPSG:4326").to_crs(net.crs).area.to_numpy()
     data = pd.DataFrame(
         {

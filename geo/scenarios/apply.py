@@ -30,7 +30,7 @@ import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from geo.access.analysis import Analysis, recount
-from geo.access.engine import AccessResult, DistanceEngine, compute_access
+from geo.access.engine import AccessResult, DistanceEngine, FloatArray, IntArray, compute_access
 from geo.access.snapping import ACCESS_COLUMNS, join_area, join_lonlat, joined_kind
 from geo.district.network import WalkNetwork
 from geo.scenarios.model import Scenario, ScenarioError
@@ -177,12 +177,15 @@ def apply_scenario(baseline: Analysis, scenario: Scenario) -> Analysis:
 
     n_old = baseline.district.network.n_nodes
     n_new = network.n_nodes
-    if change.added_edges or change.closed_edges:
+    if change.appended is not None:
+        engine = baseline.engine.with_edges(n_new, *change.appended)
+    elif change.added_edges or change.closed_edges:
         engine = DistanceEngine.for_network(network, limit_m=baseline.limit_m)
     else:
         engine = baseline.engine
-    dist = np.full((len(baseline.categories), n_new), np.inf)
+    dist = np.empty((len(baseline.categories), n_new))
     dist[:, :n_old] = baseline.access.dist_m
+    dist[:, n_old:] = np.inf
     closed_cats = set(
         baseline.facilities.loc[
             baseline.facilities["facility_id"].astype(str).isin(closed_ids), "category"
@@ -190,6 +193,13 @@ def apply_scenario(baseline: Analysis, scenario: Scenario) -> Analysis:
     )
     full = set(baseline.categories) if change.closed_edges else closed_cats
     sources = _concat_rows(kept_rows, added_sources)
+    if change.joined:
+        through_links(
+            engine,
+            dist,
+            [i for i, c in enumerate(baseline.categories) if c not in full],
+            np.array([p for _, p in change.joined], dtype=np.int64),
+        )
     for i, cid in enumerate(baseline.categories):
         if cid in full:
             group = sources[sources["category"] == cid]
@@ -197,12 +207,6 @@ def apply_scenario(baseline: Analysis, scenario: Scenario) -> Analysis:
                 group["node_pos"].to_numpy(np.int64), group["cost_m"].to_numpy(float)
             )
             continue
-        if change.joined:
-            seeds = np.array([p for _, p in change.joined], dtype=np.int64)
-            offsets = dist[i, seeds]
-            ok = np.isfinite(offsets)
-            if ok.any():
-                dist[i] = np.minimum(dist[i], engine.multi_source(seeds[ok], offsets[ok]))
         new = added_sources[added_sources["category"] == cid]
         if len(new):
             dist[i] = np.minimum(
@@ -247,6 +251,32 @@ def apply_scenario(baseline: Analysis, scenario: Scenario) -> Analysis:
         coverage=coverage,
         facility_access=sources,
     )
+
+
+def through_links(
+    engine: DistanceEngine, dist: FloatArray, rows: list[int], seeds: IntArray
+) -> None:
+    """Shorten ``dist`` (in place, the given category rows) by walks through the nodes
+    where links join the network.
+
+    Such a walk is at most ``limit_m`` long, so it never leaves the nodes within
+    ``limit_m`` of a joined node: the searches run on that part of the network only, all
+    categories in one call, and only its nodes are updated.
+    """
+    seeds = np.unique(seeds)
+    if not rows or len(seeds) == 0:
+        return
+    near = np.flatnonzero(np.isfinite(engine.multi_source(seeds)))
+    local = engine.subnetwork(near)
+    seed_local = np.searchsorted(near, seeds)
+    groups = []
+    for i in rows:
+        offsets = dist[i, seeds]
+        ok = np.isfinite(offsets)
+        groups.append((seed_local[ok], offsets[ok]))
+    shorter = local.multi_source_groups(groups)
+    for k, i in enumerate(rows):
+        dist[i, near] = np.minimum(dist[i, near], shorter[k])
 
 
 def _kept_rows(baseline: Analysis, closed_ids: set[str]) -> pd.DataFrame:

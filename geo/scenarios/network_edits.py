@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
+from pandas.api.types import union_categoricals
 from shapely.geometry.base import BaseGeometry
 
 from geo.district.network import WalkNetwork, label_components
@@ -35,6 +36,9 @@ class NetworkChange:
     new_nodes: int
     added_edges: int
     closed_edges: int
+    # When the change only appends links that repeat no street (positions in the new
+    # network and lengths), so the distance engine can grow instead of being rebuilt.
+    appended: tuple[IntArray, IntArray, FloatArray] | None = None
 
 
 def to_metric(geom: BaseGeometry, network: WalkNetwork) -> BaseGeometry:
@@ -57,8 +61,8 @@ def modify_network(network: WalkNetwork, scenario: Scenario) -> NetworkChange:
     closures = [i for i in scenario.interventions if i.kind == "closure" and closes_edges(i)]
     if not links and not closures:
         return NetworkChange(network, (), 0, 0, 0)
-    nodes = network.nodes.copy()
-    edges = network.edges.copy()
+    nodes = network.nodes
+    edges = network.edges
     next_id = int(min(0, int(nodes.index.min()))) - 1
     new_node_rows: list[dict[str, float | int]] = []
     new_edge_rows: list[dict[str, object]] = []
@@ -118,6 +122,10 @@ def modify_network(network: WalkNetwork, scenario: Scenario) -> NetworkChange:
         extra = pd.DataFrame(new_node_rows).set_index("node_id")
         extra["component"] = 0
         nodes = pd.concat([nodes, extra[nodes.columns]])
+    if not closures and new_edge_rows:
+        quick = _append_links(network, network.nodes, new_node_rows, new_edge_rows, tuple(joined))
+        if quick is not None:
+            return quick
     closed = 0
     if closures:
         keys = _edge_keys(edges)
@@ -147,6 +155,81 @@ def modify_network(network: WalkNetwork, scenario: Scenario) -> NetworkChange:
     nodes["component"] = label_components(len(nodes), ui, vi)
     changed = WalkNetwork(crs=network.crs, nodes=nodes, edges=edges)
     return NetworkChange(changed, tuple(joined), len(new_node_rows), len(new_edge_rows), closed)
+
+
+def _append_links(
+    network: WalkNetwork,
+    nodes: pd.DataFrame,
+    new_node_rows: list[dict[str, float | int]],
+    new_edge_rows: list[dict[str, object]],
+    joined: tuple[tuple[str, int], ...],
+) -> NetworkChange | None:
+    """Links that only add nodes and edges, without a full rebuild: the same network as
+    the general path, or ``None`` when that path is needed (a link repeats a street or
+    another link, or changes which piece is which)."""
+    n_old = network.n_nodes
+    extra = pd.DataFrame(new_edge_rows)
+    pos_of = {int(nid): n_old + k for k, nid in enumerate(r["node_id"] for r in new_node_rows)}
+    old_index = pd.Index(network.nodes.index)
+
+    def positions(ids: npt.NDArray[np.int64]) -> IntArray:
+        found = old_index.get_indexer(ids)
+        new = np.array([pos_of.get(int(i), -1) for i in ids], dtype=np.int64)
+        return np.asarray(np.where(found >= 0, found, new), dtype=np.int64)
+
+    u = positions(extra["u"].to_numpy(dtype=np.int64))
+    v = positions(extra["v"].to_numpy(dtype=np.int64))
+    pairs = set(zip(np.minimum(u, v).tolist(), np.maximum(u, v).tolist(), strict=True))
+    if len(pairs) < len(extra) or (u == v).any():
+        return None
+    indptr, indices = network.csr.indptr, network.csr.indices
+    for a, b in zip(u.tolist(), v.tolist(), strict=True):
+        if a < n_old and b < n_old and b in indices[indptr[a] : indptr[a + 1]]:
+            return None  # along an existing street: the general path keeps the shorter
+    # The pieces: new nodes join the piece of the link's ends; the labels (0 = largest)
+    # stay unless the ends lie on different pieces or the grown piece overtakes another.
+    comp = network.nodes["component"].to_numpy(dtype=np.int64)
+    ends = {int(comp[p]) for _, p in joined}
+    if len(ends) != 1:
+        return None
+    piece = ends.pop()
+    sizes = np.bincount(comp)
+    if piece > 0 and sizes[piece] + len(new_node_rows) >= sizes[piece - 1]:
+        return None
+    if new_node_rows:
+        added = pd.DataFrame(new_node_rows).set_index("node_id")
+        added["component"] = piece
+        nodes = pd.concat([nodes, added[nodes.columns]])
+    else:
+        nodes = nodes.copy()  # never share a table with the baseline
+    edges = append_rows(network.edges, extra)
+    changed = WalkNetwork(crs=network.crs, nodes=nodes, edges=edges)
+    lengths = extra["length_m"].to_numpy(dtype=np.float64)
+    return NetworkChange(
+        changed, joined, len(new_node_rows), len(new_edge_rows), 0, appended=(u, v, lengths)
+    )
+
+
+def append_rows(frame: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``extra``'s rows below (a new 0..n index), column by column: a
+    categorical column (the streets' ``highway`` and ``name``) stays categorical with the
+    new values added as categories, so a whole district's table is not turned into
+    Python strings for two new rows."""
+    if list(extra.columns) != list(frame.columns):
+        return pd.concat([frame, extra], ignore_index=True)
+    columns: dict[str, object] = {}
+    for c in frame.columns:
+        head = frame[c]
+        if isinstance(head.dtype, pd.CategoricalDtype):
+            tail = pd.Categorical(extra[c].to_numpy(dtype=object))
+            columns[c] = union_categoricals([head.array, tail], ignore_order=True)
+        elif isinstance(head.dtype, np.dtype) and head.dtype != object:
+            columns[c] = np.concatenate([head.to_numpy(), extra[c].to_numpy(dtype=head.dtype)])
+        else:
+            columns[c] = np.concatenate(
+                [head.to_numpy(dtype=object), extra[c].to_numpy(dtype=object)]
+            )
+    return pd.DataFrame(columns, columns=frame.columns, copy=False)
 
 
 def closes_edges(item: Intervention) -> bool:

@@ -10,6 +10,7 @@ import io
 
 import geopandas as gpd
 import h3
+import networkx as nx
 import numpy as np
 import pytest
 import shapely
@@ -128,3 +129,62 @@ def test_the_progress_bar_draws_on_a_terminal_and_stays_quiet_otherwise() -> Non
     muted = Tty()
     TerminalProgress(stream=muted, quiet=True)("x", 1.0)
     assert muted.getvalue() == ""
+
+
+def test_each_cell_goes_to_its_nearest_facility_by_network_distance(analysis: Analysis) -> None:
+    """Exhaustive: networkx distances from every facility to every node (no engine)."""
+    district = analysis.district
+    net = district.network
+    rows = analysis.facility_access[analysis.facility_access["category"] == "park_large"]
+    facilities = sorted(set(rows["facility_id"]))
+    assert len(facilities) >= 3
+    graph = net.to_networkx()
+    node_ids = net.node_ids
+    limit_m = 1000.0
+    # d[f, node]: facility f's network distance (its nearest way in) to each node.
+    d = np.full((len(facilities), net.n_nodes), np.inf)
+    pos_of = {int(n): i for i, n in enumerate(node_ids)}
+    for f, fid in enumerate(facilities):
+        ways = rows[rows["facility_id"] == fid]
+        # Every way in as an edge from one virtual node (its cost the edge's length).
+        source = ("facility", fid)
+        graph.add_weighted_edges_from(
+            (
+                (source, int(node_ids[p]), float(c))
+                for p, c in zip(ways["node_pos"], ways["cost_m"], strict=True)
+            ),
+            weight="length",
+        )
+        reach = nx.single_source_dijkstra_path_length(
+            graph, source, cutoff=limit_m, weight="length"
+        )
+        graph.remove_node(source)
+        for n, length in reach.items():
+            if n != source:
+                d[f, pos_of[int(n)]] = length
+    owner = np.array([facilities.index(f) for f in rows["facility_id"]])
+    dist, row_label = analysis.engine.nearest_source(
+        rows["node_pos"].to_numpy(np.int64), rows["cost_m"].to_numpy(float), limit_m=limit_m
+    )
+    label = np.where(row_label >= 0, owner[np.maximum(row_label, 0)], -1)
+    geoms, counts = catchment_cells(
+        net, dist, label, limit_m=limit_m, n_facilities=len(facilities), resolution=RES
+    )
+    cells = np.array(cells_of_nodes(district))
+    nearest = d.min(axis=0)
+    seen = 0
+    grown = [g.buffer(1e-9) for g in geoms]
+    for cell in np.unique(cells):
+        in_cell = np.flatnonzero((cells == cell) & (nearest <= limit_m))
+        centre = Point(h3.cell_to_latlng(cell)[::-1])
+        holders = [f for f, g in enumerate(grown) if g.contains(centre)]
+        if len(in_cell) == 0:
+            assert holders == [], cell
+            continue
+        # Its owner is a facility at the cell's smallest network distance (ties allowed).
+        best = d[:, in_cell].min()
+        assert len(holders) == 1, cell
+        assert d[holders[0], in_cell].min() == pytest.approx(best, abs=1e-6), cell
+        seen += 1
+    assert seen > 50
+    assert counts.sum() == int((nearest <= limit_m).sum())

@@ -432,6 +432,9 @@ class Case:
         group = self.ways_in(category)
         return list(zip(group["node_id"].tolist(), group["cost_m"].tolist(), strict=True))
 
+    def sources_of(self, group: pd.DataFrame) -> list[tuple[int, float]]:
+        return list(zip(group["node_id"].tolist(), group["cost_m"].tolist(), strict=True))
+
     def oracle(self, sources: Iterable[tuple[int, float]]) -> FloatArray:
         return as_array(nx_distances(self.G, sources, self.limit_m), self.network.node_ids)
 
@@ -517,6 +520,45 @@ def test_nearest_source_labels_a_nearest_facility(case: Case) -> None:
                 f"{case.name}/{category}: nodes labelled {facility['facility_id']} are "
                 f"up to {worst:.3f} m nearer to another facility"
             )
+
+
+def test_source_labels_from_the_distances_pick_a_nearest_facility(case: Case) -> None:
+    """Read from the analysis' distances, each node's source is a nearest one: the same
+    as :meth:`nearest_source` except on exact ties, where networkx says both are nearest."""
+    for category in sorted(set(case.district.facilities["category"])):
+        group = case.ways_in(category)
+        nodes = group["node_pos"].to_numpy(np.int64)
+        offsets = group["cost_m"].to_numpy(float)
+        label = case.engine.source_labels(case.result.of(category), nodes, offsets)
+        assert label is not None
+        dist, searched = case.engine.nearest_source(nodes, offsets)
+        np.testing.assert_array_equal(label >= 0, searched >= 0)
+        facility = group["facility_id"].to_numpy()
+        differ = np.flatnonzero(
+            (label >= 0) & (facility[np.maximum(label, 0)] != facility[np.maximum(searched, 0)])
+        )
+        assert len(differ) <= 0.01 * max(1, int((label >= 0).sum()))
+        for q in differ[:2]:  # each check is a networkx search of the whole district
+            mine = group[group["facility_id"] == facility[label[q]]]
+            own = case.oracle(case.sources_of(mine))[q]
+            assert own == pytest.approx(dist[q], abs=TOL_M), f"{case.name}/{category} node {q}"
+
+
+def test_source_labels_by_hand_and_refused_for_foreign_distances() -> None:
+    net = line_network(4)
+    engine = DistanceEngine.for_network(net, limit_m=1000.0)
+    sources = pos(net, 0, 4)
+    dist = engine.multi_source(sources)
+    label = engine.source_labels(dist, sources, np.zeros(2))
+    assert label is not None
+    assert label[[0, 1, 3, 4]].tolist() == [0, 0, 1, 1] and label[2] in (0, 1)
+    # Distances that are not these sources' own have no way back: Dijkstra must decide.
+    assert engine.source_labels(dist + 1.0, sources, np.zeros(2)) is None
+    # Beyond the limit: no label.
+    short = DistanceEngine.for_network(net, limit_m=150.0)
+    near = short.multi_source(pos(net, 0))
+    got = short.source_labels(near, pos(net, 0), np.zeros(1))
+    assert got is not None and got.tolist() == [0, 0, -1, -1, -1]
 
 
 # --- incremental updates ---------------------------------------------------------------------
