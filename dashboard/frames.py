@@ -1,4 +1,5 @@
-"""The cache wrappers of the workshop flow: maps rendered once, and what of a scenario applies.
+"""The cache wrappers of maps rendered once per server (map, scenarios and gaps pages), and
+of what of a scenario applies.
 
 Kept apart from :mod:`dashboard.loaders` (whose wrappers they use) so that each stays a
 readable size; the same rules hold: plain-string keys, ``_``-prefixed unhashed objects.
@@ -7,7 +8,9 @@ readable size; the same rules hold: plain-string keys, ``_``-prefixed unhashed o
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
+import folium
 import streamlit as st
 
 from dashboard import loaders
@@ -90,3 +93,23 @@ def _applicable(key: str, scenario_key: str, _scenario: Scenario, _base: Analysi
 def applicable(analysis_key: str, scenario: Scenario, base: Analysis) -> Applicable:
     """What of ``scenario`` applies to the district (``dashboard.workshop.Applicable``)."""
     return _applicable(analysis_key, _content_key(scenario), scenario, base)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def rendered_map(
+    key: str,
+    group_names: tuple[str, ...],
+    layer_control: bool,
+    _build: Callable[[], folium.Map],
+) -> MapFrame:
+    """A map rendered once per server for ``key`` (everything it is built from), with the
+    names of the groups sessions add and whether it has a layer control
+    (:func:`dashboard.map_frame.render_frame`); concurrent first requests wait for one build.
+
+    ``_build`` makes the map on a miss only; its result is shared, immutable text."""
+    return render_frame(_build(), group_names=group_names, layer_control=layer_control)
+
+
+def secret_digest(secret: str | None) -> str:
+    """A cache key part for a key that must not be kept in clear."""
+    return hashlib.sha256((secret or "").encode("utf-8")).hexdigest()[:16]

@@ -7,22 +7,20 @@ never hashes a District or an Analysis.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import folium
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from dashboard.map_frame import MapFrame, render_frame
 from dashboard.progress import LoadProgress
 
 # Re-exported (``x as x``): pages call ``loaders.scenario_store(district)`` and the like.
 from dashboard.userfiles import database_folder as database_folder
 from dashboard.userfiles import minutes_folder as minutes_folder
 from dashboard.userfiles import sample_survey as sample_survey
+from dashboard.userfiles import save_upload as save_upload
 from dashboard.userfiles import scenario_store as scenario_store
 from dashboard.userfiles import uploads_folder as uploads_folder
 from dashboard.userfiles import user_data as user_data
@@ -210,29 +208,6 @@ def cell_compounds(key: str, cells: tuple[str, ...], _analysis: Analysis) -> lis
     return [str(n) for n in compound_names_for_cells(cells, _analysis.district.areas)]
 
 
-def save_upload(data: bytes, filename: str, folder_name: str) -> Path:
-    """Store an uploaded file in the uploads folder, in a folder named by its content hash,
-    under the user's own file name (letters, digits, - and _ only: never a path), so that
-    messages name the file as the user knows it.
-
-    Uploads hold residents' comments: they are kept
-    ``$LIFECIRCLE_UPLOAD_RETENTION_DAYS`` days and purged when the server starts.
-    """
-    digest = hashlib.sha256(data).hexdigest()[:24]
-    suffix = "".join(Path(filename).suffixes[-2:]).lower()
-    safe_suffix = "".join(ch for ch in suffix if ch.isalnum() or ch == ".")[:16]
-    stem = Path(filename).name[: -len(suffix) or None]
-    safe_stem = "".join(ch for ch in stem if ch.isalnum() or ch in "-_")[:60] or "upload"
-    folder = uploads_folder() / folder_name / digest
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{safe_stem}{safe_suffix}"
-    if not path.exists():
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    return path
-
-
 def coverage_frame(a: Analysis, lang: str) -> pd.DataFrame:
     """The coverage table with translated headers."""
     from lifecircle.i18n import t
@@ -309,9 +284,6 @@ def side_by_side(a: object, b: object, lang: str) -> pd.DataFrame:
         }
     )
     return pd.concat([rows, total], ignore_index=True)
-
-
-SAMPLE_SURVEY = Path(__file__).resolve().parent.parent / "data" / "sample_survey_lujiazui.csv"
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -517,21 +489,3 @@ def boundary_units(path: str, coord_system: str) -> gpd.GeoDataFrame:
 
 
 # --- one map per server (issue 16 item 7) ------------------------------------------------------
-@st.cache_resource(show_spinner=False, max_entries=32)
-def rendered_map(
-    key: str,
-    group_names: tuple[str, ...],
-    layer_control: bool,
-    _build: Callable[[], folium.Map],
-) -> MapFrame:
-    """A map rendered once per server for ``key`` (everything it is built from), with the
-    names of the groups sessions add and whether it has a layer control
-    (:func:`dashboard.map_frame.render_frame`); concurrent first requests wait for one build.
-
-    ``_build`` makes the map on a miss only; its result is shared, immutable text."""
-    return render_frame(_build(), group_names=group_names, layer_control=layer_control)
-
-
-def secret_digest(secret: str | None) -> str:
-    """A cache key part for a key that must not be kept in clear."""
-    return hashlib.sha256((secret or "").encode("utf-8")).hexdigest()[:16]

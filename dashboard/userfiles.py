@@ -7,6 +7,7 @@ never in the source tree. :mod:`dashboard.loaders` re-exports these functions.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import streamlit as st
@@ -69,3 +70,26 @@ def database_folder() -> Path:
 def minutes_folder() -> Path:
     """Where the topics page writes minutes."""
     return user_data().minutes_dir
+
+
+def save_upload(data: bytes, filename: str, folder_name: str) -> Path:
+    """Store an uploaded file in the uploads folder, in a folder named by its content hash,
+    under the user's own file name (letters, digits, - and _ only: never a path), so that
+    messages name the file as the user knows it.
+
+    Uploads hold residents' comments: they are kept
+    ``$LIFECIRCLE_UPLOAD_RETENTION_DAYS`` days and purged when the server starts.
+    """
+    digest = hashlib.sha256(data).hexdigest()[:24]
+    suffix = "".join(Path(filename).suffixes[-2:]).lower()
+    safe_suffix = "".join(ch for ch in suffix if ch.isalnum() or ch == ".")[:16]
+    stem = Path(filename).name[: -len(suffix) or None]
+    safe_stem = "".join(ch for ch in stem if ch.isalnum() or ch in "-_")[:60] or "upload"
+    folder = uploads_folder() / folder_name / digest
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{safe_stem}{safe_suffix}"
+    if not path.exists():
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    return path

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard import loaders, state
+from dashboard import frames, loaders, state
 from dashboard.downloads import csv_bytes, xlsx_bytes
 from dashboard.map_frame import show_frame
 from dashboard.sidebar import page_context
@@ -110,10 +110,10 @@ with left:
 
     # The same for every session of these settings: rendered once per server.
     gap_key = "|".join(
-        (ctx.analysis_key, measure, lang, ctx.basemap, loaders.secret_digest(ctx.tianditu_key))
+        (ctx.analysis_key, measure, lang, ctx.basemap, frames.secret_digest(ctx.tianditu_key))
     )
     show_frame(
-        loaders.rendered_map(gap_key, (), False, _gap_map),
+        frames.rendered_map(gap_key, (), False, _gap_map),
         key=state.GAP_MAP_KEY,
         height=460,
         returned_objects=[],

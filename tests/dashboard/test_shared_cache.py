@@ -10,7 +10,7 @@ import folium
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import frames, loaders
+from dashboard import frames
 from dashboard.map_frame import MapFrame
 from dashboard.sidebar import CONTEXT_KEY
 from tests.dashboard.test_app import folium_args
@@ -45,7 +45,7 @@ def test_two_sessions_share_one_analysis_and_one_rendered_map(
 
 
 def test_concurrent_first_requests_wait_for_one_build() -> None:
-    loaders.rendered_map.clear()
+    frames.rendered_map.clear()
     started = threading.Event()
     release = threading.Event()
     builds: list[int] = []
@@ -59,7 +59,7 @@ def test_concurrent_first_requests_wait_for_one_build() -> None:
     results: list[MapFrame] = []
 
     def request() -> None:
-        results.append(loaders.rendered_map("concurrent-test", ("Isochrone",), True, build))
+        results.append(frames.rendered_map("concurrent-test", ("Isochrone",), True, build))
 
     threads = [threading.Thread(target=request) for _ in range(6)]
     for thread in threads:
@@ -71,4 +71,4 @@ def test_concurrent_first_requests_wait_for_one_build() -> None:
     assert len(builds) == 1
     assert len(results) == 6
     assert all(r is results[0] for r in results)
-    loaders.rendered_map.clear()
+    frames.rendered_map.clear()
