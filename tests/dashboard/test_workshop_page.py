@@ -67,13 +67,15 @@ def feature(kind: str, geometry: dict[str, Any], **props: Any) -> dict[str, Any]
 
 
 def store_in(folder: Path, taxonomy: Taxonomy) -> ScenarioStore:
-    return ScenarioStore(folder, taxonomy=taxonomy)
+    """Lujiazui's store: its own folder under the scenario root (``geo.userdata``)."""
+    return ScenarioStore(folder / "lujiazui", taxonomy=taxonomy)
 
 
 def test_headline_shows_every_category_the_example_changes(
     app_test: Callable[..., AppTest], scenario_dir: Path, baseline: Analysis
 ) -> None:
-    shutil.copyfile(EXAMPLE, scenario_dir / EXAMPLE.name)
+    (scenario_dir / "lujiazui").mkdir(exist_ok=True)
+    shutil.copyfile(EXAMPLE, scenario_dir / "lujiazui" / EXAMPLE.name)
     example = loads_scenario(EXAMPLE.read_text("utf-8"), taxonomy=baseline.taxonomy)
     after = apply_scenario(baseline, example)
     changed = {c for c in baseline.categories if share(after, c) != share(baseline, c)}
@@ -169,7 +171,8 @@ def test_items_that_do_not_apply_are_left_out_with_a_sentence(
             ),
         ],
     }
-    (scenario_dir / "river-link-test.geojson").write_text(json.dumps(doc), "utf-8")
+    (scenario_dir / "lujiazui").mkdir(exist_ok=True)
+    (scenario_dir / "lujiazui" / "river-link-test.geojson").write_text(json.dumps(doc), "utf-8")
     at = pick(open_page(app_test), "river-link-test")
     warnings = [w.value for w in at.warning]
     assert t("ws_not_applicable", "en", n=1, names="Bridge to nowhere") in warnings
