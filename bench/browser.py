@@ -85,7 +85,7 @@ from bench.browser_steps import (
     open_session,
 )
 from bench.config import whole_number_at_least
-from bench.errors import BrowserBenchError
+from bench.errors import BrowserBenchError, require_browser_tools
 from bench.harness import (
     CHROMIUM,
     DashboardServer,
@@ -283,12 +283,7 @@ def run_browser_bench(
     get there; with ``screenshot_dir``, it leaves a screenshot of the failed step there.
     """
     _check_repeats(repeats)
-    if not CHROMIUM.exists():
-        raise BrowserBenchError(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401  (running_chromium imports it)
-    except ImportError as exc:
-        raise BrowserBenchError("playwright is not installed (pip install playwright)") from exc
+    require_browser_tools(CHROMIUM, "sync_api")
 
     started = time.perf_counter()
     load_before = _loadavg()

@@ -36,7 +36,7 @@ from typing import Any
 
 from bench.browser_js import ARM_CLICK_JS, WS_PROBE_JS, js_str, marks_js
 from bench.browser_steps import LANG, MAP_IFRAME, MAP_INTERACTIVE, VIEWPORT, load_labels
-from bench.errors import BrowserBenchError
+from bench.errors import BrowserBenchError, require_browser_tools
 from bench.harness import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -354,12 +354,7 @@ def run_load_bench(
         Chromium or Playwright is missing, the server does not start, or the first
         (warming) visit does not get to a map and a click.
     """
-    if not CHROMIUM.exists():
-        raise BrowserBenchError(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    try:
-        import playwright.async_api  # noqa: F401
-    except ImportError as exc:
-        raise BrowserBenchError("playwright is not installed (pip install playwright)") from exc
+    require_browser_tools(CHROMIUM, "async_api")
     started = time.perf_counter()
     before = _loadavg()
     with tempfile.TemporaryDirectory(prefix="lifecircle-bench-users-") as tmp:
