@@ -42,9 +42,10 @@ def pg_url() -> Iterator[str]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def record(request: pytest.FixtureRequest, tmp_path: Path) -> DatabaseSettings:
-    """The deliberation record both servers use: SQLite next to the scenarios, or PostgreSQL."""
+    """The deliberation record both servers use: SQLite where the server keeps it by default
+    (the user data folder of ``bench.harness.dashboard_server``), or PostgreSQL."""
     if request.param == "sqlite":
-        return database_url(tmp_path / "scenarios", env={})
+        return database_url(tmp_path / "xdg-data" / "lifecircle", env={})
     return DatabaseSettings(url=create_database(request.getfixturevalue("pg_url"), "restart"))
 
 
