@@ -18,65 +18,27 @@ loaders.vendor_assets()
 loaders.facilitator_key()  # printed in the server log at start-up when not set
 loaders.uploads_folder()  # deletes uploads older than LIFECIRCLE_UPLOAD_RETENTION_DAYS, once
 lang = current_lang()
+# (view file, title key, icon, url path) of every page after the map.
+PAGES = (
+    ("gaps.py", "page_gaps", ":material/bar_chart:", "gaps"),
+    ("scenarios.py", "page_scenarios", ":material/edit_location_alt:", "scenarios"),
+    ("survey.py", "page_survey", ":material/forum:", "survey"),
+    ("report.py", "ck_page_report", ":material/summarize:", "report"),
+    ("population.py", "page_population", ":material/groups:", "population"),
+    ("data.py", "page_data", ":material/database:", "data"),
+    ("topics.py", "page_topics", ":material/how_to_vote:", "topics"),
+    ("vote.py", "page_vote", ":material/ballot:", "vote"),
+)
+map_page, map_title = HERE / "views" / "map.py", t("page_map", lang)
 pages = [
-    st.Page(
-        HERE / "views" / "map.py",
-        title=t("page_map", lang),
-        icon=":material/map:",
-        url_path="home",  # served at "/" (the default page), so "/map" can be the alias below
-        default=True,
-    ),
+    # Served at "/" (the default page), so "/map" can be the alias below.
+    st.Page(map_page, title=map_title, icon=":material/map:", url_path="home", default=True),
     # A deep link to /map (e.g. /map?lang=zh) opens the map: Streamlit serves the default
     # page only at "/" and answered its own url_path with "Page not found".
-    st.Page(
-        HERE / "views" / "map.py",
-        title=t("page_map", lang),
-        icon=":material/map:",
-        url_path="map",
-        visibility="hidden",
-    ),
-    st.Page(
-        HERE / "views" / "gaps.py",
-        title=t("page_gaps", lang),
-        icon=":material/bar_chart:",
-        url_path="gaps",
-    ),
-    st.Page(
-        HERE / "views" / "scenarios.py",
-        title=t("page_scenarios", lang),
-        icon=":material/edit_location_alt:",
-        url_path="scenarios",
-    ),
-    st.Page(
-        HERE / "views" / "survey.py",
-        title=t("page_survey", lang),
-        icon=":material/forum:",
-        url_path="survey",
-    ),
-    st.Page(
-        HERE / "views" / "report.py",
-        title=t("ck_page_report", lang),
-        icon=":material/summarize:",
-        url_path="report",
-    ),
-    st.Page(HERE / "views" / "population.py", title=t("page_population", lang)),
-    st.Page(
-        HERE / "views" / "data.py",
-        title=t("page_data", lang),
-        icon=":material/database:",
-        url_path="data",
-    ),
-    st.Page(
-        HERE / "views" / "topics.py",
-        title=t("page_topics", lang),
-        icon=":material/how_to_vote:",
-        url_path="topics",
-    ),
-    st.Page(
-        HERE / "views" / "vote.py",
-        title=t("page_vote", lang),
-        icon=":material/ballot:",
-        url_path="vote",
+    st.Page(map_page, title=map_title, icon=":material/map:", url_path="map", visibility="hidden"),
+    *(
+        st.Page(HERE / "views" / view, title=t(key, lang), icon=icon, url_path=path)
+        for view, key, icon, path in PAGES
     ),
 ]
 # Residents' phones open /vote: no navigation, no sidebar, no analysis there.
