@@ -14,6 +14,9 @@ import json
 from collections.abc import Mapping, Sequence
 
 MAP_MESSAGE_BYTES = 100_000  # a WebSocket message this large carries a map's HTML
+MAP_COMPONENT_NAME = "streamlit_folium.st_folium"
+"""A WebSocket message naming the map component carries the map (now often a small
+loader whose script the browser fetches as a file: dashboard.map_frame.publish_script)."""
 
 # Does the Leaflet map in a window (the st_folium iframe's) have a layer whose tooltip
 # reads ``text``? ``(win, text) => bool``; the browser tests use it too.
@@ -132,10 +135,11 @@ def marks_js(groups: Mapping[str, Sequence[str]], *, since_click: bool) -> str:
         )
     names = json.dumps(list(groups))
     body.append(f"if (!{names}.every((n) => n in marks)) return false;")
-    # The map's HTML travels in one large message: when did the last one arrive?
+    # The map travels in a message naming its component (or, before, in one large
+    # message): when did the last one arrive?
     body.append(
         "const big = (window.__benchWs || [])"
-        f".filter(([t, n]) => t >= t0 && n >= {MAP_MESSAGE_BYTES});"
+        f".filter(([t, n, isMap]) => t >= t0 && (isMap || n >= {MAP_MESSAGE_BYTES}));"
     )
     body.append("marks.map_messages = big.length;")
     body.append(
@@ -152,6 +156,7 @@ def marks_js(groups: Mapping[str, Sequence[str]], *, since_click: bool) -> str:
 # (a listener added in the constructor runs before Streamlit's ``onmessage``).
 WS_PROBE_JS = """(() => {
     if (window.top !== window || !window.WebSocket) return;
+    const MAP_NAME = "__MAP_NAME__";
     const Native = window.WebSocket;
     window.__benchWs = [];
     window.WebSocket = class extends Native {
@@ -161,11 +166,15 @@ WS_PROBE_JS = """(() => {
                 const data = event.data;
                 const size = typeof data === "string"
                     ? data.length : (data.byteLength ?? data.size ?? 0);
-                window.__benchWs.push([performance.now(), size]);
+                let isMap = false;
+                if (data instanceof ArrayBuffer) {
+                    isMap = new TextDecoder("latin1").decode(data).includes(MAP_NAME);
+                }
+                window.__benchWs.push([performance.now(), size, isMap]);
             });
         }
     };
-})();"""
+})();""".replace("__MAP_NAME__", MAP_COMPONENT_NAME)
 
 
 def js_str(text: str) -> str:

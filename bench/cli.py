@@ -174,7 +174,12 @@ def run_users(args: argparse.Namespace) -> int:
     from bench.load import format_load_table, run_load_bench, user_levels
 
     try:
-        report = run_load_bench(user_levels(args.users), timeout_s=args.users_timeout)
+        report = run_load_bench(
+            user_levels(args.users),
+            timeout_s=args.users_timeout,
+            rounds=args.users_rounds,
+            all_browsers=args.users_all_browsers,
+        )
     except BrowserBenchError as exc:
         print(f"bench: users: {exc}", file=sys.stderr)
         return EXIT_WRONG

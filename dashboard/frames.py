@@ -50,7 +50,7 @@ def map_frame(
         layer_control=False,
     )
     make_offline(fmap, mode="served")
-    return render_frame(fmap, group_names=group_names)
+    return render_frame(fmap, group_names=group_names, static_dir=loaders.STATIC_DIR)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -76,7 +76,7 @@ def scenario_frame(
         tianditu_key=tianditu_key,
     )
     make_offline(fmap, mode="served")
-    return render_frame(fmap, group_names=group_names)
+    return render_frame(fmap, group_names=group_names, static_dir=loaders.STATIC_DIR)
 
 
 def _content_key(scenario: Scenario) -> str:
@@ -107,7 +107,12 @@ def rendered_map(
     (:func:`dashboard.map_frame.render_frame`); concurrent first requests wait for one build.
 
     ``_build`` makes the map on a miss only; its result is shared, immutable text."""
-    return render_frame(_build(), group_names=group_names, layer_control=layer_control)
+    return render_frame(
+        _build(),
+        group_names=group_names,
+        layer_control=layer_control,
+        static_dir=loaders.STATIC_DIR,
+    )
 
 
 def secret_digest(secret: str | None) -> str:

@@ -10,19 +10,35 @@ layers rendered on their own, so a rerun costs what changed. The component is th
 ``st_folium``'s, with the same arguments, so the browser keeps the map (and its view)
 whenever the unchanging part is the same.
 
+With a ``static_dir`` the unchanging script goes into a file of the app's static folder
+(named by its content's hash, :func:`lifecircle.maps.served_layers.publish_text`) and the
+component receives a one-line loader: a rerun (every click) and every new session then
+send a few kilobytes instead of the map (about 1 MB on Lujiazui), and the server no longer
+serialises and hashes that megabyte for each of them. The browser loads the file through
+the component's ``js_links``, before the loader runs, exactly where the map's own script
+would have run.
+
 This uses streamlit-folium's own helpers (``_get_map_string`` and friends) so that the
 strings are exactly those ``st_folium`` would send; ``tests/dashboard`` checks them.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import folium
 import streamlit as st
 import streamlit_folium as sf
+
+from lifecircle.maps.served_layers import publish_text
+
+FRAME_REGISTRY = "__lifecircle_frames"
+"""The browser-side table the published scripts register themselves in."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +55,10 @@ class MapFrame:
     group_names: tuple[str, ...]
     """The names of the changing layers the layer control lists (in ``show_frame`` order)."""
     defaults: Mapping[str, Any]
+    static_dir: Path | None = None
+    """Where the published script lives (None: ``script`` is the whole map)."""
+    published: str | None = None
+    """The file body that registers the whole map script (see :func:`publish_script`)."""
 
 
 def _links(fmap: folium.Map) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -59,13 +79,18 @@ def _links(fmap: folium.Map) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def render_frame(
-    fmap: folium.Map, *, group_names: Sequence[str] = (), layer_control: bool = True
+    fmap: folium.Map,
+    *,
+    group_names: Sequence[str] = (),
+    layer_control: bool = True,
+    static_dir: Path | None = None,
 ) -> MapFrame:
     """Render ``fmap`` once; ``group_names`` name the changing layers, in order.
 
     With ``layer_control``, the frame carries a layer control that lists the map's own
     layers and the changing ones (rendered here as empty placeholders with the ids
     :func:`show_frame` gives the real ones). The map is consumed: do not reuse it.
+    With ``static_dir``, the script is published as a file there (:func:`publish_script`).
     """
     fmap.get_root().render()
     fmap.render()  # type: ignore[no-untyped-call]
@@ -97,7 +122,7 @@ def render_frame(
         "zoom": fmap.options.get("zoom"),
         "center": None,
     }
-    return MapFrame(
+    frame = MapFrame(
         script=script,
         header=header,
         html=html,
@@ -107,6 +132,30 @@ def render_frame(
         layer_control=control,
         group_names=tuple(group_names),
         defaults=defaults,
+    )
+    return frame if static_dir is None else publish_script(frame, static_dir)
+
+
+def publish_script(frame: MapFrame, static_dir: Path) -> MapFrame:
+    """``frame`` with its script in a file of ``static_dir`` and a loader in its place.
+
+    The file registers the script as a string under its hash; the loader runs it with an
+    indirect ``eval`` so that its top-level ``var``s are globals, as when it is inline (the
+    layer control and the changing layers refer to them by name).
+    """
+    name = hashlib.sha256(frame.script.encode("utf-8")).hexdigest()[:32]
+    table = f"window.{FRAME_REGISTRY}"
+    body = (
+        f"{table} = {table} || {{}};\n{table}[{json.dumps(name)}] = {json.dumps(frame.script)};\n"
+    )
+    loader = f"(0, eval)({table}[{json.dumps(name)}]);\n"
+    url = publish_text(static_dir, body, suffix=".js")
+    return replace(
+        frame,
+        script=loader,
+        js_links=(*frame.js_links, url),
+        static_dir=static_dir,
+        published=body,
     )
 
 
@@ -137,6 +186,9 @@ def show_frame(
     The value is also kept in ``st.session_state[key]``, as ``st_folium`` does.
     ``center``/``zoom`` move the shown map without reloading it.
     """
+    if frame.static_dir is not None and frame.published is not None:
+        # Written again if the static folder was pruned or emptied since (a stat otherwise).
+        publish_text(frame.static_dir, frame.published, suffix=".js")
     component_key = sf.generate_js_hash(frame.script, key, False)
 
     def _on_change() -> None:

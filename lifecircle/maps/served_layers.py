@@ -149,13 +149,19 @@ def feature_collection(
 
 
 def publish_geojson(static_dir: Path, doc: str) -> str:
-    """Write ``doc`` into ``static_dir/layers`` (once per content) and return its URL.
+    """Write ``doc`` into ``static_dir/layers`` (once per content) and return its URL."""
+    return publish_text(static_dir, doc, suffix=".json")
+
+
+def publish_text(static_dir: Path, text: str, *, suffix: str) -> str:
+    """Write ``text`` into ``static_dir/layers`` (once per content) and return its URL.
 
     The file is named by the SHA-256 of its bytes, written to a temporary file and renamed,
-    so a browser never reads half a file and two sessions may publish at once.
+    so a browser never reads half a file and two sessions may publish at once. A file that
+    was pruned is written again by the next call.
     """
-    body = doc.encode("utf-8")
-    name = hashlib.sha256(body).hexdigest()[:32] + ".json"
+    body = text.encode("utf-8")
+    name = hashlib.sha256(body).hexdigest()[:32] + suffix
     folder = Path(static_dir) / LAYER_DIRNAME
     path = folder / name
     if not path.exists():
@@ -167,12 +173,12 @@ def publish_geojson(static_dir: Path, doc: str) -> str:
             tmp = path.with_name(f"{name}.{os.getpid()}.{threading.get_ident()}.tmp")
             tmp.write_bytes(body)
             tmp.replace(path)
-            _prune(folder, keep=path)
+            _prune(folder, keep=path, suffix=suffix)
     return SERVED_LAYERS_URL + name
 
 
-def _prune(folder: Path, *, keep: Path) -> None:
-    files = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)
+def _prune(folder: Path, *, keep: Path, suffix: str) -> None:
+    files = sorted(folder.glob(f"*{suffix}"), key=lambda p: p.stat().st_mtime)
     for old in files[: max(len(files) - MAX_LAYER_FILES, 0)]:
         if old != keep:
             old.unlink(missing_ok=True)

@@ -169,9 +169,17 @@ def test_a_click_on_the_map_shows_the_isochrone(
 ) -> None:
     page, log = offline_page
     page.set_viewport_size({"width": 1400, "height": 1700})  # map and table in one screenshot
+    received: list[int] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda data: received.append(len(data))))
+    scripts: list[str] = []
+    page.on("response", lambda r: scripts.append(r.url) if "/app/static/layers/" in r.url else None)
     page.goto(app_server.url("/?lang=en"))
     expect_map_in_language(page, "en")
     map_frame_handle(page).wait_for_function(CANVAS_PAINTED_JS, arg=0.05, timeout=RERUN_MS)
+    # The map (about 1 MB on Lujiazui) came as a file of the app's static folder; no
+    # websocket message carried it (dashboard.map_frame.publish_script).
+    assert [url for url in scripts if url.endswith(".js")], scripts
+    assert received and max(received) < 200_000, max(received)
     assert map_frame_handle(page).evaluate(ADDED_LAYERS_JS) == 0
     heading = page.get_by_role("heading", name=t("reach_title", "en"))
     expect(heading).to_have_count(0)
@@ -185,20 +193,48 @@ def test_a_click_on_the_map_shows_the_isochrone(
     # streamlit-folium returns last_clicked, the page reruns and answers below the map...
     expect(heading).to_be_visible(timeout=RERUN_MS)
     table = page.get_by_test_id("stDataFrame")
-    expect(table).to_have_count(1)
+    expect(table).to_have_count(1, timeout=RERUN_MS)
     expect(table).to_contain_text(t("col_distance", "en"))
     # st.dataframe draws on a canvas; its accessible table has the row count (with header).
     expect(table.locator("table")).to_have_attribute(
         "aria-rowcount", re.compile(r"^([2-9]|\d\d+)$")
     )
-    # ... and the same map (not a new iframe) gets the isochrone layer.
+    # ... and the same map (not a new iframe) gets the isochrone layer, in small messages.
     map_frame_handle(page).wait_for_function(f"() => ({ADDED_LAYERS_JS})() > 0", timeout=RERUN_MS)
+    assert max(received) < 200_000, max(received)
     expect(page.locator(MAP_IFRAME)).to_have_count(1)
     control = map_frame(page).locator(".leaflet-control-layers")
     expect(control).to_have_count(1)
     expect(control).to_contain_text(t("layer_isochrone", "en"))
     wait_until_idle(page)
     log.assert_clean()
+
+
+def test_a_session_without_a_browser_gets_the_map_and_a_click_as_a_tab_does(
+    app_server: Any,
+) -> None:
+    """The load benchmark's browserless users (bench.session_client) make the server do a
+    tab's work: the page with its map, then a click answered with the reach table."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bench.session_client import SessionClient
+
+    async def visit() -> tuple[Any, float, list[str]]:
+        async with SessionClient(app_server.url(""), query="lang=en") as client:
+            seen = await client.open_map(FIRST_RUN_MS / 1000)
+            assert t("reach_title", "en") not in client.headings
+            click_s = await client.click_map(
+                seen, lat=31.2352, lng=121.5005, timeout_s=RERUN_MS / 1000
+            )
+            return seen, click_s, client.headings
+
+    # Playwright's sync API keeps an event loop in this thread: run ours in another one.
+    with ThreadPoolExecutor(1) as pool:
+        seen, click_s, headings = pool.submit(asyncio.run, visit()).result()
+    assert seen.widget_id and seen.fragment_id  # the map runs in its own fragment
+    assert seen.args_bytes < 200_000  # the map itself is a file (see the click test)
+    assert click_s > 0 and t("reach_title", "en") in headings
 
 
 def test_the_sidebar_switches_the_language(offline_page: tuple[Any, Any], app_server: Any) -> None:
