@@ -24,6 +24,9 @@ from geo.standards.fields import ITEM_FIELDS_CHECKED, parse_item_fields, parse_l
 from geo.standards.rules import DERIVED_KEYS, TagCondition, TagRule, parse_rules
 
 DEFAULT_TAXONOMY_PATH = DATA_DIR / "taxonomy.yaml"
+DEFAULT_ICON = "circle-info"
+"""A category's map icon when its file names none: a Font Awesome 6 solid icon, the
+set folium's marker icons load (brand icons and Font Awesome 4 names draw nothing)."""
 
 # libyaml's loader when installed: the pure-Python one takes a quarter of a second here.
 _YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -317,7 +320,7 @@ def parse_taxonomy(doc: Any, *, source: str, digest: str = "") -> Taxonomy:
                 name_en=str(item["name_en"]),
                 tier=tier,
                 colour=colour,
-                icon=str(item.get("icon", "info-sign")),
+                icon=str(item.get("icon", DEFAULT_ICON)),
                 rules=parse_rules(item.get("osm"), where),
                 synonyms=tuple(str(s) for s in synonyms),
                 **parse_item_fields(item, where),

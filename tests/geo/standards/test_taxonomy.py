@@ -10,7 +10,13 @@ import pytest
 import yaml
 
 from geo.errors import LifecircleError, TaxonomyError
-from geo.standards.taxonomy import DEFAULT_TAXONOMY_PATH, Taxonomy, category_table, load_taxonomy
+from geo.standards.taxonomy import (
+    DEFAULT_ICON,
+    DEFAULT_TAXONOMY_PATH,
+    Taxonomy,
+    category_table,
+    load_taxonomy,
+)
 
 REQUIRED = {
     # id: (service distance in metres, a word of the Chinese name, a word of the English name)
@@ -293,7 +299,7 @@ def test_user_taxonomy_file_loads(tmp_path: Path) -> None:
     assert tax.ids == ["bakery", "senior_canteen"]
     assert tax.limit_m == 800
     assert tax.get("bakery").distance_m == 250
-    assert tax.get("bakery").icon == "info-sign"  # the default
+    assert tax.get("bakery").icon == DEFAULT_ICON == "circle-info"  # the default
     assert tax.classify({"shop": "bakery"}) == ["bakery"]
     assert tax.classify({"amenity": "canteen", "name": "陆家嘴长者食堂"}) == ["senior_canteen"]
     assert tax.classify({"amenity": "restaurant", "name": "小杨生煎"}) == []
