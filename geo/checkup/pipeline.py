@@ -12,7 +12,7 @@ from typing import Any
 
 import geopandas as gpd
 
-from geo.access.analysis import Analysis, analyse
+from geo.access.analysis import Analysis
 from geo.checkup.indicators import CheckupResult, UnitInput, assemble, unit_indicators, unit_inputs
 from geo.checkup.land import LandSettings
 from geo.checkup.units import (
@@ -22,6 +22,7 @@ from geo.checkup.units import (
     units_in_district,
 )
 from geo.errors import InputFileError
+from geo.population.analysis import analyse_saved_population
 from geo.settings import DEFAULT_WALK_SPEED_KMH
 
 
@@ -39,6 +40,9 @@ class CheckupSpec:
     speed_kmh: float = DEFAULT_WALK_SPEED_KMH
     use_cache: bool = True
     land: LandSettings = field(default_factory=LandSettings)
+    population_overrides: str | None = None
+    """A population corrections file (default: the district's saved one)."""
+    use_population_overrides: bool = True
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,14 @@ def analyse_source(spec: CheckupSpec) -> tuple[Analysis, gpd.GeoDataFrame, int]:
                 "administrative area (admin_level 8-10) here; give the units with --units FILE"
             )
     units = units_in_district(units, district)
-    return analyse(district, taxonomy, speed_kmh=spec.speed_kmh), units, rejected
+    analysis = analyse_saved_population(
+        district,
+        taxonomy,
+        overrides_path=Path(spec.population_overrides) if spec.population_overrides else None,
+        use_saved=spec.use_population_overrides,
+        speed_kmh=spec.speed_kmh,
+    )
+    return analysis, units, rejected
 
 
 def prepare_source(spec: CheckupSpec) -> PreparedSource:

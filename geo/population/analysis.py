@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from geo.access.analysis import Analysis, analyse
 from geo.access.completeness import items_with_data
@@ -14,7 +15,7 @@ from geo.population.elderly import (
     elderly_taxonomy,
 )
 from geo.population.estimate import Population, estimate_population
-from geo.population.overrides import PopulationOverrides
+from geo.population.overrides import PopulationOverrides, saved_overrides
 from geo.progress import Progress
 from geo.settings import DEFAULT_WALK_SPEED_KMH
 from geo.standards.taxonomy import Taxonomy
@@ -86,3 +87,29 @@ def analyse_population(
         ),
     }
     return replace(analysis, population=report), population
+
+
+def analyse_saved_population(
+    district: District,
+    taxonomy: Taxonomy,
+    *,
+    overrides_path: Path | None = None,
+    use_saved: bool = True,
+    speed_kmh: float = DEFAULT_WALK_SPEED_KMH,
+    progress: Progress | None = None,
+) -> Analysis:
+    """The analysis every command and page reports: :func:`analyse_population` with the
+    district's saved corrections (``overrides_path``, else its ``population.json``; none
+    with ``use_saved=False``) and their elderly share and speed, so that ``analyze``,
+    ``compare``, ``map``, ``suggest``, ``report``, ``checkup`` and the dashboard count the
+    same residents."""
+    overrides, _ = saved_overrides(district.meta.name, path=overrides_path, use_saved=use_saved)
+    analysis, _ = analyse_population(
+        district,
+        taxonomy,
+        overrides=overrides,
+        elderly=ElderlySettings(walk_m_per_min=overrides.elderly_walk_m_per_min),
+        speed_kmh=speed_kmh,
+        progress=progress,
+    )
+    return analysis

@@ -150,6 +150,20 @@ def load_overrides(path: Path) -> PopulationOverrides:
     return PopulationOverrides.from_json(doc, name=path.name)
 
 
+def saved_overrides(
+    district_name: str, *, path: Path | None = None, use_saved: bool = True
+) -> tuple[PopulationOverrides, Path | None]:
+    """The corrections every command applies: those in ``path`` (which must exist), else
+    the district's saved file (none if it does not exist); none with ``use_saved=False``.
+    Also the file they came from (None when none was read)."""
+    if not use_saved:
+        return PopulationOverrides(), None
+    if path is not None and not path.exists():
+        raise InputFileError(f"population overrides file not found: {path.name}")
+    found = path or population_overrides_path(district_name)
+    return load_overrides(found), found if found.exists() else None
+
+
 def overrides_digest(path: Path) -> str:
     """A short digest of the saved file (empty when there is none): a cache key."""
     try:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.progress import scaled
+from lifecircle.cli.population_args import add_saved_population_args, analyse_with_saved_population
 from lifecircle.cli.sources import (
     EXIT_OK,
     add_source_args,
@@ -29,6 +30,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--speed-kmh", type=float, default=None)
+    add_saved_population_args(p)
     p.set_defaults(handler=cmd_compare, place=None)
 
 
@@ -55,7 +57,6 @@ def _read_scenario(path: Path, taxonomy: Any, district: Any) -> Any:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from geo.access.analysis import analyse
     from geo.errors import InputFileError
     from geo.export import (
         access_table,
@@ -76,7 +77,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     scenario = _read_scenario(args.scenario, taxonomy, district)
     speed = args.speed_kmh if args.speed_kmh is not None else DEFAULT_WALK_SPEED_KMH
     bar = progress_bar(args)
-    baseline = analyse(district, taxonomy, speed_kmh=speed, progress=scaled(bar, 0.4, 0.8))
+    baseline = analyse_with_saved_population(
+        args, district, taxonomy, speed_kmh=speed, progress=scaled(bar, 0.4, 0.8)
+    )
     bar.close()
     before = baseline
     if args.against is not None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.progress import scaled
+from lifecircle.cli.population_args import add_saved_population_args, analyse_with_saved_population
 from lifecircle.cli.sources import (
     EXIT_OK,
     add_source_args,
@@ -34,13 +35,13 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--survey-crs", default=None, help="coordinate system of --survey (default: --crs)"
     )
+    add_saved_population_args(p)
     p.set_defaults(handler=cmd_map)
 
 
 def cmd_map(args: argparse.Namespace) -> int:
     import sys
 
-    from geo.access.analysis import analyse
     from geo.errors import InputFileError
     from geo.export import write_text_atomic
     from geo.output_paths import checked_output_file
@@ -53,7 +54,9 @@ def cmd_map(args: argparse.Namespace) -> int:
     print_rejected(rejected, label=str(args.facilities))
     speed = args.speed_kmh if args.speed_kmh is not None else DEFAULT_WALK_SPEED_KMH
     bar = progress_bar(args)
-    analysis = analyse(district, taxonomy, speed_kmh=speed, progress=scaled(bar, 0.4, 0.7))
+    analysis = analyse_with_saved_population(
+        args, district, taxonomy, speed_kmh=speed, progress=scaled(bar, 0.4, 0.7)
+    )
     bar.close()
     category = args.category or (
         "health_centre" if "health_centre" in taxonomy else taxonomy.ids[0]

@@ -12,12 +12,9 @@ from geo.errors import LifecircleError
 from lifecircle.cli.sources import print_rejected
 
 
-def add_population_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--population",
-        type=Path,
-        help="population file (points or grid) instead of the building proxy",
-    )
+def add_saved_population_args(p: argparse.ArgumentParser) -> None:
+    """``--population-overrides FILE`` and ``--no-population-overrides``: every command that
+    counts residents applies the district's saved corrections unless told not to."""
     p.add_argument(
         "--population-overrides",
         type=Path,
@@ -29,6 +26,15 @@ def add_population_args(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="ignore the saved population overrides",
     )
+
+
+def add_population_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--population",
+        type=Path,
+        help="population file (points or grid) instead of the building proxy",
+    )
+    add_saved_population_args(p)
     p.add_argument(
         "--building-levels",
         type=Path,
@@ -57,11 +63,6 @@ def analyse_with_population_args(
     from geo.access.analysis import analyse
     from geo.population.analysis import ElderlySettings, analyse_population
     from geo.population.elderly import elderly_taxonomy
-    from geo.population.overrides import (
-        PopulationOverrides,
-        load_overrides,
-        population_overrides_path,
-    )
 
     share = args.elderly_share
     if share is not None and not 0.0 <= share <= 1.0:
@@ -86,18 +87,7 @@ def analyse_with_population_args(
             "rejected": [str(r) for r in result.rejected],
         }
         return replace(analysis, population=report)
-    overrides = PopulationOverrides()
-    if not args.no_population_overrides:
-        path = args.population_overrides or population_overrides_path(district.meta.name)
-        if args.population_overrides is not None and not path.exists():
-            raise LifecircleError(f"population overrides file not found: {path.name}")
-        overrides = load_overrides(path)
-        if not overrides.is_empty:
-            print(
-                f"population overrides from {path}: {len(overrides.compounds)} compound(s), "
-                f"{len(overrides.buildings)} building(s)",
-                file=sys.stderr,
-            )
+    overrides = _saved_overrides(args, district)
     if args.building_levels is not None:
         from geo.population.building_file import read_building_file
 
@@ -120,6 +110,42 @@ def analyse_with_population_args(
         progress=progress,
     )
     return analysis
+
+
+def _saved_overrides(args: argparse.Namespace, district: Any) -> Any:
+    """The saved corrections the options ask for, and one line on stderr when there are any."""
+    from geo.population.overrides import saved_overrides
+
+    overrides, path = saved_overrides(
+        district.meta.name,
+        path=args.population_overrides,
+        use_saved=not args.no_population_overrides,
+    )
+    if not overrides.is_empty:
+        print(
+            f"population overrides from {path}: {len(overrides.compounds)} compound(s), "
+            f"{len(overrides.buildings)} building(s)",
+            file=sys.stderr,
+        )
+    return overrides
+
+
+def analyse_with_saved_population(
+    args: argparse.Namespace, district: Any, taxonomy: Any, *, speed_kmh: float, progress: Any
+) -> Any:
+    """The analysis of ``compare``, ``map`` and ``suggest``: the saved corrections applied
+    (``--population-overrides``, ``--no-population-overrides``), as ``analyze`` does."""
+    from geo.population.analysis import analyse_saved_population
+
+    _saved_overrides(args, district)  # the line saying which corrections apply
+    return analyse_saved_population(
+        district,
+        taxonomy,
+        overrides_path=args.population_overrides,
+        use_saved=not args.no_population_overrides,
+        speed_kmh=speed_kmh,
+        progress=progress,
+    )
 
 
 def population_lines(report: dict[str, Any]) -> list[str]:

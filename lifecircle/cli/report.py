@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from lifecircle.cli.population_args import add_saved_population_args
 from lifecircle.cli.sources import EXIT_OK
 
 
@@ -32,6 +33,7 @@ def add_checkup_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--speed-kmh", type=float, default=None, help="walking speed (default 4.0)")
     p.add_argument("--no-cache", action="store_true", help="parse again, ignoring the cache")
+    add_saved_population_args(p)
 
 
 def spec_from_args(args: argparse.Namespace, source: str) -> Any:
@@ -48,6 +50,8 @@ def spec_from_args(args: argparse.Namespace, source: str) -> Any:
         unit_kinds=tuple(k.strip() for k in args.unit_kinds.split(",") if k.strip()),
         speed_kmh=args.speed_kmh if args.speed_kmh is not None else DEFAULT_WALK_SPEED_KMH,
         use_cache=not args.no_cache,
+        population_overrides=str(args.population_overrides) if args.population_overrides else None,
+        use_population_overrides=not args.no_population_overrides,
     )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.errors import InputFileError
+from lifecircle.cli.population_args import add_saved_population_args, analyse_with_saved_population
 from lifecircle.cli.sources import EXIT_OK, add_source_args, load_from_args, print_rejected
 
 DATA_SOURCES_HELP = "plots,buildings,entrances"
@@ -61,6 +62,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--curve", type=int, help="the curve's largest number of sites (default 10)")
     p.add_argument("--out", type=Path, required=True, help="output folder")
+    add_saved_population_args(p)
     p.set_defaults(handler=cmd_suggest, place=None)
 
 
@@ -90,8 +92,8 @@ def _category(taxonomy: Any, text: str) -> str:
 
 
 def cmd_suggest(args: argparse.Namespace) -> int:
-    from geo.access.analysis import analyse
     from geo.inputs.coords import parse_coord_system
+    from geo.settings import DEFAULT_WALK_SPEED_KMH
     from geo.siting.candidate_files import read_candidate_file
     from geo.siting.candidates import concat_candidates, district_candidates, join_candidates
     from geo.siting.results import suggest_sites
@@ -117,7 +119,9 @@ def cmd_suggest(args: argparse.Namespace) -> int:
             raise SitingError(f"{args.candidates.name}: no usable candidate row")
         frames.append(given.candidates)
     candidates = join_candidates(district, concat_candidates(frames))
-    analysis = analyse(district, taxonomy)
+    analysis = analyse_with_saved_population(
+        args, district, taxonomy, speed_kmh=DEFAULT_WALK_SPEED_KMH, progress=None
+    )
     weight = None
     if args.survey is not None:
         weight = _survey_weight(args, analysis, category)

@@ -130,3 +130,57 @@ def test_prepare_lists_implausible_building_values(
     assert run(["prepare", str(path), "--quiet", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert len(doc["population_checks"]) == 2
+
+
+def test_every_command_counts_the_districts_saved_corrections(taxonomy: Taxonomy) -> None:
+    """The saved ``population.json`` (the dashboard's "Residents" page writes it) changes
+    the residents of every command that counts them, not only ``analyze``'s; the expected
+    total is the estimate with one compound's residents replaced (its own definition)."""
+    from geo.checkup.pipeline import analyse_source
+    from geo.population.overrides import (
+        CompoundOverride,
+        PopulationOverrides,
+        population_overrides_path,
+        save_overrides,
+    )
+    from lifecircle.cli.main import build_parser
+    from lifecircle.cli.population_args import analyse_with_saved_population
+    from lifecircle.cli.report import spec_from_args
+
+    district = load_district(str(HELSINKI), taxonomy=taxonomy, settings=Settings())
+    before = estimate_population(district)
+    table = before.compounds
+    row = table[table["compound"].astype(str) != "outside"].iloc[0]
+    estimated = float(before.homes["population"].sum())
+    expected = estimated - float(row["residents"]) + 2500.0
+    path = population_overrides_path(district.meta.name)
+    save_overrides(
+        path, PopulationOverrides({str(row["compound"]): CompoundOverride(residents=2500)})
+    )
+    required = {
+        "compare": ["--scenario", "x.geojson", "--out", "o"],
+        "map": ["--out", "o.html"],
+        "suggest": ["--category", "clinic", "--k", "1", "--out", "o"],
+        "report": ["--out", "o.pdf"],
+        "checkup": ["--out", "o"],
+    }
+    try:
+        for extra, total in (([], expected), (["--no-population-overrides"], estimated)):
+            parsed = {
+                command: build_parser().parse_args([command, str(HELSINKI), *args, *extra])
+                for command, args in required.items()
+            }
+            # Every command takes the options; the three below share one analysis helper,
+            # report and checkup one check-up spec.
+            assert {a.no_population_overrides for a in parsed.values()} == {bool(extra)}
+            shown = analyse_with_saved_population(
+                parsed["compare"], district, taxonomy, speed_kmh=4.0, progress=None
+            )
+            spec = spec_from_args(parsed["report"], str(HELSINKI))
+            assert spec == spec_from_args(parsed["checkup"], str(HELSINKI))
+            checked = analyse_source(spec)[0]
+            for analysis in (shown, checked):
+                assert float(analysis.homes["population"].sum()) == pytest.approx(total, rel=1e-9)
+    finally:
+        path.unlink()
+    assert expected != pytest.approx(estimated)
