@@ -4,7 +4,10 @@ Each run is a fresh interpreter so that its peak memory (``ru_maxrss``) is its o
 prints one JSON object on its last line: per stage, wall seconds and the peak resident
 memory so far (MB). ``cold`` reads the OSM file into an empty cache (``prepare``);
 ``warm`` loads the cached district and runs everything a user does next: the analysis,
-its layers and files, a first and a second isochrone, and workshop edits.
+its layers and files, a first and a second isochrone, and workshop edits. ``edits`` loads
+and analyses, then runs only the workshop edits, each several times, with wall and CPU
+milliseconds (:func:`bench.workshop.time_scale_edits`): the quick check of issue 10's
+≤ 100 ms edit without the minutes of layers.
 """
 
 from __future__ import annotations
@@ -17,9 +20,13 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from geo.access.analysis import Analysis
+    from geo.scenarios.model import Scenario
 
 T = TypeVar("T")
 _START = time.perf_counter()
@@ -79,7 +86,6 @@ def run_warm(path: Path, bbox: tuple[float, float, float, float]) -> dict[str, A
     from geo.district.loader import load_district
     from geo.export import write_analysis
     from geo.scenarios.apply import apply_scenario
-    from geo.scenarios.model import parse_scenario
     from geo.settings import Settings
     from geo.standards.taxonomy import load_taxonomy
 
@@ -101,11 +107,7 @@ def run_warm(path: Path, bbox: tuple[float, float, float, float]) -> dict[str, A
             layer_times.update(summary.get("timings_s", {}))
 
         stages.run("layers_and_files", write)
-    # A point in the middle of the district, on its largest piece.
-    main = np.flatnonzero(net.nodes["component"].to_numpy() == 0)
-    centre = net.xy[main].mean(axis=0)
-    k = main[int(np.argmin(np.hypot(*(net.xy[main] - centre).T)))]
-    lon, lat = float(net.nodes["lon"].iloc[k]), float(net.nodes["lat"].iloc[k])
+    lon, lat = centre_lonlat(analysis)
     iso = {"lon": lon, "lat": lat, "within_m": (analysis.limit_m,)}
     stages.run("first_isochrone", lambda: isochrone(net, analysis.engine, **iso))  # type: ignore[arg-type]
     stages.run("next_isochrone", lambda: isochrone(net, analysis.engine, **iso))  # type: ignore[arg-type]
@@ -115,21 +117,59 @@ def run_warm(path: Path, bbox: tuple[float, float, float, float]) -> dict[str, A
         lambda: add_facility(analysis, category=category, lon=lon + 0.001, lat=lat),
     )
     # A workshop edits again and again: the second edit shows the steady state (the
-    # first also pays the allocation of a fresh distance table).
+    # first may also build something once).
     stages.run(
         "edit_add_facility_again",
         lambda: add_facility(analysis, category=category, lon=lon + 0.002, lat=lat),
     )
-    facility = parse_scenario(_collection(_point(lon + 0.001, lat, category)), taxonomy=taxonomy)
-    stages.run("edit_scenario_facility", lambda: apply_scenario(analysis, facility))
-    link = parse_scenario(_collection(_link(lon, lat)), taxonomy=taxonomy)
-    stages.run("edit_scenario_link", lambda: apply_scenario(analysis, link))
+    edits = scenario_edits(analysis, lon, lat)
+    stages.run(
+        "edit_scenario_facility", lambda: apply_scenario(analysis, edits["edit_scenario_facility"])
+    )
+    stages.run("edit_scenario_link", lambda: apply_scenario(analysis, edits["edit_scenario_link"]))
     return {
         "stages": stages.rows,
         "nodes": net.n_nodes,
         "homes": len(analysis.homes),
         "analyse_parts_s": {k: round(v, 3) for k, v in analysis.timings_s.items()},
         "layer_parts_s": {k: round(float(v), 3) for k, v in layer_times.items()},
+    }
+
+
+def centre_lonlat(analysis: Analysis) -> tuple[float, float]:
+    """The node nearest the middle of the district's largest piece (lon, lat)."""
+    net = analysis.district.network
+    main = np.flatnonzero(net.nodes["component"].to_numpy() == 0)
+    centre = net.xy[main].mean(axis=0)
+    k = main[int(np.argmin(np.hypot(*(net.xy[main] - centre).T)))]
+    return float(net.nodes["lon"].iloc[k]), float(net.nodes["lat"].iloc[k])
+
+
+def scenario_edits(analysis: Analysis, lon: float, lat: float) -> dict[str, Scenario]:
+    """One-intervention scenarios near (lon, lat): a facility, a space and a new link."""
+    from geo.scenarios.model import parse_scenario
+
+    category = analysis.categories[0]
+    taxonomy = analysis.taxonomy
+    return {
+        name: parse_scenario(_collection(feature), taxonomy=taxonomy)
+        for name, feature in (
+            ("edit_scenario_facility", _point(lon + 0.001, lat, category)),
+            ("edit_scenario_space", _space(lon - 0.001, lat, analysis.categories[:2])),
+            ("edit_scenario_link", _link(lon, lat)),
+        )
+    }
+
+
+def _space(lon: float, lat: float, provides: tuple[str, ...]) -> dict[str, Any]:
+    # About 60 m × 55 m: a pocket park (口袋公园) providing two categories.
+    d = 0.0003
+    ring = [[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d]]
+    return {
+        "type": "Feature",
+        "id": "bench-space",
+        "properties": {"kind": "space", "provides": list(provides), "name": "bench"},
+        "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
     }
 
 
@@ -156,13 +196,36 @@ def _collection(*features: dict[str, Any]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": list(features)}
 
 
+def run_edits(path: Path, bbox: tuple[float, float, float, float]) -> dict[str, Any]:
+    from bench.workshop import time_scale_edits
+    from geo.access.analysis import analyse
+    from geo.district.loader import load_district
+    from geo.settings import Settings
+    from geo.standards.taxonomy import load_taxonomy
+
+    stages = Stages()
+    stages.add("import", time.perf_counter() - _START)
+    taxonomy = load_taxonomy()
+    district = stages.run(
+        "cached_load",
+        lambda: load_district(path, taxonomy=taxonomy, settings=Settings(), bbox=bbox),
+    )
+    analysis = stages.run("analyse", lambda: analyse(district, taxonomy))
+    return {
+        "stages": stages.rows,
+        "nodes": district.network.n_nodes,
+        "homes": len(analysis.homes),
+        "edits_ms": time_scale_edits(analysis, repeats=5),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.scale_stage")
-    parser.add_argument("mode", choices=["cold", "warm"])
+    parser.add_argument("mode", choices=["cold", "warm", "edits"])
     parser.add_argument("path", type=Path)
     parser.add_argument("--bbox", type=_bbox, required=True)
     args = parser.parse_args(argv)
-    run = run_cold if args.mode == "cold" else run_warm
+    run = {"cold": run_cold, "warm": run_warm, "edits": run_edits}[args.mode]
     result = run(args.path, args.bbox)
     print(json.dumps(result, ensure_ascii=False))
     return 0

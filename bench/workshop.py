@@ -11,7 +11,7 @@ recounts (:func:`geo.access.analysis.add_facility`).
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from bench.networks import FacilitySet, FloatArray
+    from geo.access.analysis import Analysis
     from geo.access.engine import DistanceEngine
     from geo.district.model import District
     from geo.district.network import WalkNetwork
@@ -150,3 +151,38 @@ def time_analysis_edits(
         "analysis_incremental_additions": len(times),
         "homes": len(analysis.homes),
     }
+
+
+def time_scale_edits(analysis: Analysis, *, repeats: int) -> dict[str, dict[str, float]]:
+    """The scale bench's workshop edits near the district's centre, each ``repeats`` times.
+
+    Per edit: the first call's wall and CPU milliseconds (it may build something once) and
+    the median of the following calls. The edits are those of ``python -m bench --scale``:
+    a facility added to the analysis (:func:`geo.access.analysis.add_facility`), and
+    scenarios with one facility, one space and one new link
+    (:func:`geo.scenarios.apply.apply_scenario`), all against the same baseline.
+    """
+    from bench.scale_stage import centre_lonlat, scenario_edits
+    from geo.access.analysis import add_facility
+    from geo.scenarios.apply import apply_scenario
+
+    lon, lat = centre_lonlat(analysis)
+    category = analysis.categories[0]
+    edits: dict[str, Callable[[], object]] = {
+        "edit_add_facility": lambda: add_facility(
+            analysis, category=category, lon=lon + 0.001, lat=lat
+        ),
+    }
+    for name, scenario in scenario_edits(analysis, lon, lat).items():
+        edits[name] = partial(apply_scenario, analysis, scenario)
+    out: dict[str, dict[str, float]] = {}
+    for name, fn in edits.items():
+        first_ms, first_cpu_ms, _ = timed_wall_cpu_ms(fn)
+        runs = [timed_wall_cpu_ms(fn)[:2] for _ in range(max(1, repeats - 1))]
+        out[name] = {
+            "first_ms": round(first_ms, 1),
+            "first_cpu_ms": round(first_cpu_ms, 1),
+            "median_ms": round(median([r[0] for r in runs]), 1),
+            "median_cpu_ms": round(median([r[1] for r in runs]), 1),
+        }
+    return out

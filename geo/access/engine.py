@@ -12,8 +12,7 @@ incremental update: one bounded single-source search, then an element-wise minim
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -22,6 +21,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse import csgraph
 
+from geo.access.local_reach import NodeGrid, reach_near
 from geo.access.snapping import snap_facilities, sources_by_category
 from geo.district.network import WalkNetwork
 from geo.errors import NetworkError
@@ -37,7 +37,9 @@ LABEL_TOL_M = 1e-6
 class DistanceEngine:
     """Bounded multi-source shortest paths on one network (a symmetric CSR matrix)."""
 
-    def __init__(self, csr: sparse.csr_matrix, *, limit_m: float) -> None:
+    def __init__(
+        self, csr: sparse.csr_matrix, *, limit_m: float, grid: NodeGrid | None = None
+    ) -> None:
         if csr.shape[0] == 0:
             raise NetworkError("the walking network is empty: no distances to compute")
         if not np.isfinite(limit_m) or limit_m <= 0:
@@ -55,23 +57,35 @@ class DistanceEngine:
             (self._data, self._indices, self._indptr), shape=(self.n_nodes, self.n_nodes)
         )
         self._rows: npt.NDArray[np.int32] | None = None
+        # Where the nodes lie (metres), so a search can stay near its sources.
+        self.grid = grid if grid is not None and grid.n_nodes == self.n_nodes else None
 
     @classmethod
     def for_network(cls, network: WalkNetwork, *, limit_m: float) -> DistanceEngine:
-        return cls(network.csr, limit_m=limit_m)
+        return cls(network.csr, limit_m=limit_m, grid=NodeGrid(network.xy))
 
     def with_edges(
-        self, n_nodes: int, u: IntArray, v: IntArray, length_m: FloatArray
+        self,
+        n_nodes: int,
+        u: IntArray,
+        v: IntArray,
+        length_m: FloatArray,
+        *,
+        new_xy: FloatArray | None = None,
     ) -> DistanceEngine:
         """This engine's network grown to ``n_nodes`` (new nodes last) with undirected edges
-        ``u``-``v`` that it does not have yet: no rebuild from the edge table."""
+        ``u``-``v`` that it does not have yet: no rebuild from the edge table. ``new_xy``
+        (metres) places the new nodes so that searches can stay local."""
         # Built from the entries, not by adding matrices: a sum would drop the network's
         # zero-length edges (explicit zeros), which are real edges to Dijkstra.
         rows = np.concatenate([self._edge_rows(), u, v])
         cols = np.concatenate([self._indices, v, u])
         w = np.concatenate([self._data, length_m, length_m]).astype(np.float64)
         grown = sparse.csr_matrix((w, (rows, cols)), shape=(n_nodes, n_nodes))
-        return DistanceEngine(grown, limit_m=self.limit_m)
+        grid = None
+        if self.grid is not None and new_xy is not None:
+            grid = self.grid.grown(new_xy)
+        return DistanceEngine(grown, limit_m=self.limit_m, grid=grid)
 
     def subnetwork(self, node_pos: IntArray) -> DistanceEngine:
         """The engine of the nodes ``node_pos`` (sorted) and the edges between them."""
@@ -257,42 +271,117 @@ class DistanceEngine:
         dist = csgraph.dijkstra(self._csr, directed=True, indices=int(node_pos), limit=limit)
         return np.asarray(dist, dtype=np.float64)
 
+    def reach(
+        self, node_pos: IntArray, offset_m: FloatArray, *, limit_m: float | None = None
+    ) -> tuple[IntArray, FloatArray]:
+        """The nodes within the limit of the sources (sorted) and their distances (m).
+
+        The same answer as :meth:`multi_source`, without the rest of the network: the
+        search stays near the sources when the engine knows where its nodes lie
+        (:mod:`geo.access.local_reach`), else it searches everything.
+        """
+        node_pos = np.asarray(node_pos, dtype=np.int64)
+        offsets = np.asarray(offset_m, dtype=np.float64)
+        limit = self.limit_m if limit_m is None else float(limit_m)
+        if np.any(offsets < 0) or not np.all(np.isfinite(offsets)):
+            raise NetworkError("snap distances must be finite and not negative")
+        if self.grid is not None:
+            arrays = (self._indptr, self._indices, self._data)
+            found = reach_near(arrays, self.grid, node_pos, offsets, limit)
+            if found is not None:
+                return found
+        dist = self.multi_source(node_pos, offsets, limit_m=limit)
+        nodes = np.flatnonzero(np.isfinite(dist))
+        return nodes.astype(np.int64), dist[nodes]
+
     def add_source(self, dist_m: FloatArray, node_pos: int, offset_m: float = 0.0) -> FloatArray:
         """Incremental update: distances after one more facility at ``node_pos``."""
-        reach = self.limit_m - offset_m
-        if reach < 0:
-            return dist_m.copy()
-        new = self.single_source(node_pos, limit_m=reach) + offset_m
-        return np.minimum(dist_m, new)
+        return self.add_sources(dist_m, np.array([node_pos]), np.array([float(offset_m)]))
 
     def add_sources(
         self, dist_m: FloatArray, node_pos: IntArray, offset_m: FloatArray
     ) -> FloatArray:
-        """Incremental update for one facility with several ways in (one search)."""
-        if len(node_pos) == 1:
-            return self.add_source(dist_m, int(node_pos[0]), float(offset_m[0]))
-        return np.minimum(dist_m, self.multi_source(node_pos, offset_m))
+        """Incremental update for one facility with several ways in (one local search)."""
+        out, _ = self.lower(dist_m, node_pos, offset_m)
+        return out
+
+    def lower(
+        self, dist_m: FloatArray, node_pos: IntArray, offset_m: FloatArray
+    ) -> tuple[FloatArray, IntArray]:
+        """``dist_m`` with these sources added (a new array), and the nodes it lowered."""
+        nodes, dist = self.reach(node_pos, offset_m)
+        out = np.array(dist_m, dtype=np.float64, copy=True)
+        lower = dist < out[nodes]
+        changed = nodes[lower]
+        out[changed] = dist[lower]
+        return out, changed
 
 
-@dataclass(frozen=True, eq=False)
 class AccessResult:
     """Per category, the walking distance (m) from every node to its nearest facility.
 
     ``dist_m[i, j]`` is category ``categories[i]`` at node position ``j``; ``inf`` means
     nothing within ``limit_m``.
+
+    The table is held row by row: :meth:`with_rows` (a workshop edit) shares every row
+    it does not replace with the result it came from, so an edit on a city costs one
+    row, not the whole table. Read rows with :meth:`row` or :meth:`of`; ``dist_m`` stacks
+    them into one table (once, then kept) for what needs the table. Treat both as
+    read-only: rows are shared.
     """
 
-    categories: tuple[str, ...]
-    dist_m: FloatArray
-    limit_m: float
-    node_ids: IntArray
+    def __init__(
+        self,
+        *,
+        categories: Sequence[str],
+        limit_m: float,
+        node_ids: IntArray,
+        dist_m: FloatArray | None = None,
+        rows: Sequence[FloatArray] | None = None,
+        has_data: Mapping[int, bool] | None = None,
+    ) -> None:
+        self.categories = tuple(categories)
+        self.limit_m = float(limit_m)
+        self.node_ids = node_ids
+        if rows is None:
+            table = np.asarray(dist_m if dist_m is not None else np.zeros((0, 0)), float)
+            self._table: FloatArray | None = table
+            self._rows: tuple[FloatArray, ...] = tuple(table)
+        else:
+            self._table = None
+            self._rows = tuple(rows)
+        if len(self._rows) != len(self.categories):
+            raise ValueError("one row of distances per category")
+        self._has_data: dict[int, bool] = dict(has_data or {})
+
+    @property
+    def dist_m(self) -> FloatArray:
+        """(categories × nodes), stacked from the rows the first time it is asked for."""
+        table = self._table
+        if table is None:
+            n = len(self.node_ids)
+            table = np.stack(self._rows) if self._rows else np.zeros((0, n))
+            self._table = table
+        return table
+
+    def row(self, index: int) -> FloatArray:
+        """Category ``categories[index]`` at every node."""
+        return self._rows[index]
 
     def of(self, category_id: str) -> FloatArray:
         try:
-            row: FloatArray = self.dist_m[self.categories.index(category_id)]
-            return row
+            return self._rows[self.categories.index(category_id)]
         except ValueError as exc:
             raise KeyError(f"no distances for category '{category_id}'") from exc
+
+    def rows_with_data(self) -> npt.NDArray[np.bool_]:
+        """Per category, whether any node has a finite distance (a facility is in the
+        data): :func:`geo.access.completeness.items_with_data` row by row, each row's
+        answer kept and handed on to the rows an edit shares."""
+        for i, row in enumerate(self._rows):
+            if i not in self._has_data:
+                self._has_data[i] = bool(len(row)) and bool(np.isfinite(row).any())
+        return np.array([self._has_data[i] for i in range(len(self._rows))], dtype=bool)
 
     def walk_minutes(self, *, speed_kmh: float) -> FloatArray:
         """Walking time in minutes at ``speed_kmh`` (inf stays inf)."""
@@ -307,10 +396,25 @@ class AccessResult:
         frame.index = pd.Index(self.node_ids, name="node_id")
         return frame
 
+    def with_rows(
+        self, rows: Mapping[int, FloatArray], *, has_data: Mapping[int, bool] | None = None
+    ) -> AccessResult:
+        """These rows replaced (by index), every other row shared with this result."""
+        new = list(self._rows)
+        for i, r in rows.items():
+            new[i] = r
+        known = {i: v for i, v in self._has_data.items() if i not in rows}
+        known.update(has_data or {})
+        return AccessResult(
+            categories=self.categories,
+            limit_m=self.limit_m,
+            node_ids=self.node_ids,
+            rows=new,
+            has_data=known,
+        )
+
     def with_category(self, category_id: str, dist_m: FloatArray) -> AccessResult:
-        new = self.dist_m.copy()
-        new[self.categories.index(category_id)] = dist_m
-        return replace(self, dist_m=new)
+        return self.with_rows({self.categories.index(category_id): dist_m})
 
 
 def compute_access(

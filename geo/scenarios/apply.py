@@ -178,14 +178,16 @@ def apply_scenario(baseline: Analysis, scenario: Scenario) -> Analysis:
     n_old = baseline.district.network.n_nodes
     n_new = network.n_nodes
     if change.appended is not None:
-        engine = baseline.engine.with_edges(n_new, *change.appended)
+        new_xy = network.nodes[["x", "y"]].iloc[n_old:].to_numpy(dtype=np.float64)
+        engine = baseline.engine.with_edges(n_new, *change.appended, new_xy=new_xy)
     elif change.added_edges or change.closed_edges:
         engine = DistanceEngine.for_network(network, limit_m=baseline.limit_m)
     else:
         engine = baseline.engine
-    dist = np.empty((len(baseline.categories), n_new))
-    dist[:, :n_old] = baseline.access.dist_m
-    dist[:, n_old:] = np.inf
+    # Rows are shared with the baseline until an intervention changes them.
+    rows = [baseline.access.row(i) for i in range(len(baseline.categories))]
+    if n_new > n_old:
+        rows = [np.concatenate([r, np.full(n_new - n_old, np.inf)]) for r in rows]
     closed_cats = set(
         baseline.facilities.loc[
             baseline.facilities["facility_id"].astype(str).isin(closed_ids), "category"
@@ -193,31 +195,33 @@ def apply_scenario(baseline: Analysis, scenario: Scenario) -> Analysis:
     )
     full = set(baseline.categories) if change.closed_edges else closed_cats
     sources = _concat_rows(kept_rows, added_sources)
+    # Per changed category: the nodes whose distance fell, or None (recomputed in full).
+    lowered: dict[str, IntArray | None] = {}
     if change.joined:
-        through_links(
-            engine,
-            dist,
-            [i for i, c in enumerate(baseline.categories) if c not in full],
-            np.array([p for _, p in change.joined], dtype=np.int64),
-        )
+        through = [i for i, c in enumerate(baseline.categories) if c not in full]
+        seeds = np.array([p for _, p in change.joined], dtype=np.int64)
+        for i, nodes in through_links(engine, rows, through, seeds).items():
+            lowered[baseline.categories[i]] = nodes
     for i, cid in enumerate(baseline.categories):
         if cid in full:
             group = sources[sources["category"] == cid]
-            dist[i] = engine.multi_source(
+            rows[i] = engine.multi_source(
                 group["node_pos"].to_numpy(np.int64), group["cost_m"].to_numpy(float)
             )
+            lowered[cid] = None
             continue
-        new = added_sources[added_sources["category"] == cid]
+        new = (
+            added_sources[added_sources["category"] == cid] if len(added_sources) else added_sources
+        )
         if len(new):
-            dist[i] = np.minimum(
-                dist[i],
-                engine.multi_source(
-                    new["node_pos"].to_numpy(np.int64), new["cost_m"].to_numpy(float)
-                ),
+            rows[i], nodes = engine.lower(
+                rows[i], new["node_pos"].to_numpy(np.int64), new["cost_m"].to_numpy(float)
             )
+            earlier = lowered.get(cid)
+            lowered[cid] = nodes if earlier is None else np.union1d(earlier, nodes)
     access = AccessResult(
         categories=baseline.categories,
-        dist_m=dist,
+        rows=rows,
         limit_m=baseline.limit_m,
         node_ids=network.node_ids,
     )
@@ -230,15 +234,14 @@ def apply_scenario(baseline: Analysis, scenario: Scenario) -> Analysis:
         ),
         facility_areas=_areas_after(baseline, closed_ids, spaces),
     )
-    # Homes keep their baseline joins (old nodes), so only categories whose distances
-    # moved on those nodes need their homes recounted.
-    changed = [
-        cid
-        for i, cid in enumerate(baseline.categories)
-        if not np.array_equal(dist[i, :n_old], baseline.access.dist_m[i])
-    ]
+    # Homes keep their baseline joins (old nodes): only those on lowered nodes (and every
+    # home of a recomputed category) are recounted.
     home_dist, served, coverage = recount(
-        access, baseline.homes, taxonomy, before=baseline, changed=changed
+        access,
+        baseline.homes,
+        taxonomy,
+        before=baseline,
+        lowered={c: v for c, v in lowered.items() if v is None or len(v)},
     )
     return replace(
         baseline,
@@ -254,29 +257,37 @@ def apply_scenario(baseline: Analysis, scenario: Scenario) -> Analysis:
 
 
 def through_links(
-    engine: DistanceEngine, dist: FloatArray, rows: list[int], seeds: IntArray
-) -> None:
-    """Shorten ``dist`` (in place, the given category rows) by walks through the nodes
-    where links join the network.
+    engine: DistanceEngine, rows: list[FloatArray], which: list[int], seeds: IntArray
+) -> dict[int, IntArray]:
+    """Shorten the rows ``which`` of ``rows`` (replaced by new arrays where they change)
+    by walks through the nodes where links join the network; per row, the nodes lowered.
 
     Such a walk is at most ``limit_m`` long, so it never leaves the nodes within
-    ``limit_m`` of a joined node: the searches run on that part of the network only, all
-    categories in one call, and only its nodes are updated.
+    ``limit_m`` of a joined node: the searches run on that part of the network only (found
+    by a local search, :meth:`DistanceEngine.reach`), all categories in one call, and
+    only its nodes are updated.
     """
     seeds = np.unique(seeds)
-    if not rows or len(seeds) == 0:
-        return
-    near = np.flatnonzero(np.isfinite(engine.multi_source(seeds)))
+    if not which or len(seeds) == 0:
+        return {}
+    near, _ = engine.reach(seeds, np.zeros(len(seeds)))
     local = engine.subnetwork(near)
     seed_local = np.searchsorted(near, seeds)
     groups = []
-    for i in rows:
-        offsets = dist[i, seeds]
+    for i in which:
+        offsets = rows[i][seeds]
         ok = np.isfinite(offsets)
         groups.append((seed_local[ok], offsets[ok]))
     shorter = local.multi_source_groups(groups)
-    for k, i in enumerate(rows):
-        dist[i, near] = np.minimum(dist[i, near], shorter[k])
+    out: dict[int, IntArray] = {}
+    for k, i in enumerate(which):
+        lower = shorter[k] < rows[i][near]
+        if lower.any():
+            row = rows[i].copy()
+            row[near[lower]] = shorter[k][lower]
+            rows[i] = row
+            out[i] = near[lower]
+    return out
 
 
 def _kept_rows(baseline: Analysis, closed_ids: set[str]) -> pd.DataFrame:

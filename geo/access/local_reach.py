@@ -1,0 +1,176 @@
+"""Bounded searches that touch only the part of the network they can reach.
+
+SciPy's Dijkstra sets up arrays the size of the whole network on every call, so one new
+facility on a city of a million street nodes pays for the million even when its walk
+reaches three thousand. A walk of at most ``limit_m`` from a node stays, in practice,
+within ``limit_m`` of it in a straight line (a street is at least as long as the straight
+segment between its ends). :func:`reach_near` therefore runs the same Dijkstra on the
+nodes of that disc only, then *checks* that the answer is the whole network's: no node
+reached within the limit has a street leaving the disc that could still be walked within
+the limit. When the check fails (an odd street shorter than its straight line, a disc
+drawn too small), the disc grows, and at last the whole network is searched: the result
+is always exactly what a search of the whole network gives.
+
+:class:`NodeGrid` finds the nodes of a disc: the nodes sorted by square cell once, a
+query is a few binary searches.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+from scipy.sparse import csgraph
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+CELL_M = 250.0
+"""Side of a grid cell: a 1,000 m walk's disc spans about nine by nine cells."""
+MARGIN_M = 50.0
+"""Added to the limit for the first disc: rounding, and streets drawn slightly short."""
+GROWTH = 2.0
+"""How much a disc's radius grows when the check fails, before searching everything."""
+TRIES = 2
+
+
+class NodeGrid:
+    """Node positions bucketed into square cells, for "which nodes lie near here".
+
+    ``extra_xy`` are nodes appended after the gridded ones (a scenario's new link
+    vertices): few, so they are checked one by one instead of re-sorting the grid.
+    """
+
+    def __init__(self, xy: FloatArray, *, cell_m: float = CELL_M) -> None:
+        xy = np.asarray(xy, dtype=np.float64)
+        self.cell_m = float(cell_m)
+        self.n_gridded = len(xy)
+        self.origin = xy.min(axis=0) if len(xy) else np.zeros(2)
+        cells = np.floor((xy - self.origin) / self.cell_m).astype(np.int64)
+        self.rows = int(cells[:, 1].max()) + 1 if len(xy) else 1
+        keys = cells[:, 0] * self.rows + cells[:, 1]
+        self.order: IntArray = np.argsort(keys, kind="stable").astype(np.int64)
+        self.keys: IntArray = keys[self.order]
+        self.xy = xy
+        self.extra_xy = np.zeros((0, 2))
+
+    def grown(self, extra_xy: FloatArray) -> NodeGrid:
+        """This grid with nodes appended after the existing ones (positions follow)."""
+        out = object.__new__(NodeGrid)
+        out.__dict__.update(self.__dict__)
+        out.extra_xy = np.concatenate([self.extra_xy, np.asarray(extra_xy, dtype=np.float64)])
+        return out
+
+    @property
+    def n_nodes(self) -> int:
+        return self.n_gridded + len(self.extra_xy)
+
+    def position_xy(self, node_pos: IntArray) -> FloatArray:
+        node_pos = np.asarray(node_pos, dtype=np.int64)
+        out = np.empty((len(node_pos), 2))
+        base = node_pos < self.n_gridded
+        out[base] = self.xy[node_pos[base]]
+        out[~base] = self.extra_xy[node_pos[~base] - self.n_gridded]
+        return out
+
+    def within(self, centres_xy: FloatArray, radius_m: FloatArray) -> IntArray:
+        """Sorted positions of the nodes within ``radius_m`` of any of the centres."""
+        found: list[IntArray] = []
+        for (cx, cy), r in zip(np.atleast_2d(centres_xy), np.atleast_1d(radius_m), strict=True):
+            lo = np.floor((np.array([cx, cy]) - r - self.origin) / self.cell_m).astype(np.int64)
+            hi = np.floor((np.array([cx, cy]) + r - self.origin) / self.cell_m).astype(np.int64)
+            y0, y1 = max(int(lo[1]), 0), min(int(hi[1]), self.rows - 1)
+            if y0 <= y1:
+                cols = np.arange(int(lo[0]), int(hi[0]) + 1, dtype=np.int64)
+                starts = np.searchsorted(self.keys, cols * self.rows + y0, side="left")
+                ends = np.searchsorted(self.keys, cols * self.rows + y1, side="right")
+                cand = (
+                    np.concatenate([self.order[a:b] for a, b in zip(starts, ends, strict=True)])
+                    if len(cols)
+                    else np.zeros(0, np.int64)
+                )
+                near = np.hypot(self.xy[cand, 0] - cx, self.xy[cand, 1] - cy) <= r
+                found.append(cand[near])
+            if len(self.extra_xy):
+                d = np.hypot(self.extra_xy[:, 0] - cx, self.extra_xy[:, 1] - cy)
+                found.append(self.n_gridded + np.flatnonzero(d <= r))
+        if not found:
+            return np.zeros(0, dtype=np.int64)
+        return np.unique(np.concatenate(found))
+
+
+def _gather_edges(indptr: npt.NDArray[np.int32], node_pos: IntArray) -> tuple[IntArray, IntArray]:
+    """For the rows ``node_pos`` of a CSR: each stored edge's index and its row's rank."""
+    starts = indptr[node_pos].astype(np.int64)
+    counts = indptr[node_pos + 1].astype(np.int64) - starts
+    total = int(counts.sum())
+    owner = np.repeat(np.arange(len(node_pos), dtype=np.int64), counts)
+    first = np.cumsum(counts) - counts
+    edge = np.arange(total, dtype=np.int64) + np.repeat(starts - first, counts)
+    return edge, owner
+
+
+def reach_in_disc(
+    csr: tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], FloatArray],
+    sub: IntArray,
+    node_pos: IntArray,
+    offset_m: FloatArray,
+    limit_m: float,
+) -> tuple[IntArray, FloatArray] | None:
+    """Dijkstra from the sources on the nodes ``sub`` (sorted) only; ``None`` when a node
+    it reaches within the limit has a street leaving ``sub`` still walkable within it."""
+    indptr, indices, data = csr
+    k = len(sub)
+    edge, owner = _gather_edges(indptr, sub)
+    cols = indices[edge].astype(np.int64)
+    local = np.searchsorted(sub, cols)
+    inside = local < k
+    inside[inside] = sub[local[inside]] == cols[inside]
+    keep_owner, keep_local = owner[inside], local[inside]
+    counts = np.bincount(keep_owner, minlength=k)
+    src_local = np.searchsorted(sub, node_pos)
+    sub_indptr = np.concatenate([[0], np.cumsum(counts), [int(counts.sum()) + len(node_pos)]])
+    graph = sparse.csr_matrix(
+        (
+            np.concatenate([data[edge[inside]], offset_m]),
+            np.concatenate([keep_local, src_local]).astype(np.int32),
+            sub_indptr.astype(np.int32),
+        ),
+        shape=(k + 1, k + 1),
+    )
+    dist = np.asarray(
+        csgraph.dijkstra(graph, directed=True, indices=k, limit=limit_m), dtype=np.float64
+    )[:k]
+    out_owner = owner[~inside]
+    leaving = dist[out_owner] + data[edge[~inside]]
+    if np.any(leaving <= limit_m):
+        return None
+    reached = np.flatnonzero(np.isfinite(dist))
+    return sub[reached], dist[reached]
+
+
+def reach_near(
+    csr: tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], FloatArray],
+    grid: NodeGrid,
+    node_pos: IntArray,
+    offset_m: FloatArray,
+    limit_m: float,
+) -> tuple[IntArray, FloatArray] | None:
+    """The nodes within ``limit_m`` of the sources and their distances (sorted by node),
+    searched on discs around the sources; ``None`` when even the largest disc was not
+    enough (then search the whole network)."""
+    node_pos = np.asarray(node_pos, dtype=np.int64)
+    offset_m = np.asarray(offset_m, dtype=np.float64)
+    ok = offset_m <= limit_m
+    node_pos, offset_m = node_pos[ok], offset_m[ok]
+    if len(node_pos) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    centres = grid.position_xy(node_pos)
+    radius = limit_m - offset_m + MARGIN_M
+    for _ in range(TRIES):
+        sub = np.union1d(grid.within(centres, radius), node_pos)
+        found = reach_in_disc(csr, sub, node_pos, offset_m, limit_m)
+        if found is not None:
+            return found
+        radius = radius * GROWTH
+    return None
