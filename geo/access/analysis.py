@@ -91,6 +91,7 @@ def recount(
             home_dist_m=before.home_dist_m,
             served=before.served,
             lowered=rows,
+            coverage_before=before.coverage,
         )
     home_dist = home_distances(access, homes)
     served = served_matrix(home_dist, taxonomy, access.categories)

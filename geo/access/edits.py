@@ -11,12 +11,13 @@ recount's (``tests/geo/access/test_edits.py`` checks it against one and networkx
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from geo.access.completeness import compute_completeness
 from geo.access.coverage import CoverageReport, compute_coverage
 from geo.access.engine import AccessResult
 from geo.standards.taxonomy import Taxonomy
@@ -49,13 +50,15 @@ def recount_lowered(
     home_dist_m: FloatArray,
     served: BoolArray,
     lowered: Mapping[str, IntArray | None],
+    coverage_before: CoverageReport | None = None,
 ) -> tuple[FloatArray, BoolArray, CoverageReport]:
     """Home distances, served flags and coverage after an edit, from those before it.
 
     ``home_dist_m`` and ``served`` are the arrays before the edit (not changed);
     ``lowered`` maps each category the edit changed to the node positions whose
     distance fell, or to ``None`` when the whole row must be recounted (a closure can
-    lengthen walks anywhere). Categories not in ``lowered`` keep their rows.
+    lengthen walks anywhere). Categories not in ``lowered`` keep their rows, and, given
+    ``coverage_before`` (the tables of the arrays before), their coverage rows.
     """
     home_dist = home_dist_m.copy()
     flags = served.copy()
@@ -78,11 +81,73 @@ def recount_lowered(
             near = np.minimum(row[u[hit]] + cu[hit], row[v[hit]] + cv[hit])
             home_dist[i, hit] = near
             flags[i, hit] = near <= tier_m
-    coverage = compute_coverage(
-        home_dist,
-        homes["population"].to_numpy(dtype=float),
-        taxonomy=taxonomy,
-        categories=access.categories,
-        has_data=access.rows_with_data(),
-    )
+    population = homes["population"].to_numpy(dtype=float)
+    has_data = access.rows_with_data()
+    if coverage_before is None:
+        coverage = compute_coverage(
+            home_dist,
+            population,
+            taxonomy=taxonomy,
+            categories=access.categories,
+            has_data=has_data,
+        )
+    else:
+        rows = [access.categories.index(c) for c in lowered]
+        coverage = update_coverage(
+            coverage_before,
+            home_dist,
+            flags,
+            population,
+            taxonomy=taxonomy,
+            categories=access.categories,
+            rows=rows,
+            has_data=has_data,
+        )
     return home_dist, flags, coverage
+
+
+def update_coverage(
+    before: CoverageReport,
+    home_dist_m: FloatArray,
+    served: BoolArray,
+    population: FloatArray,
+    *,
+    taxonomy: Taxonomy,
+    categories: tuple[str, ...],
+    rows: Sequence[int],
+    has_data: npt.ArrayLike,
+) -> CoverageReport:
+    """``before``'s tables with the rows ``rows`` summed again (the same sums as
+    :func:`geo.access.coverage.compute_coverage`), and completeness recomputed: what
+    ``compute_coverage`` gives for the new arrays, without re-summing the other rows."""
+    pop = np.asarray(population, dtype=float)
+    total = before.residents_total
+    by_category = before.by_category.copy()
+    by_tier = before.by_tier.copy()
+    tiers = sorted(taxonomy.tiers.values(), key=lambda t: t.distance_m)
+    for i in rows:
+        cid = categories[i]
+        served_pop = float(pop[served[i]].sum())
+        by_category.at[cid, "homes_served"] = int(served[i].sum())
+        by_category.at[cid, "served"] = served_pop
+        by_category.at[cid, "not_served"] = total - served_pop
+        by_category.at[cid, "share"] = served_pop / total if total > 0 else 0.0
+        for tier in tiers:
+            within = home_dist_m[i] <= tier.distance_m
+            share = float(pop[within].sum()) / total if total > 0 else 0.0
+            by_tier.at[cid, f"share_{tier.walk_minutes}min"] = share
+    detail = compute_completeness(
+        served,
+        pop,
+        taxonomy=taxonomy,
+        categories=categories,
+        has_data=[bool(v) for v in np.asarray(has_data, dtype=bool)],
+    )
+    return CoverageReport(
+        by_category=by_category,
+        by_tier=by_tier,
+        residents_total=total,
+        completeness=detail.share if detail.share is not None else 0.0,
+        completeness_residents=detail.residents,
+        detail=detail,
+    )
