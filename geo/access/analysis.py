@@ -178,7 +178,9 @@ def add_facility(
     joined = join_lonlat(network, np.array([lon]), np.array([lat]))
     _, ways_pos, ways_cost = joined.rows()
     dist, lowered = analysis.engine.lower(analysis.access.of(category), ways_pos, ways_cost)
-    access = analysis.access.with_category(category, dist)
+    i = analysis.categories.index(category)
+    had = bool(analysis.access.rows_with_data()[i])
+    access = analysis.access.with_rows({i: dist}, has_data={i: had or len(lowered) > 0})
     pos, cost = joined.best()
     facility_id = f"s{len(analysis.facilities) + 1}"
     row = {

@@ -76,16 +76,40 @@ class DistanceEngine:
         """This engine's network grown to ``n_nodes`` (new nodes last) with undirected edges
         ``u``-``v`` that it does not have yet: no rebuild from the edge table. ``new_xy``
         (metres) places the new nodes so that searches can stay local."""
-        # Built from the entries, not by adding matrices: a sum would drop the network's
-        # zero-length edges (explicit zeros), which are real edges to Dijkstra.
-        rows = np.concatenate([self._edge_rows(), u, v])
-        cols = np.concatenate([self._indices, v, u])
-        w = np.concatenate([self._data, length_m, length_m]).astype(np.float64)
-        grown = sparse.csr_matrix((w, (rows, cols)), shape=(n_nodes, n_nodes))
-        grid = None
-        if self.grid is not None and new_xy is not None:
-            grid = self.grid.grown(new_xy)
-        return DistanceEngine(grown, limit_m=self.limit_m, grid=grid)
+        # The new entries are inserted into the sorted CSR arrays (one copy of each, no
+        # re-sort of the whole network). Built from entries, not by adding matrices: a sum
+        # would drop the network's zero-length edges (explicit zeros), real edges to Dijkstra.
+        rows = np.concatenate([u, v]).astype(np.int64)
+        cols = np.concatenate([v, u]).astype(np.int64)
+        w = np.concatenate([length_m, length_m]).astype(np.float64)
+        order = np.lexsort((cols, rows))
+        rows, cols, w = rows[order], cols[order], w[order]
+        grow = n_nodes - self.n_nodes
+        indptr = np.concatenate([self._indptr, np.full(grow, self._indptr[-1], np.int32)])
+        at = np.array(
+            [
+                indptr[r] + np.searchsorted(self._indices[indptr[r] : indptr[r + 1]], c)
+                if r < self.n_nodes
+                else indptr[-1]
+                for r, c in zip(rows.tolist(), cols.tolist(), strict=True)
+            ],
+            dtype=np.int64,
+        )
+        counts = np.bincount(rows, minlength=n_nodes)
+        out = object.__new__(DistanceEngine)
+        out.limit_m = self.limit_m
+        out.n_nodes = int(n_nodes)
+        out._indptr = (indptr + np.concatenate([[0], np.cumsum(counts)])).astype(np.int32)
+        out._indices = np.insert(self._indices, at, cols.astype(np.int32))
+        out._data = np.insert(self._data, at, w)
+        out._csr = sparse.csr_matrix(
+            (out._data, out._indices, out._indptr), shape=(out.n_nodes, out.n_nodes)
+        )
+        out._rows = None
+        out.grid = None
+        if self.grid is not None and new_xy is not None and len(new_xy) == grow:
+            out.grid = self.grid.grown(new_xy)
+        return out
 
     def subnetwork(self, node_pos: IntArray) -> DistanceEngine:
         """The engine of the nodes ``node_pos`` (sorted) and the edges between them."""
@@ -310,7 +334,8 @@ class DistanceEngine:
     ) -> tuple[FloatArray, IntArray]:
         """``dist_m`` with these sources added (a new array), and the nodes it lowered."""
         nodes, dist = self.reach(node_pos, offset_m)
-        out = np.array(dist_m, dtype=np.float64, copy=True)
+        out = np.full(self.n_nodes, np.inf)
+        out[: len(dist_m)] = dist_m  # a shorter row: a link's new nodes, beyond reach
         lower = dist < out[nodes]
         changed = nodes[lower]
         out[changed] = dist[lower]
@@ -327,7 +352,9 @@ class AccessResult:
     it does not replace with the result it came from, so an edit on a city costs one
     row, not the whole table. Read rows with :meth:`row` or :meth:`of`; ``dist_m`` stacks
     them into one table (once, then kept) for what needs the table. Treat both as
-    read-only: rows are shared.
+    read-only: rows are shared. A row given shorter than ``node_ids`` (a baseline row in a
+    scenario whose link added nodes) is beyond reach at the missing nodes; it is padded
+    with ``inf`` when first read.
     """
 
     def __init__(
@@ -346,10 +373,10 @@ class AccessResult:
         if rows is None:
             table = np.asarray(dist_m if dist_m is not None else np.zeros((0, 0)), float)
             self._table: FloatArray | None = table
-            self._rows: tuple[FloatArray, ...] = tuple(table)
+            self._rows: list[FloatArray] = list(table)
         else:
             self._table = None
-            self._rows = tuple(rows)
+            self._rows = list(rows)
         if len(self._rows) != len(self.categories):
             raise ValueError("one row of distances per category")
         self._has_data: dict[int, bool] = dict(has_data or {})
@@ -360,17 +387,23 @@ class AccessResult:
         table = self._table
         if table is None:
             n = len(self.node_ids)
-            table = np.stack(self._rows) if self._rows else np.zeros((0, n))
+            rows = [self.row(i) for i in range(len(self._rows))]
+            table = np.stack(rows) if rows else np.zeros((0, n))
             self._table = table
         return table
 
     def row(self, index: int) -> FloatArray:
         """Category ``categories[index]`` at every node."""
-        return self._rows[index]
+        row = self._rows[index]
+        missing = len(self.node_ids) - len(row)
+        if missing > 0:
+            row = np.concatenate([row, np.full(missing, np.inf)])
+            self._rows[index] = row
+        return row
 
     def of(self, category_id: str) -> FloatArray:
         try:
-            return self._rows[self.categories.index(category_id)]
+            return self.row(self.categories.index(category_id))
         except ValueError as exc:
             raise KeyError(f"no distances for category '{category_id}'") from exc
 

@@ -75,28 +75,34 @@ class NodeGrid:
 
     def within(self, centres_xy: FloatArray, radius_m: FloatArray) -> IntArray:
         """Sorted positions of the nodes within ``radius_m`` of any of the centres."""
-        found: list[IntArray] = []
-        for (cx, cy), r in zip(np.atleast_2d(centres_xy), np.atleast_1d(radius_m), strict=True):
-            lo = np.floor((np.array([cx, cy]) - r - self.origin) / self.cell_m).astype(np.int64)
-            hi = np.floor((np.array([cx, cy]) + r - self.origin) / self.cell_m).astype(np.int64)
-            y0, y1 = max(int(lo[1]), 0), min(int(hi[1]), self.rows - 1)
-            if y0 <= y1:
-                cols = np.arange(int(lo[0]), int(hi[0]) + 1, dtype=np.int64)
-                starts = np.searchsorted(self.keys, cols * self.rows + y0, side="left")
-                ends = np.searchsorted(self.keys, cols * self.rows + y1, side="right")
-                cand = (
-                    np.concatenate([self.order[a:b] for a, b in zip(starts, ends, strict=True)])
-                    if len(cols)
-                    else np.zeros(0, np.int64)
-                )
-                near = np.hypot(self.xy[cand, 0] - cx, self.xy[cand, 1] - cy) <= r
-                found.append(cand[near])
-            if len(self.extra_xy):
-                d = np.hypot(self.extra_xy[:, 0] - cx, self.extra_xy[:, 1] - cy)
-                found.append(self.n_gridded + np.flatnonzero(d <= r))
-        if not found:
-            return np.zeros(0, dtype=np.int64)
-        return np.unique(np.concatenate(found))
+        centres = np.atleast_2d(np.asarray(centres_xy, dtype=np.float64))
+        radius = np.broadcast_to(np.asarray(radius_m, dtype=np.float64), (len(centres),))
+        lo = (centres - radius[:, None]).min(axis=0)
+        hi = (centres + radius[:, None]).max(axis=0)
+        box_m2 = float(np.prod(hi - lo))
+        if box_m2 > 4.0 * float(np.sum((2 * radius) ** 2)):
+            # Far-apart centres (facilities across a district): one box each.
+            parts = [self.within(c[None, :], r[None]) for c, r in zip(centres, radius, strict=True)]
+            return np.unique(np.concatenate(parts))
+        cand = self._in_box(lo, hi)
+        xy = self.position_xy(cand)
+        keep = np.zeros(len(cand), dtype=bool)
+        for (cx, cy), r in zip(centres, radius, strict=True):
+            keep |= np.hypot(xy[:, 0] - cx, xy[:, 1] - cy) <= r
+        return np.sort(cand[keep])
+
+    def _in_box(self, lo: FloatArray, hi: FloatArray) -> IntArray:
+        """The nodes whose cells meet the box ``lo``-``hi`` (a few more than inside it)."""
+        c0 = np.floor((lo - self.origin) / self.cell_m).astype(np.int64)
+        c1 = np.floor((hi - self.origin) / self.cell_m).astype(np.int64)
+        y0, y1 = max(int(c0[1]), 0), min(int(c1[1]), self.rows - 1)
+        found = [self.n_gridded + np.arange(len(self.extra_xy), dtype=np.int64)]
+        if y0 <= y1 and c1[0] >= c0[0]:
+            cols = np.arange(int(c0[0]), int(c1[0]) + 1, dtype=np.int64)
+            starts = np.searchsorted(self.keys, cols * self.rows + y0, side="left")
+            ends = np.searchsorted(self.keys, cols * self.rows + y1, side="right")
+            found += [self.order[a:b] for a, b in zip(starts, ends, strict=True)]
+        return np.concatenate(found)
 
 
 def _gather_edges(indptr: npt.NDArray[np.int32], node_pos: IntArray) -> tuple[IntArray, IntArray]:

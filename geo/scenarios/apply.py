@@ -170,7 +170,7 @@ def apply_scenario(baseline: Analysis, scenario: Scenario) -> Analysis:
     change = modify_network(baseline.district.network, scenario)
     network = change.network
     closed_ids = _closed_facilities(scenario, baseline.facilities, network)
-    kept = baseline.facilities[~baseline.facilities["facility_id"].astype(str).isin(closed_ids)]
+    kept = _without(baseline.facilities, closed_ids)
     added, added_sources, spaces = scenario_sources(scenario, network)
     facilities = gpd.GeoDataFrame(pd.concat([kept, added], ignore_index=True), crs="EPSG:4326")
     kept_rows = _kept_rows(baseline, closed_ids)
@@ -184,14 +184,17 @@ def apply_scenario(baseline: Analysis, scenario: Scenario) -> Analysis:
         engine = DistanceEngine.for_network(network, limit_m=baseline.limit_m)
     else:
         engine = baseline.engine
-    # Rows are shared with the baseline until an intervention changes them.
+    # Rows are shared with the baseline until an intervention changes them (a link's new
+    # nodes are added to a row only when it is read: AccessResult pads it with inf).
     rows = [baseline.access.row(i) for i in range(len(baseline.categories))]
-    if n_new > n_old:
-        rows = [np.concatenate([r, np.full(n_new - n_old, np.inf)]) for r in rows]
-    closed_cats = set(
-        baseline.facilities.loc[
-            baseline.facilities["facility_id"].astype(str).isin(closed_ids), "category"
-        ].astype(str)
+    closed_cats = (
+        set(
+            baseline.facilities.loc[
+                baseline.facilities["facility_id"].astype(str).isin(closed_ids), "category"
+            ].astype(str)
+        )
+        if closed_ids
+        else set()
     )
     full = set(baseline.categories) if change.closed_edges else closed_cats
     sources = _concat_rows(kept_rows, added_sources)
@@ -219,11 +222,18 @@ def apply_scenario(baseline: Analysis, scenario: Scenario) -> Analysis:
             )
             earlier = lowered.get(cid)
             lowered[cid] = nodes if earlier is None else np.union1d(earlier, nodes)
+    # Whether a category has data: unchanged by a row an addition did not lower, true
+    # where it lowered something; recomputed rows are looked at again.
+    had = baseline.access.rows_with_data()
+    fell = {c for c, v in lowered.items() if v is not None and len(v) > 0}
     access = AccessResult(
         categories=baseline.categories,
         rows=rows,
         limit_m=baseline.limit_m,
         node_ids=network.node_ids,
+        has_data={
+            i: bool(had[i]) or c in fell for i, c in enumerate(baseline.categories) if c not in full
+        },
     )
     district = replace(
         baseline.district,
@@ -281,18 +291,33 @@ def through_links(
     shorter = local.multi_source_groups(groups)
     out: dict[int, IntArray] = {}
     for k, i in enumerate(which):
-        lower = shorter[k] < rows[i][near]
+        lower = shorter[k] < padded(rows[i], near)
         if lower.any():
-            row = rows[i].copy()
+            row = padded(rows[i], np.arange(engine.n_nodes))
             row[near[lower]] = shorter[k][lower]
             rows[i] = row
             out[i] = near[lower]
     return out
 
 
+def padded(row: FloatArray, node_pos: IntArray) -> FloatArray:
+    """``row`` at ``node_pos`` (a new array); positions past its end (a link's new nodes,
+    not in the baseline's row) are beyond reach."""
+    out = np.full(len(node_pos), np.inf)
+    inside = node_pos < len(row)
+    out[inside] = row[node_pos[inside]]
+    return out
+
+
+def _without(frame: pd.DataFrame, closed_ids: set[str]) -> pd.DataFrame:
+    """``frame`` without the rows of the closed facilities (itself when none is closed)."""
+    if not closed_ids:
+        return frame
+    return frame[~frame["facility_id"].astype(str).isin(closed_ids)]
+
+
 def _kept_rows(baseline: Analysis, closed_ids: set[str]) -> pd.DataFrame:
-    rows = baseline.facility_access
-    return rows[~rows["facility_id"].astype(str).isin(closed_ids)]
+    return _without(baseline.facility_access, closed_ids)
 
 
 def _concat_rows(*frames: pd.DataFrame) -> pd.DataFrame:
@@ -304,8 +329,7 @@ def _areas_after(
     baseline: Analysis, closed_ids: set[str], spaces: gpd.GeoDataFrame
 ) -> gpd.GeoDataFrame:
     """The district's facility areas without the closed ones, plus the new spaces."""
-    areas = baseline.district.facility_areas
-    kept = areas[~areas["facility_id"].astype(str).isin(closed_ids)]
+    kept = _without(baseline.district.facility_areas, closed_ids)
     if len(spaces) == 0:
         return kept
     return gpd.GeoDataFrame(pd.concat([kept, spaces], ignore_index=True), crs="EPSG:4326")
