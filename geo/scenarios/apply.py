@@ -200,6 +200,7 @@ def apply_scenario(baseline: Analysis, scenario: Scenario) -> Analysis:
     sources = _concat_rows(kept_rows, added_sources)
     # Per changed category: the nodes whose distance fell, or None (recomputed in full).
     lowered: dict[str, IntArray | None] = {}
+    added_by_category = _by_category(added_sources)
     if change.joined:
         through = [i for i, c in enumerate(baseline.categories) if c not in full]
         seeds = np.array([p for _, p in change.joined], dtype=np.int64)
@@ -213,13 +214,8 @@ def apply_scenario(baseline: Analysis, scenario: Scenario) -> Analysis:
             )
             lowered[cid] = None
             continue
-        new = (
-            added_sources[added_sources["category"] == cid] if len(added_sources) else added_sources
-        )
-        if len(new):
-            rows[i], nodes = engine.lower(
-                rows[i], new["node_pos"].to_numpy(np.int64), new["cost_m"].to_numpy(float)
-            )
+        if cid in added_by_category:
+            rows[i], nodes = engine.lower(rows[i], *added_by_category[cid])
             earlier = lowered.get(cid)
             lowered[cid] = nodes if earlier is None else np.union1d(earlier, nodes)
     # Whether a category has data: unchanged by a row an addition did not lower, true
@@ -293,7 +289,8 @@ def through_links(
     for k, i in enumerate(which):
         lower = shorter[k] < padded(rows[i], near)
         if lower.any():
-            row = padded(rows[i], np.arange(engine.n_nodes))
+            row = np.full(engine.n_nodes, np.inf)
+            row[: len(rows[i])] = rows[i]
             row[near[lower]] = shorter[k][lower]
             rows[i] = row
             out[i] = near[lower]
@@ -307,6 +304,14 @@ def padded(row: FloatArray, node_pos: IntArray) -> FloatArray:
     inside = node_pos < len(row)
     out[inside] = row[node_pos[inside]]
     return out
+
+
+def _by_category(rows: pd.DataFrame) -> dict[str, tuple[IntArray, FloatArray]]:
+    """Access rows grouped by category: node positions and costs (a few new sources)."""
+    cats = rows["category"].to_numpy(dtype=object)
+    pos = rows["node_pos"].to_numpy(dtype=np.int64)
+    cost = rows["cost_m"].to_numpy(dtype=np.float64)
+    return {str(c): (pos[cats == c], cost[cats == c]) for c in dict.fromkeys(cats)}
 
 
 def _without(frame: pd.DataFrame, closed_ids: set[str]) -> pd.DataFrame:
