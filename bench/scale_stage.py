@@ -20,13 +20,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
-
-import numpy as np
-
-if TYPE_CHECKING:
-    from geo.access.analysis import Analysis
-    from geo.scenarios.model import Scenario
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 _START = time.perf_counter()
@@ -81,6 +75,7 @@ def run_cold(path: Path, bbox: tuple[float, float, float, float]) -> dict[str, A
 
 
 def run_warm(path: Path, bbox: tuple[float, float, float, float]) -> dict[str, Any]:
+    from bench.workshop import centre_lonlat, scenario_edits
     from geo.access.analysis import add_facility, analyse
     from geo.access.service_areas import isochrone
     from geo.district.loader import load_district
@@ -134,66 +129,6 @@ def run_warm(path: Path, bbox: tuple[float, float, float, float]) -> dict[str, A
         "analyse_parts_s": {k: round(v, 3) for k, v in analysis.timings_s.items()},
         "layer_parts_s": {k: round(float(v), 3) for k, v in layer_times.items()},
     }
-
-
-def centre_lonlat(analysis: Analysis) -> tuple[float, float]:
-    """The node nearest the middle of the district's largest piece (lon, lat)."""
-    net = analysis.district.network
-    main = np.flatnonzero(net.nodes["component"].to_numpy() == 0)
-    centre = net.xy[main].mean(axis=0)
-    k = main[int(np.argmin(np.hypot(*(net.xy[main] - centre).T)))]
-    return float(net.nodes["lon"].iloc[k]), float(net.nodes["lat"].iloc[k])
-
-
-def scenario_edits(analysis: Analysis, lon: float, lat: float) -> dict[str, Scenario]:
-    """One-intervention scenarios near (lon, lat): a facility, a space and a new link."""
-    from geo.scenarios.model import parse_scenario
-
-    category = analysis.categories[0]
-    taxonomy = analysis.taxonomy
-    return {
-        name: parse_scenario(_collection(feature), taxonomy=taxonomy)
-        for name, feature in (
-            ("edit_scenario_facility", _point(lon + 0.001, lat, category)),
-            ("edit_scenario_space", _space(lon - 0.001, lat, analysis.categories[:2])),
-            ("edit_scenario_link", _link(lon, lat)),
-        )
-    }
-
-
-def _space(lon: float, lat: float, provides: tuple[str, ...]) -> dict[str, Any]:
-    # About 60 m × 55 m: a pocket park (口袋公园) providing two categories.
-    d = 0.0003
-    ring = [[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d]]
-    return {
-        "type": "Feature",
-        "id": "bench-space",
-        "properties": {"kind": "space", "provides": list(provides), "name": "bench"},
-        "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
-    }
-
-
-def _point(lon: float, lat: float, category: str) -> dict[str, Any]:
-    return {
-        "type": "Feature",
-        "id": "bench-facility",
-        "properties": {"kind": "facility", "category": category, "name": "bench"},
-        "geometry": {"type": "Point", "coordinates": [lon, lat]},
-    }
-
-
-def _link(lon: float, lat: float) -> dict[str, Any]:
-    # About 150 m east to west through the centre: a new passage.
-    return {
-        "type": "Feature",
-        "id": "bench-link",
-        "properties": {"kind": "link", "name": "bench"},
-        "geometry": {"type": "LineString", "coordinates": [[lon, lat], [lon + 0.0016, lat]]},
-    }
-
-
-def _collection(*features: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "FeatureCollection", "features": list(features)}
 
 
 def run_edits(path: Path, bbox: tuple[float, float, float, float]) -> dict[str, Any]:

@@ -91,6 +91,20 @@ class NodeGrid:
             keep |= np.hypot(xy[:, 0] - cx, xy[:, 1] - cy) <= r
         return np.sort(cand[keep])
 
+    def nearest(self, xy: FloatArray, *, within_m: float) -> tuple[IntArray, FloatArray]:
+        """Per point, the nearest node within ``within_m`` (ties: the lowest position) and
+        its distance; ``-1`` and ``inf`` when none is that close."""
+        xy = np.atleast_2d(np.asarray(xy, dtype=np.float64))
+        pos = np.full(len(xy), -1, dtype=np.int64)
+        dist = np.full(len(xy), np.inf)
+        for k, centre in enumerate(xy):
+            near = self.within(centre[None, :], np.array([within_m]))
+            if len(near):
+                d = np.hypot(*(self.position_xy(near) - centre).T)
+                j = int(np.argmin(d))  # near is sorted: the first minimum is the lowest
+                pos[k], dist[k] = near[j], d[j]
+        return pos, dist
+
     def _in_box(self, lo: FloatArray, hi: FloatArray) -> IntArray:
         """The nodes whose cells meet the box ``lo``-``hi`` (a few more than inside it)."""
         c0 = np.floor((lo - self.origin) / self.cell_m).astype(np.int64)

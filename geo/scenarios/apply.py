@@ -167,7 +167,7 @@ def apply_scenario(baseline: Analysis, scenario: Scenario) -> Analysis:
         for cid in [item.category] if item.kind == "facility" else list(item.provides):
             if cid is not None and cid not in taxonomy:
                 raise ScenarioError(f"unknown category '{cid}' in '{item.name or item.id}'")
-    change = modify_network(baseline.district.network, scenario)
+    change = modify_network(baseline.district.network, scenario, grid=baseline.engine.grid)
     network = change.network
     closed_ids = _closed_facilities(scenario, baseline.facilities, network)
     kept = _without(baseline.facilities, closed_ids)
