@@ -334,8 +334,8 @@ class DistanceEngine:
     ) -> tuple[FloatArray, IntArray]:
         """``dist_m`` with these sources added (a new array), and the nodes it lowered."""
         nodes, dist = self.reach(node_pos, offset_m)
-        out = np.full(self.n_nodes, np.inf)
-        out[: len(dist_m)] = dist_m  # a shorter row: a link's new nodes, beyond reach
+        # A new array (one pass); a shorter row lacks a link's new nodes: beyond reach.
+        out = np.concatenate([dist_m, np.full(self.n_nodes - len(dist_m), np.inf)])
         lower = dist < out[nodes]
         changed = nodes[lower]
         out[changed] = dist[lower]

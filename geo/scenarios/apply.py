@@ -289,8 +289,8 @@ def through_links(
     for k, i in enumerate(which):
         lower = shorter[k] < padded(rows[i], near)
         if lower.any():
-            row = np.full(engine.n_nodes, np.inf)
-            row[: len(rows[i])] = rows[i]
+            pad = np.full(engine.n_nodes - len(rows[i]), np.inf)
+            row = np.concatenate([rows[i], pad])  # one pass: a new row of the whole network
             row[near[lower]] = shorter[k][lower]
             rows[i] = row
             out[i] = near[lower]
