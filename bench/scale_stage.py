@@ -4,7 +4,10 @@ Each run is a fresh interpreter so that its peak memory (``ru_maxrss``) is its o
 prints one JSON object on its last line: per stage, wall seconds and the peak resident
 memory so far (MB). ``cold`` reads the OSM file into an empty cache (``prepare``);
 ``warm`` loads the cached district and runs everything a user does next: the analysis,
-its layers and files, a first and a second isochrone, and workshop edits.
+its layers and files, a first and a second isochrone, and workshop edits. ``edits`` loads
+and analyses, then runs only the workshop edits, each several times, with wall and CPU
+milliseconds (:func:`bench.workshop.time_scale_edits`): the quick check of issue 10's
+≤ 100 ms edit without the minutes of layers.
 """
 
 from __future__ import annotations
@@ -18,8 +21,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
-
-import numpy as np
 
 T = TypeVar("T")
 _START = time.perf_counter()
@@ -74,12 +75,12 @@ def run_cold(path: Path, bbox: tuple[float, float, float, float]) -> dict[str, A
 
 
 def run_warm(path: Path, bbox: tuple[float, float, float, float]) -> dict[str, Any]:
+    from bench.workshop import centre_lonlat, scenario_edits
     from geo.access.analysis import add_facility, analyse
     from geo.access.service_areas import isochrone
     from geo.district.loader import load_district
     from geo.export import write_analysis
     from geo.scenarios.apply import apply_scenario
-    from geo.scenarios.model import parse_scenario
     from geo.settings import Settings
     from geo.standards.taxonomy import load_taxonomy
 
@@ -101,11 +102,7 @@ def run_warm(path: Path, bbox: tuple[float, float, float, float]) -> dict[str, A
             layer_times.update(summary.get("timings_s", {}))
 
         stages.run("layers_and_files", write)
-    # A point in the middle of the district, on its largest piece.
-    main = np.flatnonzero(net.nodes["component"].to_numpy() == 0)
-    centre = net.xy[main].mean(axis=0)
-    k = main[int(np.argmin(np.hypot(*(net.xy[main] - centre).T)))]
-    lon, lat = float(net.nodes["lon"].iloc[k]), float(net.nodes["lat"].iloc[k])
+    lon, lat = centre_lonlat(analysis)
     iso = {"lon": lon, "lat": lat, "within_m": (analysis.limit_m,)}
     stages.run("first_isochrone", lambda: isochrone(net, analysis.engine, **iso))  # type: ignore[arg-type]
     stages.run("next_isochrone", lambda: isochrone(net, analysis.engine, **iso))  # type: ignore[arg-type]
@@ -115,15 +112,16 @@ def run_warm(path: Path, bbox: tuple[float, float, float, float]) -> dict[str, A
         lambda: add_facility(analysis, category=category, lon=lon + 0.001, lat=lat),
     )
     # A workshop edits again and again: the second edit shows the steady state (the
-    # first also pays the allocation of a fresh distance table).
+    # first may also build something once).
     stages.run(
         "edit_add_facility_again",
         lambda: add_facility(analysis, category=category, lon=lon + 0.002, lat=lat),
     )
-    facility = parse_scenario(_collection(_point(lon + 0.001, lat, category)), taxonomy=taxonomy)
-    stages.run("edit_scenario_facility", lambda: apply_scenario(analysis, facility))
-    link = parse_scenario(_collection(_link(lon, lat)), taxonomy=taxonomy)
-    stages.run("edit_scenario_link", lambda: apply_scenario(analysis, link))
+    edits = scenario_edits(analysis, lon, lat)
+    stages.run(
+        "edit_scenario_facility", lambda: apply_scenario(analysis, edits["edit_scenario_facility"])
+    )
+    stages.run("edit_scenario_link", lambda: apply_scenario(analysis, edits["edit_scenario_link"]))
     return {
         "stages": stages.rows,
         "nodes": net.n_nodes,
@@ -133,36 +131,36 @@ def run_warm(path: Path, bbox: tuple[float, float, float, float]) -> dict[str, A
     }
 
 
-def _point(lon: float, lat: float, category: str) -> dict[str, Any]:
+def run_edits(path: Path, bbox: tuple[float, float, float, float]) -> dict[str, Any]:
+    from bench.workshop import time_scale_edits
+    from geo.access.analysis import analyse
+    from geo.district.loader import load_district
+    from geo.settings import Settings
+    from geo.standards.taxonomy import load_taxonomy
+
+    stages = Stages()
+    stages.add("import", time.perf_counter() - _START)
+    taxonomy = load_taxonomy()
+    district = stages.run(
+        "cached_load",
+        lambda: load_district(path, taxonomy=taxonomy, settings=Settings(), bbox=bbox),
+    )
+    analysis = stages.run("analyse", lambda: analyse(district, taxonomy))
     return {
-        "type": "Feature",
-        "id": "bench-facility",
-        "properties": {"kind": "facility", "category": category, "name": "bench"},
-        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "stages": stages.rows,
+        "nodes": district.network.n_nodes,
+        "homes": len(analysis.homes),
+        "edits_ms": time_scale_edits(analysis, repeats=5),
     }
-
-
-def _link(lon: float, lat: float) -> dict[str, Any]:
-    # About 150 m east to west through the centre: a new passage.
-    return {
-        "type": "Feature",
-        "id": "bench-link",
-        "properties": {"kind": "link", "name": "bench"},
-        "geometry": {"type": "LineString", "coordinates": [[lon, lat], [lon + 0.0016, lat]]},
-    }
-
-
-def _collection(*features: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "FeatureCollection", "features": list(features)}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.scale_stage")
-    parser.add_argument("mode", choices=["cold", "warm"])
+    parser.add_argument("mode", choices=["cold", "warm", "edits"])
     parser.add_argument("path", type=Path)
     parser.add_argument("--bbox", type=_bbox, required=True)
     args = parser.parse_args(argv)
-    run = run_cold if args.mode == "cold" else run_warm
+    run = {"cold": run_cold, "warm": run_warm, "edits": run_edits}[args.mode]
     result = run(args.path, args.bbox)
     print(json.dumps(result, ensure_ascii=False))
     return 0

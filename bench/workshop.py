@@ -11,7 +11,7 @@ recounts (:func:`geo.access.analysis.add_facility`).
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -26,9 +26,11 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from bench.networks import FacilitySet, FloatArray
+    from geo.access.analysis import Analysis
     from geo.access.engine import DistanceEngine
     from geo.district.model import District
     from geo.district.network import WalkNetwork
+    from geo.scenarios.model import Scenario
     from geo.standards.taxonomy import Taxonomy
 
 ISOCHRONE_BUFFER_M = 25.0
@@ -150,3 +152,97 @@ def time_analysis_edits(
         "analysis_incremental_additions": len(times),
         "homes": len(analysis.homes),
     }
+
+
+def time_scale_edits(analysis: Analysis, *, repeats: int) -> dict[str, dict[str, float]]:
+    """The scale bench's workshop edits near the district's centre, each ``repeats`` times.
+
+    Per edit: the first call's wall and CPU milliseconds (it may build something once) and
+    the median of the following calls. The edits are those of ``python -m bench --scale``:
+    a facility added to the analysis (:func:`geo.access.analysis.add_facility`), and
+    scenarios with one facility, one space and one new link
+    (:func:`geo.scenarios.apply.apply_scenario`), all against the same baseline.
+    """
+    from geo.access.analysis import add_facility
+    from geo.scenarios.apply import apply_scenario
+
+    lon, lat = centre_lonlat(analysis)
+    category = analysis.categories[0]
+    edits: dict[str, Callable[[], object]] = {
+        "edit_add_facility": lambda: add_facility(
+            analysis, category=category, lon=lon + 0.001, lat=lat
+        ),
+    }
+    for name, scenario in scenario_edits(analysis, lon, lat).items():
+        edits[name] = partial(apply_scenario, analysis, scenario)
+    out: dict[str, dict[str, float]] = {}
+    for name, fn in edits.items():
+        first_ms, first_cpu_ms, _ = timed_wall_cpu_ms(fn)
+        runs = [timed_wall_cpu_ms(fn)[:2] for _ in range(max(1, repeats - 1))]
+        out[name] = {
+            "first_ms": round(first_ms, 1),
+            "first_cpu_ms": round(first_cpu_ms, 1),
+            "median_ms": round(median([r[0] for r in runs]), 1),
+            "median_cpu_ms": round(median([r[1] for r in runs]), 1),
+        }
+    return out
+
+
+def centre_lonlat(analysis: Analysis) -> tuple[float, float]:
+    """The node nearest the middle of the district's largest piece (lon, lat)."""
+    net = analysis.district.network
+    main = np.flatnonzero(net.nodes["component"].to_numpy() == 0)
+    centre = net.xy[main].mean(axis=0)
+    k = main[int(np.argmin(np.hypot(*(net.xy[main] - centre).T)))]
+    return float(net.nodes["lon"].iloc[k]), float(net.nodes["lat"].iloc[k])
+
+
+def scenario_edits(analysis: Analysis, lon: float, lat: float) -> dict[str, Scenario]:
+    """One-intervention scenarios near (lon, lat): a facility, a space and a new link."""
+    from geo.scenarios.model import parse_scenario
+
+    category = analysis.categories[0]
+    taxonomy = analysis.taxonomy
+    return {
+        name: parse_scenario(_collection(feature), taxonomy=taxonomy)
+        for name, feature in (
+            ("edit_scenario_facility", _point(lon + 0.001, lat, category)),
+            ("edit_scenario_space", _space(lon - 0.001, lat, analysis.categories[:2])),
+            ("edit_scenario_link", _link(lon, lat)),
+        )
+    }
+
+
+def _space(lon: float, lat: float, provides: tuple[str, ...]) -> dict[str, Any]:
+    # About 60 m × 55 m: a pocket park (口袋公园) providing two categories.
+    d = 0.0003
+    ring = [[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d]]
+    return {
+        "type": "Feature",
+        "id": "bench-space",
+        "properties": {"kind": "space", "provides": list(provides), "name": "bench"},
+        "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
+    }
+
+
+def _point(lon: float, lat: float, category: str) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "id": "bench-facility",
+        "properties": {"kind": "facility", "category": category, "name": "bench"},
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+    }
+
+
+def _link(lon: float, lat: float) -> dict[str, Any]:
+    # About 150 m east to west through the centre: a new passage.
+    return {
+        "type": "Feature",
+        "id": "bench-link",
+        "properties": {"kind": "link", "name": "bench"},
+        "geometry": {"type": "LineString", "coordinates": [[lon, lat], [lon + 0.0016, lat]]},
+    }
+
+
+def _collection(*features: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": list(features)}

@@ -12,8 +12,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from geo.access.completeness import items_with_data
 from geo.access.coverage import CoverageReport, compute_coverage, home_distances, served_matrix
+from geo.access.edits import recount_lowered
 from geo.access.engine import AccessResult, DistanceEngine, compute_access
 from geo.access.homes import PopulationSettings, build_homes
 from geo.access.snapping import ACCESS_COLUMNS, join_lonlat, joined_kind, snap_facilities
@@ -25,6 +25,7 @@ from geo.standards.taxonomy import Taxonomy
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,40 +71,38 @@ def recount(
     *,
     before: Analysis | None = None,
     changed: Sequence[str] | None = None,
+    lowered: Mapping[str, IntArray | None] | None = None,
 ) -> tuple[FloatArray, BoolArray, CoverageReport]:
     """Home distances, who is served and the coverage tables for ``access``.
 
     With ``before`` (an analysis of the same homes and categories) and ``changed`` (the
     categories whose distances moved), only those rows are recounted: a workshop edit on
-    a whole district touches one category, not all of them.
+    a whole district touches one category, not all of them. ``lowered`` narrows a
+    changed category further to the nodes whose distance fell (an addition): only the
+    homes on those nodes are recounted (:mod:`geo.access.edits`).
     """
-    if before is not None and changed is not None:
-        rows = [access.categories.index(c) for c in changed]
-        home_dist = before.home_dist_m.copy()
-        served = before.served.copy()
-        if rows:
-            one = home_distances(_rows(access, rows), homes)
-            home_dist[rows] = one
-            served[rows] = served_matrix(one, taxonomy, tuple(access.categories[r] for r in rows))
-    else:
-        home_dist = home_distances(access, homes)
-        served = served_matrix(home_dist, taxonomy, access.categories)
+    if before is not None and (changed is not None or lowered is not None):
+        rows: dict[str, IntArray | None] = dict.fromkeys(changed or ())
+        rows.update(lowered or {})
+        return recount_lowered(
+            access,
+            homes,
+            taxonomy,
+            home_dist_m=before.home_dist_m,
+            served=before.served,
+            lowered=rows,
+            coverage_before=before.coverage,
+        )
+    home_dist = home_distances(access, homes)
+    served = served_matrix(home_dist, taxonomy, access.categories)
     coverage = compute_coverage(
         home_dist,
         homes["population"].to_numpy(dtype=float),
         taxonomy=taxonomy,
         categories=access.categories,
-        has_data=items_with_data(access.dist_m),
+        has_data=access.rows_with_data(),
     )
     return home_dist, served, coverage
-
-
-def _rows(access: AccessResult, rows: Sequence[int]) -> AccessResult:
-    return replace(
-        access,
-        categories=tuple(access.categories[r] for r in rows),
-        dist_m=access.dist_m[list(rows)],
-    )
 
 
 def analyse(
@@ -178,8 +177,10 @@ def add_facility(
     network = analysis.district.network
     joined = join_lonlat(network, np.array([lon]), np.array([lat]))
     _, ways_pos, ways_cost = joined.rows()
-    dist = analysis.engine.add_sources(analysis.access.of(category), ways_pos, ways_cost)
-    access = analysis.access.with_category(category, dist)
+    dist, lowered = analysis.engine.lower(analysis.access.of(category), ways_pos, ways_cost)
+    i = analysis.categories.index(category)
+    had = bool(analysis.access.rows_with_data()[i])
+    access = analysis.access.with_rows({i: dist}, has_data={i: had or len(lowered) > 0})
     pos, cost = joined.best()
     facility_id = f"s{len(analysis.facilities) + 1}"
     row = {
@@ -211,7 +212,7 @@ def add_facility(
         }
     )
     home_dist, served, coverage = recount(
-        access, analysis.homes, analysis.taxonomy, before=analysis, changed=[category]
+        access, analysis.homes, analysis.taxonomy, before=analysis, lowered={category: lowered}
     )
     return replace(
         analysis,

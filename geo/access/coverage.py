@@ -33,15 +33,18 @@ def home_distances(access: AccessResult, homes: pd.DataFrame) -> FloatArray:
     if "u_pos" not in homes.columns:
         pos = homes["node_pos"].to_numpy(dtype=np.int64)
         snap = homes["snap_m"].to_numpy(dtype=float)
-        single: FloatArray = access.dist_m[:, pos] + snap[None, :]
+        single = np.empty((len(access.categories), len(homes)))
+        for i in range(len(access.categories)):
+            np.add(access.row(i)[pos], snap, out=single[i])
         return single
     u = homes["u_pos"].to_numpy(dtype=np.int64)
     v = homes["v_pos"].to_numpy(dtype=np.int64)
     cu = homes["u_cost_m"].to_numpy(dtype=float)
     cv = homes["v_cost_m"].to_numpy(dtype=float)
-    out: FloatArray = np.minimum(
-        access.dist_m[:, u] + cu[None, :], access.dist_m[:, v] + cv[None, :]
-    )
+    out = np.empty((len(access.categories), len(homes)))
+    for i in range(len(access.categories)):  # row by row: an edited result shares rows
+        row = access.row(i)
+        np.minimum(row[u] + cu, row[v] + cv, out=out[i])
     return out
 
 

@@ -13,7 +13,6 @@ incremental update: one bounded single-source search, then an element-wise minim
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 
 import geopandas as gpd
 import numpy as np
@@ -22,6 +21,8 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse import csgraph
 
+from geo.access.distances import AccessResult
+from geo.access.local_reach import NodeGrid, reach_near
 from geo.access.snapping import snap_facilities, sources_by_category
 from geo.district.network import WalkNetwork
 from geo.errors import NetworkError
@@ -37,7 +38,9 @@ LABEL_TOL_M = 1e-6
 class DistanceEngine:
     """Bounded multi-source shortest paths on one network (a symmetric CSR matrix)."""
 
-    def __init__(self, csr: sparse.csr_matrix, *, limit_m: float) -> None:
+    def __init__(
+        self, csr: sparse.csr_matrix, *, limit_m: float, grid: NodeGrid | None = None
+    ) -> None:
         if csr.shape[0] == 0:
             raise NetworkError("the walking network is empty: no distances to compute")
         if not np.isfinite(limit_m) or limit_m <= 0:
@@ -55,23 +58,59 @@ class DistanceEngine:
             (self._data, self._indices, self._indptr), shape=(self.n_nodes, self.n_nodes)
         )
         self._rows: npt.NDArray[np.int32] | None = None
+        # Where the nodes lie (metres), so a search can stay near its sources.
+        self.grid = grid if grid is not None and grid.n_nodes == self.n_nodes else None
 
     @classmethod
     def for_network(cls, network: WalkNetwork, *, limit_m: float) -> DistanceEngine:
-        return cls(network.csr, limit_m=limit_m)
+        return cls(network.csr, limit_m=limit_m, grid=NodeGrid(network.xy))
 
     def with_edges(
-        self, n_nodes: int, u: IntArray, v: IntArray, length_m: FloatArray
+        self,
+        n_nodes: int,
+        u: IntArray,
+        v: IntArray,
+        length_m: FloatArray,
+        *,
+        new_xy: FloatArray | None = None,
     ) -> DistanceEngine:
         """This engine's network grown to ``n_nodes`` (new nodes last) with undirected edges
-        ``u``-``v`` that it does not have yet: no rebuild from the edge table."""
-        # Built from the entries, not by adding matrices: a sum would drop the network's
-        # zero-length edges (explicit zeros), which are real edges to Dijkstra.
-        rows = np.concatenate([self._edge_rows(), u, v])
-        cols = np.concatenate([self._indices, v, u])
-        w = np.concatenate([self._data, length_m, length_m]).astype(np.float64)
-        grown = sparse.csr_matrix((w, (rows, cols)), shape=(n_nodes, n_nodes))
-        return DistanceEngine(grown, limit_m=self.limit_m)
+        ``u``-``v`` that it does not have yet: no rebuild from the edge table. ``new_xy``
+        (metres) places the new nodes so that searches can stay local."""
+        # The new entries are inserted into the sorted CSR arrays (one copy of each, no
+        # re-sort of the whole network). Built from entries, not by adding matrices: a sum
+        # would drop the network's zero-length edges (explicit zeros), real edges to Dijkstra.
+        rows = np.concatenate([u, v]).astype(np.int64)
+        cols = np.concatenate([v, u]).astype(np.int64)
+        w = np.concatenate([length_m, length_m]).astype(np.float64)
+        order = np.lexsort((cols, rows))
+        rows, cols, w = rows[order], cols[order], w[order]
+        grow = n_nodes - self.n_nodes
+        indptr = np.concatenate([self._indptr, np.full(grow, self._indptr[-1], np.int32)])
+        at = np.array(
+            [
+                indptr[r] + np.searchsorted(self._indices[indptr[r] : indptr[r + 1]], c)
+                if r < self.n_nodes
+                else indptr[-1]
+                for r, c in zip(rows.tolist(), cols.tolist(), strict=True)
+            ],
+            dtype=np.int64,
+        )
+        counts = np.bincount(rows, minlength=n_nodes)
+        out = object.__new__(DistanceEngine)
+        out.limit_m = self.limit_m
+        out.n_nodes = int(n_nodes)
+        out._indptr = (indptr + np.concatenate([[0], np.cumsum(counts)])).astype(np.int32)
+        out._indices = np.insert(self._indices, at, cols.astype(np.int32))
+        out._data = np.insert(self._data, at, w)
+        out._csr = sparse.csr_matrix(
+            (out._data, out._indices, out._indptr), shape=(out.n_nodes, out.n_nodes)
+        )
+        out._rows = None
+        out.grid = None
+        if self.grid is not None and new_xy is not None and len(new_xy) == grow:
+            out.grid = self.grid.grown(new_xy)
+        return out
 
     def subnetwork(self, node_pos: IntArray) -> DistanceEngine:
         """The engine of the nodes ``node_pos`` (sorted) and the edges between them."""
@@ -257,60 +296,51 @@ class DistanceEngine:
         dist = csgraph.dijkstra(self._csr, directed=True, indices=int(node_pos), limit=limit)
         return np.asarray(dist, dtype=np.float64)
 
+    def reach(
+        self, node_pos: IntArray, offset_m: FloatArray, *, limit_m: float | None = None
+    ) -> tuple[IntArray, FloatArray]:
+        """The nodes within the limit of the sources (sorted) and their distances (m).
+
+        The same answer as :meth:`multi_source`, without the rest of the network: the
+        search stays near the sources when the engine knows where its nodes lie
+        (:mod:`geo.access.local_reach`), else it searches everything.
+        """
+        node_pos = np.asarray(node_pos, dtype=np.int64)
+        offsets = np.asarray(offset_m, dtype=np.float64)
+        limit = self.limit_m if limit_m is None else float(limit_m)
+        if np.any(offsets < 0) or not np.all(np.isfinite(offsets)):
+            raise NetworkError("snap distances must be finite and not negative")
+        if self.grid is not None:
+            arrays = (self._indptr, self._indices, self._data)
+            found = reach_near(arrays, self.grid, node_pos, offsets, limit)
+            if found is not None:
+                return found
+        dist = self.multi_source(node_pos, offsets, limit_m=limit)
+        nodes = np.flatnonzero(np.isfinite(dist))
+        return nodes.astype(np.int64), dist[nodes]
+
     def add_source(self, dist_m: FloatArray, node_pos: int, offset_m: float = 0.0) -> FloatArray:
         """Incremental update: distances after one more facility at ``node_pos``."""
-        reach = self.limit_m - offset_m
-        if reach < 0:
-            return dist_m.copy()
-        new = self.single_source(node_pos, limit_m=reach) + offset_m
-        return np.minimum(dist_m, new)
+        return self.add_sources(dist_m, np.array([node_pos]), np.array([float(offset_m)]))
 
     def add_sources(
         self, dist_m: FloatArray, node_pos: IntArray, offset_m: FloatArray
     ) -> FloatArray:
-        """Incremental update for one facility with several ways in (one search)."""
-        if len(node_pos) == 1:
-            return self.add_source(dist_m, int(node_pos[0]), float(offset_m[0]))
-        return np.minimum(dist_m, self.multi_source(node_pos, offset_m))
+        """Incremental update for one facility with several ways in (one local search)."""
+        out, _ = self.lower(dist_m, node_pos, offset_m)
+        return out
 
-
-@dataclass(frozen=True, eq=False)
-class AccessResult:
-    """Per category, the walking distance (m) from every node to its nearest facility.
-
-    ``dist_m[i, j]`` is category ``categories[i]`` at node position ``j``; ``inf`` means
-    nothing within ``limit_m``.
-    """
-
-    categories: tuple[str, ...]
-    dist_m: FloatArray
-    limit_m: float
-    node_ids: IntArray
-
-    def of(self, category_id: str) -> FloatArray:
-        try:
-            row: FloatArray = self.dist_m[self.categories.index(category_id)]
-            return row
-        except ValueError as exc:
-            raise KeyError(f"no distances for category '{category_id}'") from exc
-
-    def walk_minutes(self, *, speed_kmh: float) -> FloatArray:
-        """Walking time in minutes at ``speed_kmh`` (inf stays inf)."""
-        if speed_kmh <= 0:
-            raise ValueError("walking speed must be positive")
-        return self.dist_m / (speed_kmh * 1000.0 / 60.0)
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per node, one ``<category>_m`` column per category (NaN = beyond limit)."""
-        data = np.where(np.isfinite(self.dist_m), self.dist_m, np.nan)
-        frame = pd.DataFrame(data.T, columns=[f"{c}_m" for c in self.categories])
-        frame.index = pd.Index(self.node_ids, name="node_id")
-        return frame
-
-    def with_category(self, category_id: str, dist_m: FloatArray) -> AccessResult:
-        new = self.dist_m.copy()
-        new[self.categories.index(category_id)] = dist_m
-        return replace(self, dist_m=new)
+    def lower(
+        self, dist_m: FloatArray, node_pos: IntArray, offset_m: FloatArray
+    ) -> tuple[FloatArray, IntArray]:
+        """``dist_m`` with these sources added (a new array), and the nodes it lowered."""
+        nodes, dist = self.reach(node_pos, offset_m)
+        # A new array (one pass); a shorter row lacks a link's new nodes: beyond reach.
+        out = np.concatenate([dist_m, np.full(self.n_nodes - len(dist_m), np.inf)])
+        lower = dist < out[nodes]
+        changed = nodes[lower]
+        out[changed] = dist[lower]
+        return out, changed
 
 
 def compute_access(
@@ -348,3 +378,14 @@ def access_for_district(
     snapped, rows = snap_facilities(network, facilities, areas=areas, entrances=entrances)
     result = compute_access(engine, rows, categories=taxonomy.ids, node_ids=network.node_ids)
     return engine, snapped, result
+
+
+__all__ = [
+    "LABEL_TOL_M",
+    "AccessResult",
+    "DistanceEngine",
+    "FloatArray",
+    "IntArray",
+    "access_for_district",
+    "compute_access",
+]

@@ -167,10 +167,10 @@ def apply_scenario(baseline: Analysis, scenario: Scenario) -> Analysis:
         for cid in [item.category] if item.kind == "facility" else list(item.provides):
             if cid is not None and cid not in taxonomy:
                 raise ScenarioError(f"unknown category '{cid}' in '{item.name or item.id}'")
-    change = modify_network(baseline.district.network, scenario)
+    change = modify_network(baseline.district.network, scenario, grid=baseline.engine.grid)
     network = change.network
     closed_ids = _closed_facilities(scenario, baseline.facilities, network)
-    kept = baseline.facilities[~baseline.facilities["facility_id"].astype(str).isin(closed_ids)]
+    kept = _without(baseline.facilities, closed_ids)
     added, added_sources, spaces = scenario_sources(scenario, network)
     facilities = gpd.GeoDataFrame(pd.concat([kept, added], ignore_index=True), crs="EPSG:4326")
     kept_rows = _kept_rows(baseline, closed_ids)
@@ -178,48 +178,58 @@ def apply_scenario(baseline: Analysis, scenario: Scenario) -> Analysis:
     n_old = baseline.district.network.n_nodes
     n_new = network.n_nodes
     if change.appended is not None:
-        engine = baseline.engine.with_edges(n_new, *change.appended)
+        new_xy = network.nodes[["x", "y"]].iloc[n_old:].to_numpy(dtype=np.float64)
+        engine = baseline.engine.with_edges(n_new, *change.appended, new_xy=new_xy)
     elif change.added_edges or change.closed_edges:
         engine = DistanceEngine.for_network(network, limit_m=baseline.limit_m)
     else:
         engine = baseline.engine
-    dist = np.empty((len(baseline.categories), n_new))
-    dist[:, :n_old] = baseline.access.dist_m
-    dist[:, n_old:] = np.inf
-    closed_cats = set(
-        baseline.facilities.loc[
-            baseline.facilities["facility_id"].astype(str).isin(closed_ids), "category"
-        ].astype(str)
+    # Rows are shared with the baseline until an intervention changes them (a link's new
+    # nodes are added to a row only when it is read: AccessResult pads it with inf).
+    rows = [baseline.access.row(i) for i in range(len(baseline.categories))]
+    closed_cats = (
+        set(
+            baseline.facilities.loc[
+                baseline.facilities["facility_id"].astype(str).isin(closed_ids), "category"
+            ].astype(str)
+        )
+        if closed_ids
+        else set()
     )
     full = set(baseline.categories) if change.closed_edges else closed_cats
     sources = _concat_rows(kept_rows, added_sources)
+    # Per changed category: the nodes whose distance fell, or None (recomputed in full).
+    lowered: dict[str, IntArray | None] = {}
+    added_by_category = _by_category(added_sources)
     if change.joined:
-        through_links(
-            engine,
-            dist,
-            [i for i, c in enumerate(baseline.categories) if c not in full],
-            np.array([p for _, p in change.joined], dtype=np.int64),
-        )
+        through = [i for i, c in enumerate(baseline.categories) if c not in full]
+        seeds = np.array([p for _, p in change.joined], dtype=np.int64)
+        for i, nodes in through_links(engine, rows, through, seeds).items():
+            lowered[baseline.categories[i]] = nodes
     for i, cid in enumerate(baseline.categories):
         if cid in full:
             group = sources[sources["category"] == cid]
-            dist[i] = engine.multi_source(
+            rows[i] = engine.multi_source(
                 group["node_pos"].to_numpy(np.int64), group["cost_m"].to_numpy(float)
             )
+            lowered[cid] = None
             continue
-        new = added_sources[added_sources["category"] == cid]
-        if len(new):
-            dist[i] = np.minimum(
-                dist[i],
-                engine.multi_source(
-                    new["node_pos"].to_numpy(np.int64), new["cost_m"].to_numpy(float)
-                ),
-            )
+        if cid in added_by_category:
+            rows[i], nodes = engine.lower(rows[i], *added_by_category[cid])
+            earlier = lowered.get(cid)
+            lowered[cid] = nodes if earlier is None else np.union1d(earlier, nodes)
+    # Whether a category has data: unchanged by a row an addition did not lower, true
+    # where it lowered something; recomputed rows are looked at again.
+    had = baseline.access.rows_with_data()
+    fell = {c for c, v in lowered.items() if v is not None and len(v) > 0}
     access = AccessResult(
         categories=baseline.categories,
-        dist_m=dist,
+        rows=rows,
         limit_m=baseline.limit_m,
         node_ids=network.node_ids,
+        has_data={
+            i: bool(had[i]) or c in fell for i, c in enumerate(baseline.categories) if c not in full
+        },
     )
     district = replace(
         baseline.district,
@@ -230,15 +240,14 @@ def apply_scenario(baseline: Analysis, scenario: Scenario) -> Analysis:
         ),
         facility_areas=_areas_after(baseline, closed_ids, spaces),
     )
-    # Homes keep their baseline joins (old nodes), so only categories whose distances
-    # moved on those nodes need their homes recounted.
-    changed = [
-        cid
-        for i, cid in enumerate(baseline.categories)
-        if not np.array_equal(dist[i, :n_old], baseline.access.dist_m[i])
-    ]
+    # Homes keep their baseline joins (old nodes): only those on lowered nodes (and every
+    # home of a recomputed category) are recounted.
     home_dist, served, coverage = recount(
-        access, baseline.homes, taxonomy, before=baseline, changed=changed
+        access,
+        baseline.homes,
+        taxonomy,
+        before=baseline,
+        lowered={c: v for c, v in lowered.items() if v is None or len(v)},
     )
     return replace(
         baseline,
@@ -254,34 +263,66 @@ def apply_scenario(baseline: Analysis, scenario: Scenario) -> Analysis:
 
 
 def through_links(
-    engine: DistanceEngine, dist: FloatArray, rows: list[int], seeds: IntArray
-) -> None:
-    """Shorten ``dist`` (in place, the given category rows) by walks through the nodes
-    where links join the network.
+    engine: DistanceEngine, rows: list[FloatArray], which: list[int], seeds: IntArray
+) -> dict[int, IntArray]:
+    """Shorten the rows ``which`` of ``rows`` (replaced by new arrays where they change)
+    by walks through the nodes where links join the network; per row, the nodes lowered.
 
     Such a walk is at most ``limit_m`` long, so it never leaves the nodes within
-    ``limit_m`` of a joined node: the searches run on that part of the network only, all
-    categories in one call, and only its nodes are updated.
+    ``limit_m`` of a joined node: the searches run on that part of the network only (found
+    by a local search, :meth:`DistanceEngine.reach`), all categories in one call, and
+    only its nodes are updated.
     """
     seeds = np.unique(seeds)
-    if not rows or len(seeds) == 0:
-        return
-    near = np.flatnonzero(np.isfinite(engine.multi_source(seeds)))
+    if not which or len(seeds) == 0:
+        return {}
+    near, _ = engine.reach(seeds, np.zeros(len(seeds)))
     local = engine.subnetwork(near)
     seed_local = np.searchsorted(near, seeds)
     groups = []
-    for i in rows:
-        offsets = dist[i, seeds]
+    for i in which:
+        offsets = rows[i][seeds]
         ok = np.isfinite(offsets)
         groups.append((seed_local[ok], offsets[ok]))
     shorter = local.multi_source_groups(groups)
-    for k, i in enumerate(rows):
-        dist[i, near] = np.minimum(dist[i, near], shorter[k])
+    out: dict[int, IntArray] = {}
+    for k, i in enumerate(which):
+        lower = shorter[k] < padded(rows[i], near)
+        if lower.any():
+            pad = np.full(engine.n_nodes - len(rows[i]), np.inf)
+            row = np.concatenate([rows[i], pad])  # one pass: a new row of the whole network
+            row[near[lower]] = shorter[k][lower]
+            rows[i] = row
+            out[i] = near[lower]
+    return out
+
+
+def padded(row: FloatArray, node_pos: IntArray) -> FloatArray:
+    """``row`` at ``node_pos`` (a new array); positions past its end (a link's new nodes,
+    not in the baseline's row) are beyond reach."""
+    out = np.full(len(node_pos), np.inf)
+    inside = node_pos < len(row)
+    out[inside] = row[node_pos[inside]]
+    return out
+
+
+def _by_category(rows: pd.DataFrame) -> dict[str, tuple[IntArray, FloatArray]]:
+    """Access rows grouped by category: node positions and costs (a few new sources)."""
+    cats = rows["category"].to_numpy(dtype=object)
+    pos = rows["node_pos"].to_numpy(dtype=np.int64)
+    cost = rows["cost_m"].to_numpy(dtype=np.float64)
+    return {str(c): (pos[cats == c], cost[cats == c]) for c in dict.fromkeys(cats)}
+
+
+def _without(frame: pd.DataFrame, closed_ids: set[str]) -> pd.DataFrame:
+    """``frame`` without the rows of the closed facilities (itself when none is closed)."""
+    if not closed_ids:
+        return frame
+    return frame[~frame["facility_id"].astype(str).isin(closed_ids)]
 
 
 def _kept_rows(baseline: Analysis, closed_ids: set[str]) -> pd.DataFrame:
-    rows = baseline.facility_access
-    return rows[~rows["facility_id"].astype(str).isin(closed_ids)]
+    return _without(baseline.facility_access, closed_ids)
 
 
 def _concat_rows(*frames: pd.DataFrame) -> pd.DataFrame:
@@ -293,8 +334,7 @@ def _areas_after(
     baseline: Analysis, closed_ids: set[str], spaces: gpd.GeoDataFrame
 ) -> gpd.GeoDataFrame:
     """The district's facility areas without the closed ones, plus the new spaces."""
-    areas = baseline.district.facility_areas
-    kept = areas[~areas["facility_id"].astype(str).isin(closed_ids)]
+    kept = _without(baseline.district.facility_areas, closed_ids)
     if len(spaces) == 0:
         return kept
     return gpd.GeoDataFrame(pd.concat([kept, spaces], ignore_index=True), crs="EPSG:4326")

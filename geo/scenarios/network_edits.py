@@ -17,6 +17,7 @@ import shapely
 from pandas.api.types import union_categoricals
 from shapely.geometry.base import BaseGeometry
 
+from geo.access.local_reach import NodeGrid
 from geo.district.network import WalkNetwork, label_components
 from geo.scenarios.model import Intervention, Scenario, ScenarioError
 
@@ -55,8 +56,15 @@ def _edge_keys(edges: pd.DataFrame) -> pd.Index:
     return keys
 
 
-def modify_network(network: WalkNetwork, scenario: Scenario) -> NetworkChange:
-    """The network with the scenario's links added and closed segments removed."""
+def modify_network(
+    network: WalkNetwork, scenario: Scenario, *, grid: NodeGrid | None = None
+) -> NetworkChange:
+    """The network with the scenario's links added and closed segments removed.
+
+    ``grid`` (the analysis engine's :class:`~geo.access.local_reach.NodeGrid` of this
+    network) finds the nodes a link's ends join without building a tree of the whole
+    network on a workshop's first link.
+    """
     links = [i for i in scenario.interventions if i.kind == "link"]
     closures = [i for i in scenario.interventions if i.kind == "closure" and closes_edges(i)]
     if not links and not closures:
@@ -70,7 +78,10 @@ def modify_network(network: WalkNetwork, scenario: Scenario) -> NetworkChange:
     for link in links:
         line = to_metric(link.geometry, network)
         coords = np.asarray(line.coords, dtype=float)
-        pos, dist = network.snap_xy(coords[[0, -1], 0], coords[[0, -1], 1])
+        if grid is not None and grid.n_nodes == network.n_nodes:
+            pos, dist = grid.nearest(coords[[0, -1]], within_m=LINK_JOIN_M)
+        else:
+            pos, dist = network.snap_xy(coords[[0, -1], 0], coords[[0, -1], 1])
         ends_join = dist <= LINK_JOIN_M
         label = link.name or link.id
         if not ends_join.any():
@@ -118,14 +129,14 @@ def modify_network(network: WalkNetwork, scenario: Scenario) -> NetworkChange:
                     "name": link.name,
                 }
             )
-    if new_node_rows:
-        extra = pd.DataFrame(new_node_rows).set_index("node_id")
-        extra["component"] = 0
-        nodes = pd.concat([nodes, extra[nodes.columns]])
     if not closures and new_edge_rows:
         quick = _append_links(network, network.nodes, new_node_rows, new_edge_rows, tuple(joined))
         if quick is not None:
             return quick
+    if new_node_rows:
+        extra = pd.DataFrame(new_node_rows).set_index("node_id")
+        extra["component"] = 0
+        nodes = pd.concat([nodes, extra[nodes.columns]])
     closed = 0
     if closures:
         keys = _edge_keys(edges)
@@ -170,12 +181,12 @@ def _append_links(
     n_old = network.n_nodes
     extra = pd.DataFrame(new_edge_rows)
     pos_of = {int(nid): n_old + k for k, nid in enumerate(r["node_id"] for r in new_node_rows)}
-    old_index = pd.Index(network.nodes.index)
+    # A link's ends are the nodes it joined: their positions are known (no lookup in the
+    # whole network's index, which would hash a million ids).
+    pos_of.update({int(network.node_ids[p]): int(p) for _, p in joined})
 
     def positions(ids: npt.NDArray[np.int64]) -> IntArray:
-        found = old_index.get_indexer(ids)
-        new = np.array([pos_of.get(int(i), -1) for i in ids], dtype=np.int64)
-        return np.asarray(np.where(found >= 0, found, new), dtype=np.int64)
+        return np.array([pos_of[int(i)] for i in ids], dtype=np.int64)
 
     u = positions(extra["u"].to_numpy(dtype=np.int64))
     v = positions(extra["v"].to_numpy(dtype=np.int64))
