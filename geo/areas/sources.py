@@ -1,0 +1,68 @@
+"""Which areas an analysis uses: the user's file, else OSM's closed boundaries, else none.
+
+The dashboard adds two places before OSM: a boundary file the user uploaded for the
+district (kept in the user data folder, :func:`saved_area_file`), and after OSM the
+shipped illustrative example of a bundled district (:func:`example_area_file`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from geo.areas.boundaries import Areas, areas_from_osm, areas_in_district, read_area_file
+from geo.district.model import District
+from geo.inputs.coords import CoordSystem
+from geo.userdata import default_data_dir, district_folder_name
+
+__all__ = [
+    "EXAMPLES_DIR",
+    "example_area_file",
+    "load_areas",
+    "saved_area_file",
+]
+
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent.parent / "data"
+"""Where the shipped illustrative area files are (``areas_<district>.geojson``)."""
+
+
+def example_area_file(district_name: str) -> Path | None:
+    """The shipped illustrative area file of a bundled district, if there is one."""
+    path = EXAMPLES_DIR / f"areas_{district_name}.geojson"
+    return path if district_name.isidentifier() and path.is_file() else None
+
+
+def saved_area_file(district_name: str, *, data_dir: Path | None = None) -> Path:
+    """``<user data>/<district>/areas.geojson``: the boundary file uploaded for a district."""
+    root = data_dir if data_dir is not None else default_data_dir()
+    return root / district_folder_name(district_name) / "areas.geojson"
+
+
+def load_areas(
+    district: District,
+    *,
+    path: Path | None = None,
+    coord_system: CoordSystem = CoordSystem.WGS84,
+    name_column: str | None = None,
+    level: str | None = None,
+    example: bool = False,
+) -> Areas | None:
+    """The areas of ``district``, checked against it: from ``path`` when given, else
+    OSM's closed administrative polygons, else (``example``) the shipped example, else None.
+    """
+    if path is not None:
+        return areas_in_district(
+            read_area_file(path, coord_system=coord_system, name_column=name_column), district
+        )
+    osm = areas_from_osm(district, level=level)
+    if osm is not None:
+        return areas_in_district(osm, district)
+    shipped = example_area_file(district.meta.name) if example else None
+    if shipped is None:
+        return None
+    areas = areas_in_district(read_area_file(shipped), district)
+    return Areas(
+        frame=areas.frame,
+        source="example",
+        label=shipped.name,
+        notes=("an illustrative split along main roads, not an official boundary", *areas.notes),
+    )
