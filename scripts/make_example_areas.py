@@ -1,11 +1,12 @@
 """Write the ILLUSTRATIVE example area file for the bundled Lujiazui district.
 
 Writes ``data/areas_lujiazui.geojson``: the study area cut into parts along two main
-roads of the extract, 浦东南路 (South Pudong Road) and 世纪大道 (Century Avenue), each
-extended straight to the study area's edge. These are NOT official 街道 or 社区/居委
-boundaries (the extract has none): they exist so that the per-area summaries show on the
-bundled district and the tests have a fixture. Running the script again gives the same
-bytes.
+roads of the extract, 浦东南路 (South Pudong Road), 世纪大道 (Century Avenue), 东昌路
+(Dongchang Road) and 中山东二路 (East Zhongshan No. 2 Road), each extended straight to the
+study area's edge (pieces under about 0.25 km² where they cross are joined to a neighbour).
+These are NOT official 街道 or 社区/居委 boundaries (the extract has none): they exist so
+that the per-area summaries show on the bundled district and the tests have a fixture.
+Running the script again gives the same bytes.
 
 Usage::
 
@@ -27,10 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 OSM = ROOT / "data" / "shanghai_lujiazui.osm"
 BBOX = (121.487, 31.224, 121.513, 31.246)
 ROADS = ("浦东南路", "世纪大道", "东昌路", "中山东二路")
-# Names by position of each part's representative point (west/east of 浦东南路,
-# north/south of 世纪大道); the parts are labelled as illustrative in their properties.
 NOTE = (
-    "Illustrative split of the study area along 浦东南路 and 世纪大道; not an official "
+    "Illustrative split of the study area along 浦东南路, 世纪大道, 东昌路 and 中山东二路; "
+    "not an official "
     "street-office (街道) or residents' committee (社区/居委) boundary."
 )
 
@@ -66,7 +66,9 @@ def extended(line: shapely.Geometry, reach_deg: float = 0.05) -> LineString:
     return LineString([ends[0], *coords.tolist(), ends[1]])
 
 
-def _merged_small(faces: list[shapely.Geometry], min_deg2: float = 2.5e-5) -> list[shapely.Geometry]:
+def _merged_small(
+    faces: list[shapely.Geometry], min_deg2: float = 2.5e-5
+) -> list[shapely.Geometry]:
     """Faces smaller than about 0.25 km² (where extended roads cross) joined to the
     neighbour they share the longest border with."""
     faces = sorted(faces, key=lambda f: f.area)

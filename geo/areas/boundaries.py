@@ -216,8 +216,8 @@ def areas_in_district(
         far = distance_outside_m(coords[:, 0], coords[:, 1], district.meta.bbox).min()
         raise InputFileError(
             f"{areas.label}: no area meets the study area of {title} (the nearest lies "
-            f"{describe_distance(float(far))} away); is the coordinate system right? "
-            "(--crs wgs84|gcj02|bd09)"
+            f"{describe_distance(float(far))} away); is the coordinate system right "
+            "(WGS-84, GCJ-02 or BD-09)?"
         )
     notes = list(areas.notes)
     if not meets.all():

@@ -7,10 +7,13 @@ shipped illustrative example of a bundled district (:func:`example_area_file`).
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 from geo.areas.boundaries import Areas, areas_from_osm, areas_in_district, read_area_file
 from geo.district.model import District
+from geo.errors import OutputPathError
 from geo.inputs.coords import CoordSystem
 from geo.userdata import default_data_dir, district_folder_name
 
@@ -18,6 +21,8 @@ __all__ = [
     "EXAMPLES_DIR",
     "example_area_file",
     "load_areas",
+    "remove_saved_areas",
+    "save_areas",
     "saved_area_file",
 ]
 
@@ -66,3 +71,37 @@ def load_areas(
         label=shipped.name,
         notes=("an illustrative split along main roads, not an official boundary", *areas.notes),
     )
+
+
+def save_areas(areas: Areas, path: Path) -> Path:
+    """Keep checked areas as WGS-84 GeoJSON (``name`` per area) at ``path``, atomically:
+    a failed save leaves the previous file whole."""
+    text = areas.frame[["name", "geometry"]].to_json(drop_id=True, ensure_ascii=False)
+    tmp: Path | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=".areas.", suffix=".tmp")
+        tmp = Path(name)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        tmp.chmod(0o644)
+        tmp.replace(path)
+    except OSError as exc:
+        raise OutputPathError(f"cannot save the areas: {exc.strerror or exc}") from exc
+    finally:
+        if tmp is not None and tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def remove_saved_areas(path: Path) -> bool:
+    """Forget a district's uploaded areas; whether there was a file."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise OutputPathError(f"cannot remove {path.name}: {exc.strerror}") from exc
+    return True

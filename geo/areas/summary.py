@@ -130,9 +130,7 @@ class AreaSummary:
 
 
 def _share(part: FloatArray, whole: FloatArray, valid: bool = True) -> list[float | None]:
-    return [
-        float(p / w) if valid and w > 0 else None for p, w in zip(part, whole, strict=True)
-    ]
+    return [float(p / w) if valid and w > 0 else None for p, w in zip(part, whole, strict=True)]
 
 
 def summarise_areas(
@@ -143,7 +141,7 @@ def summarise_areas(
     n = len(frame)
     homes = analysis.homes
     pop = homes["population"].to_numpy(dtype=float) if len(homes) else np.zeros(0)
-    home_area = assign_points(frame, homes["lon"], homes["lat"]) if len(homes) else np.zeros(0, dtype=np.int64)
+    home_area = assign_points(frame, homes["lon"], homes["lat"])
     fac = analysis.facilities
     facility_area = assign_points(frame, fac["lon"], fac["lat"])
     slot = np.where(home_area < 0, n, home_area)  # row n is "outside"
@@ -157,12 +155,11 @@ def summarise_areas(
     has_data = items_with_data(analysis.access.dist_m)
     cov = analysis.coverage
     essential_rows = [
-        i
-        for i, c in enumerate(analysis.categories)
-        if has_data[i] and c in cov.essential
+        i for i, c in enumerate(analysis.categories) if has_data[i] and c in cov.essential
     ]
-    complete = (
-        analysis.served[essential_rows].all(axis=0) if essential_rows else np.zeros(len(pop), bool)
+    complete = np.asarray(
+        analysis.served[essential_rows].all(axis=0) if essential_rows else np.zeros(len(pop)),
+        dtype=bool,
     )
     complete_res = per_area(pop, complete)
     defaulted = _default_floors(analysis)
@@ -242,6 +239,8 @@ def area_shares(
     n = len(summary.areas)
     slot = np.where(summary.home_area < 0, n, summary.home_area)
     pop = np.asarray(population, dtype=float)
-    total = np.bincount(slot, weights=pop, minlength=n + 1)
-    part = np.bincount(slot, weights=np.where(np.asarray(served, bool), pop, 0.0), minlength=n + 1)
+    total = np.bincount(slot, weights=pop, minlength=n + 1).astype(float)
+    part = np.bincount(
+        slot, weights=np.where(np.asarray(served, bool), pop, 0.0), minlength=n + 1
+    ).astype(float)
     return _share(part[:n], total[:n])

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from geo.access.analysis import Analysis
+if TYPE_CHECKING:  # the command line starts without importing the analysis
+    from geo.access.analysis import Analysis
+    from geo.areas.boundaries import Areas
+    from geo.district.model import District
 
 
 def add_area_args(p: argparse.ArgumentParser) -> None:
@@ -19,26 +22,29 @@ def add_area_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--areas-crs", default=None, help="coordinate system of --areas (default: --crs)"
     )
-    p.add_argument(
-        "--areas-name", default=None, help="the column of --areas that names the areas"
-    )
+    p.add_argument("--areas-name", default=None, help="the column of --areas that names the areas")
 
 
-def write_area_outputs(
-    args: argparse.Namespace, analysis: Analysis, paths: dict[str, Path]
-) -> dict[str, Path]:
-    """Resolve the areas, write ``areas.csv`` (and the GeoPackage layer), print one line."""
-    from geo.areas.export import write_areas
+def resolve_areas(args: argparse.Namespace, district: District) -> Areas | None:
+    """The areas to summarise (checked now, so a bad file stops before any output)."""
     from geo.areas.sources import load_areas
-    from geo.areas.summary import OUTSIDE_ID, summarise_areas
     from geo.inputs.coords import parse_coord_system
 
-    areas = load_areas(
-        analysis.district,
+    return load_areas(
+        district,
         path=args.areas,
         coord_system=parse_coord_system(args.areas_crs or args.crs),
         name_column=args.areas_name,
     )
+
+
+def write_area_outputs(
+    args: argparse.Namespace, analysis: Analysis, areas: Areas | None, paths: dict[str, Path]
+) -> dict[str, Path]:
+    """Write ``areas.csv`` (and the GeoPackage layer) and print one line about them."""
+    from geo.areas.export import write_areas
+    from geo.areas.summary import OUTSIDE_ID, summarise_areas
+
     if areas is None:
         print(
             "  areas: none given (--areas FILE) and the extract has no closed administrative "
