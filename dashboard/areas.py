@@ -147,7 +147,10 @@ def render_area_upload(analysis: Analysis, lang: str) -> None:
     name = analysis.district.meta.name
     saved = saved_area_file(name)
     upload = st.file_uploader(
-        t("ar_upload", lang), type=[s.lstrip(".") for s in AREA_FILE_SUFFIXES], key="ar_file"
+        t("ar_upload", lang),
+        # A lone .shp lacks its .dbf and .shx: Shapefiles come zipped.
+        type=[s.lstrip(".") for s in AREA_FILE_SUFFIXES if s != ".shp"],
+        key="ar_file",
     )
     c1, c2 = st.columns(2)
     crs = c1.selectbox(
