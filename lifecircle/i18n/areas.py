@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 AREAS: Mapping[str, Mapping[str, str]] = {
-    "ar_title": {"zh": "街道/社区边界", "en": "Areas (街道 / 社区)"},
+    "ar_title": {"zh": "街道/社区边界", "en": "Areas (subdistricts, communities)"},
     "ar_upload": {
         "zh": "上传边界文件（GeoJSON、GeoPackage 或压缩的 Shapefile）",
         "en": "Upload a boundary file (GeoJSON, GeoPackage or zipped Shapefile)",
