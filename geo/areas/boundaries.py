@@ -30,7 +30,7 @@ from geo.district.model import District
 from geo.errors import InputFileError
 from geo.inputs.coords import CoordSystem
 from geo.inputs.plausibility import describe_distance, distance_outside_m
-from geo.limits import Limits, checked_file
+from geo.limits import Limits, checked_file, parse_json_text, read_limited_bytes
 
 __all__ = [
     "AREA_COLUMNS",
@@ -103,6 +103,13 @@ def _columns(path: Path) -> list[str]:
     return [str(f) for f in fields]
 
 
+def _plain(message: str, file: Path) -> str:
+    """GDAL's message naming the file by its name, without its advice on drivers."""
+    for full in {str(file.resolve()), str(file)}:
+        message = message.replace(full, file.name)
+    return message.split("; It might help")[0]
+
+
 def read_area_file(
     path: Path | str,
     *,
@@ -120,8 +127,26 @@ def read_area_file(
             f"{file.name}: give the areas as GeoJSON, a GeoPackage (.gpkg) or a Shapefile "
             "(.shp or .zip)"
         )
+    if file.suffix.lower() in (".geojson", ".json"):
+        # Checked as JSON first (depth, NaN, huge numbers) and counted before GDAL parses it.
+        doc = parse_json_text(
+            read_limited_bytes(file, max_bytes=lim.max_table_bytes, what="boundary file"),
+            name=file.name,
+        )
+        features = doc.get("features") if isinstance(doc, dict) else None
+        if isinstance(features, list) and len(features) > lim.max_rows:
+            raise InputFileError(
+                f"{file.name} has {len(features):,} features, over the limit of "
+                f"{lim.max_rows:,} (see 'Limits' in the README)"
+            )
     column = guess_name_column(_columns(file), name_column, file.name)
-    units = read_units(file, coord_system=coord_system, name_column=column)
+    try:
+        units = read_units(file, coord_system=coord_system, name_column=column)
+    except InputFileError as exc:  # GDAL's reason names the file by its full path
+        raise InputFileError(_plain(str(exc), file)) from exc
+    except shapely.errors.ShapelyError as exc:  # e.g. a one-point line, as GEOS reads it
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputFileError(f"{file.name} holds a geometry that cannot be read: {reason}") from exc
     if len(units) > lim.max_rows:
         raise InputFileError(
             f"{file.name} has {len(units):,} areas, over the limit of {lim.max_rows:,} "

@@ -205,7 +205,7 @@ def test_name_columns_are_guessed_or_named(tmp_path: Path) -> None:
             "[31.24,121.5],[31.23,121.49]]]}}]}",
             "latitude, longitude",
         ),
-        ("not json at all", "not a readable boundary file"),
+        ("not json at all", "not valid JSON"),
     ],
 )
 def test_bad_files_are_one_line(tmp_path: Path, text: str, message: str) -> None:
