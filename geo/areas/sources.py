@@ -65,12 +65,8 @@ def load_areas(
     if shipped is None:
         return None
     areas = areas_in_district(read_area_file(shipped), district)
-    return Areas(
-        frame=areas.frame,
-        source="example",
-        label=shipped.name,
-        notes=("an illustrative split along main roads, not an official boundary", *areas.notes),
-    )
+    # Its source says what it is: "example", an illustrative split, not a boundary.
+    return Areas(frame=areas.frame, source="example", label=shipped.name, notes=areas.notes)
 
 
 def save_areas(areas: Areas, path: Path) -> Path:
