@@ -8,7 +8,7 @@ readable size; the same rules hold: plain-string keys, ``_``-prefixed unhashed o
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import folium
 import streamlit as st
@@ -35,8 +35,13 @@ def map_frame(
     tianditu_key: str | None,
     group_names: tuple[str, ...],
     _analysis: Analysis,
+    extra_key: str = "",
+    _extra: Callable[[], Sequence[folium.FeatureGroup]] | None = None,
 ) -> MapFrame:
-    """The map page's map (small districts), rendered for the map component."""
+    """The map page's map (small districts), rendered for the map component.
+
+    ``_extra`` builds more layers for it (the areas' choropleth); ``extra_key`` says
+    everything they are built from."""
     fmap = maps.build_map(
         _analysis,
         loaders.map_layers(key, category, _analysis),
@@ -48,6 +53,7 @@ def map_frame(
         within_m=within_m,
         tianditu_key=tianditu_key,
         layer_control=False,
+        extra_groups=_extra() if _extra is not None else (),
     )
     make_offline(fmap, mode="served")
     return render_frame(fmap, group_names=group_names, static_dir=loaders.STATIC_DIR)

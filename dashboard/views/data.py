@@ -7,6 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import loaders, state
+from dashboard.areas import render_area_upload
 from dashboard.loaders import DataSource, UploadedInventory
 from dashboard.progress import LoadProgress
 from dashboard.provenance import provenance_sentence
@@ -131,6 +132,8 @@ if inventory is not None:
     if rejected:
         st.warning(t("inventory_rejected", lang, n=len(rejected)))
         st.dataframe(rejected_rows_table(rejected, lang), hide_index=True)
+
+render_area_upload(a, lang)
 
 meta = a.district.meta
 net = a.district.network

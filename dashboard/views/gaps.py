@@ -10,6 +10,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import frames, loaders, state
+from dashboard.areas import render_area_table
 from dashboard.downloads import csv_bytes, xlsx_bytes
 from dashboard.map_frame import show_frame
 from dashboard.sidebar import page_context
@@ -118,6 +119,8 @@ with left:
         height=460,
         returned_objects=[],
     )
+
+render_area_table(ctx.analysis_key, a, ctx.category, lang)
 
 # --- suggest sites (补建选址) ------------------------------------------------------------------
 st.divider()

@@ -10,6 +10,7 @@ import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
+from dashboard import areas as ar
 from dashboard import deliberation as dl
 from dashboard import frames, loaders, state
 from dashboard.completeness_line import render_completeness_line
@@ -65,6 +66,30 @@ for outcome in outcomes:
         ),
         icon=":material/how_to_vote:",
     )
+
+# The areas' choropleth (街道/社区), drawn at district zoom: share complete or of the item served.
+area_measure = str(
+    st.radio(
+        t("ar_measure", lang),
+        options=["category", "complete"],
+        format_func=lambda m: t(f"ar_measure_{m}", lang),
+        horizontal=True,
+        key="ar_measure",
+    )
+)
+
+
+def _area_group(group_shift: Callable[[Any], Any] | None = None) -> folium.FeatureGroup | None:
+    return ar.area_map_group(
+        ctx.analysis_key,
+        a,
+        measure=area_measure,
+        category=ctx.category,
+        within_m=ctx.tier_m,
+        lang=lang,
+        shift=group_shift or shift,
+    )
+
 
 viewport = loaders.viewport_settings()
 large = viewport.is_large(a.district.network.n_nodes)
@@ -178,7 +203,12 @@ def _large_map() -> object:
         use_container_width=True,
         # The scale path reruns on a pan or zoom, to send what is then in view.
         returned_objects=["last_clicked", "bounds", "zoom"],
-        feature_group_to_add=[*view_groups, iso_group],
+        # The areas at district zoom only: zoomed in, the detail is what is on screen.
+        feature_group_to_add=[
+            *view_groups,
+            iso_group,
+            *(g for g in [_area_group()] if g is not None and selection.status != "detail"),
+        ],
         layer_control=folium.LayerControl(collapsed=False),
     )
     return reach
@@ -201,11 +231,14 @@ def _small_map() -> object:
             ctx.tianditu_key,
             names,
             a,
+            f"{ar.area_key(a)}|{area_measure}",
+            lambda: [g for g in [_area_group()] if g is not None],
         )
     iso_group, reach = _isochrone_group()
     if decided is not None:
         make_offline(decided, mode="served")
     st.caption(t("click_hint", lang))
+    st.caption(ar.legend_caption(lang))
     show_frame(
         frame,
         key=state.MAP_KEY,
@@ -244,7 +277,7 @@ def _export_html() -> bytes:
             speed_kmh=ctx.speed_kmh,
             colour_by=ctx.colour_by,
             within_m=ctx.tier_m,
-            extra_groups=[decided] if decided is not None else [],
+            extra_groups=[g for g in (decided, _area_group(lambda g: g)) if g is not None],
         )
     else:
         overview = loaders.overview(ctx.analysis_key, ctx.category, ctx.tier_m, a, None)

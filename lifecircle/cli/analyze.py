@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.progress import scaled
+from lifecircle.cli.areas_args import add_area_args, resolve_areas, write_area_outputs
 from lifecircle.cli.population_args import (
     add_population_args,
     analyse_with_population_args,
@@ -42,6 +43,7 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--survey-crs", default=None, help="coordinate system of --survey (default: --crs)"
     )
+    add_area_args(p)
     p.set_defaults(handler=cmd_analyze)
 
 
@@ -54,6 +56,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     taxonomy, _, district, rejected = load_from_args(args)
     print_rejected(rejected, label=str(args.facilities))
+    areas = resolve_areas(args, district)
     load_s = time.perf_counter() - t0
     speed = args.speed_kmh if args.speed_kmh is not None else DEFAULT_WALK_SPEED_KMH
     bar = progress_bar(args)
@@ -97,5 +100,6 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     )
     for line in population_lines(summary.get("population", {})):
         print(f"  {line}")
+    paths.update(write_area_outputs(args, analysis, areas, paths))
     print(f"  wrote {', '.join(p.name for p in paths.values())} to {args.out}")
     return EXIT_OK

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from lifecircle.i18n.areas import AREAS
 from lifecircle.i18n.checkup import CHECKUP
 from lifecircle.i18n.core import CORE
 from lifecircle.i18n.dashscale import DASHSCALE
@@ -35,7 +36,17 @@ def _merge(*tables: Mapping[str, Mapping[str, str]]) -> dict[str, Mapping[str, s
 
 
 STRINGS: Mapping[str, Mapping[str, str]] = _merge(
-    CORE, DASHSCALE, SITING, DELIBERATION, CHECKUP, POPULATION, WORKSHOP, STORAGE, MAPLANG, HOSTILE
+    CORE,
+    DASHSCALE,
+    SITING,
+    DELIBERATION,
+    CHECKUP,
+    POPULATION,
+    WORKSHOP,
+    STORAGE,
+    MAPLANG,
+    HOSTILE,
+    AREAS,
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,8 +80,11 @@ def build_map(
     tianditu_key: str | None = None,
     layer_control: bool = True,
     within_m: float | None = None,
+    extra_groups: Sequence[folium.FeatureGroup] = (),
 ) -> folium.Map:
     """The main map: base, streets, facilities, service areas, doorstep circles, homes, gaps.
+
+    ``extra_groups`` (e.g. the areas' choropleth) are added above the gap hexagons.
 
     ``layer_control=False`` leaves the layer control out, for ``st_folium(...,
     layer_control=...)`` to add one that also lists its ``feature_group_to_add`` layers.
@@ -94,6 +98,8 @@ def build_map(
     gap_layer(
         layers.hexagons, column=f"unmet_{category}", lang=lang, shift=shift, show=False
     ).add_to(m)
+    for group in extra_groups:
+        group.add_to(m)
     homes_layer(analysis, category=category, lang=lang, shift=shift, within_m=within_m).add_to(m)
     streets_layer(
         analysis,

@@ -273,10 +273,11 @@ def test_gaps_page(offline_page: tuple[Any, Any], app_server: Any) -> None:
     for key in ("coverage_table", "coverage_chart", "worst_cells"):
         expect(page.get_by_role("heading", name=t(key, "en"))).to_be_visible()
     tables = page.get_by_test_id("stDataFrame")
-    expect(tables).to_have_count(2, timeout=RERUN_MS)
+    expect(tables).to_have_count(3, timeout=RERUN_MS)  # coverage, hexagons, areas
     expect(tables.first).to_contain_text(t("col_share", "en"))
     expect(tables.first.locator("table")).to_have_attribute("aria-rowcount", "25")  # header + 24
     expect(tables.nth(1)).to_contain_text(t("col_unmet", "en"))
+    expect(tables.nth(2)).to_contain_text(t("ar_col_area", "en"))  # the example's areas
     expect(page.get_by_test_id("stVegaLiteChart")).to_be_visible()
     frame = map_frame(page)
     expect(frame.locator(".leaflet-container")).to_be_visible(timeout=RERUN_MS)
@@ -303,7 +304,8 @@ def test_data_page(offline_page: tuple[Any, Any], app_server: Any) -> None:
     expect(main.get_by_role("radio", name=t("source_bundled", "en"))).to_be_visible(
         timeout=RERUN_MS
     )
-    expect(main.get_by_test_id("stFileUploader")).to_be_visible()
+    expect(main.get_by_test_id("stFileUploader")).to_have_count(2)  # inventory, areas
+    expect(main.get_by_test_id("stFileUploader").last).to_contain_text(t("ar_upload", "en"))
     facilities = main.get_by_test_id("stDataFrame")
     expect(facilities).to_contain_text(t("col_source", "en"))
     wait_until_idle(page)

@@ -930,7 +930,8 @@ def test_markdown_in_a_scenario_name_and_an_inventory_error_fetches_nothing(
     # An inventory whose header is an image: the error quotes it, as text.
     header = f"![x]({base}/pixel-inventory)"
     page.goto(app_server.url("/data?lang=en"))
-    uploader = page.get_by_test_id("stFileUploader").locator("input[type=file]")
+    # The first uploader is the inventory's (the areas' comes after it).
+    uploader = page.get_by_test_id("stFileUploader").first.locator("input[type=file]")
     uploader.set_input_files(
         {
             "name": "facilities.csv",
