@@ -19,6 +19,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from geo.numeric_csv import is_numeric_table, numeric_csv_text
+
 __all__ = [
     "FORMULA_STARTS",
     "csv_bytes",
@@ -95,7 +97,10 @@ def _maybe_formula(column: pd.Series) -> npt.NDArray[np.bool_]:
 
 def csv_text(frame: pd.DataFrame, *, lineterminator: str = "\n") -> str:
     """``frame`` as CSV text (no index), formula-like cells neutralised."""
-    text: str = neutralise_cells(frame).to_csv(index=False, lineterminator=lineterminator)
+    safe = neutralise_cells(frame)
+    if is_numeric_table(safe):  # a city's nodes and edges: a million rows of numbers
+        return numeric_csv_text(safe, lineterminator=lineterminator)
+    text: str = safe.to_csv(index=False, lineterminator=lineterminator)
     return text
 
 
