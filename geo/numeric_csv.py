@@ -13,6 +13,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+ROWS_PER_BLOCK = 50_000
+
 
 def is_numeric_table(frame: pd.DataFrame) -> bool:
     """Whether every column holds NumPy integers, booleans or 64-bit floats (a 32-bit
@@ -30,9 +32,14 @@ def numeric_csv_text(frame: pd.DataFrame, *, lineterminator: str = "\n") -> str:
     header: str = frame.iloc[:0].to_csv(index=False, lineterminator=lineterminator)
     if len(frame) == 0:
         return header
-    columns = [_cells(frame.iloc[:, i].to_numpy()) for i in range(frame.shape[1])]
-    body = lineterminator.join(map(",".join, zip(*columns, strict=True)))
-    return header + body + lineterminator
+    arrays = [frame.iloc[:, i].to_numpy() for i in range(frame.shape[1])]
+    parts = [header]
+    # In blocks of rows: a million rows of 17 cells as Python strings would hold ~1 GB.
+    for start in range(0, len(frame), ROWS_PER_BLOCK):
+        columns = [_cells(a[start : start + ROWS_PER_BLOCK]) for a in arrays]
+        parts.append(lineterminator.join(map(",".join, zip(*columns, strict=True))))
+        parts.append(lineterminator)
+    return "".join(parts)
 
 
 def _cells(values: npt.NDArray[np.generic]) -> list[str]:

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from geo import numeric_csv
 from geo.export_safety import csv_text
 from geo.numeric_csv import is_numeric_table, numeric_csv_text
 
@@ -38,6 +39,13 @@ def test_number_tables_match_pandas(lineterminator: str) -> None:
     want = frame.to_csv(index=False, lineterminator=lineterminator)
     assert numeric_csv_text(frame, lineterminator=lineterminator) == want
     assert csv_text(frame, lineterminator=lineterminator) == want
+
+
+def test_blocks_of_rows_join_seamlessly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(numeric_csv, "ROWS_PER_BLOCK", 7)
+    for n in (14, 15, 20, 50):  # whole blocks, one row over, and a part block
+        frame = pd.DataFrame({"u": np.arange(n), "length_m": awkward_floats(n)})
+        assert numeric_csv_text(frame) == frame.to_csv(index=False)
 
 
 def test_empty_and_text_tables() -> None:
