@@ -34,6 +34,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from geo.access.facility_shapes import entrances_xy_m, facility_polygons_m
 from geo.district.network import WalkNetwork
 
 FloatArray = npt.NDArray[np.float64]
@@ -371,7 +372,7 @@ def snap_facilities(
     row_cost: list[FloatArray] = []
     rule = np.full(n, "edge", dtype=object)
     piece = np.full(n, "area", dtype=object)
-    polygons = _area_lookup(areas, out, network)
+    polygons = facility_polygons_m(areas, out, network)
     is_area = np.zeros(n, dtype=bool)
     is_area[list(polygons)] = True
     point_rows = np.flatnonzero(~is_area)
@@ -387,7 +388,7 @@ def snap_facilities(
         owner.append(point_rows[o])
         row_pos.append(p)
         row_cost.append(c)
-    gates = _entrances_xy(entrances, network)
+    gates = entrances_xy_m(entrances, network)
     gate_tree = shapely.STRtree(shapely.points(gates)) if gates is not None else None
     area_rows = np.fromiter(polygons, dtype=np.int64, count=len(polygons))
     if len(area_rows):
@@ -430,26 +431,6 @@ def snap_facilities(
         columns=ACCESS_COLUMNS,
     )
     return out, rows
-
-
-def _area_lookup(
-    areas: gpd.GeoDataFrame | None, facilities: pd.DataFrame, network: WalkNetwork
-) -> dict[int, BaseGeometry]:
-    """Row number of each facility mapped as an area → its polygon in metres."""
-    if areas is None or len(areas) == 0 or len(facilities) == 0:
-        return {}
-    polygonal = areas[areas.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
-    metric = polygonal.geometry.to_crs(network.crs)
-    by_id = dict(zip(polygonal["facility_id"].astype(str), metric, strict=True))
-    ids = facilities["facility_id"].astype(str).tolist()
-    return {i: by_id[fid] for i, fid in enumerate(ids) if fid in by_id}
-
-
-def _entrances_xy(entrances: gpd.GeoDataFrame | None, network: WalkNetwork) -> FloatArray | None:
-    if entrances is None or len(entrances) == 0:
-        return None
-    x, y = network.project(entrances.geometry.x.to_numpy(), entrances.geometry.y.to_numpy())
-    return np.column_stack([x, y])
 
 
 def sources_by_category(
