@@ -272,12 +272,17 @@ def geo_layers(
     settings: LayerSettings = DEFAULT_LAYERS,
     timings_s: dict[str, float] | None = None,
     progress: Progress | None = None,
+    nodes: pd.DataFrame | None = None,
 ) -> dict[str, gpd.GeoDataFrame]:
-    """Every layer of the GeoPackage, WGS-84; each stage's seconds go to ``timings_s``."""
+    """Every layer of the GeoPackage, WGS-84; each stage's seconds go to ``timings_s``.
+
+    ``nodes`` is :func:`nodes_table` when the caller has it already (a city's is a
+    million rows).
+    """
     d = analysis.district
     net = d.network
     clock = _Stopwatch(timings_s)
-    nodes = nodes_table(analysis)
+    nodes = nodes_table(analysis) if nodes is None else nodes
     layers: dict[str, gpd.GeoDataFrame] = {
         "nodes": gpd.GeoDataFrame(
             nodes, geometry=gpd.points_from_xy(nodes["lon"], nodes["lat"]), crs="EPSG:4326"
@@ -378,7 +383,8 @@ def write_analysis(
         "summary": out_dir / "summary.json",
     }
     report(progress, "writing the tables", 0.02)
-    write_csv(paths["nodes"], nodes_table(analysis))
+    nodes = nodes_table(analysis)
+    write_csv(paths["nodes"], nodes)
     write_csv(paths["edges"], edges_table(analysis))
     write_csv(paths["facilities"], facilities_table(analysis))
     write_csv(paths["access"], access_table(analysis))
@@ -391,6 +397,7 @@ def write_analysis(
             settings=layer_settings,
             timings_s=extra,
             progress=scaled(progress, 0.1, 0.75),
+            nodes=nodes,
         )
         t1 = time.perf_counter()
         report(progress, "writing the GeoPackage", 0.75)

@@ -15,7 +15,11 @@ import io
 import re
 from collections.abc import Mapping
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
+
+from geo.numeric_csv import is_numeric_table, numeric_csv_text
 
 __all__ = [
     "FORMULA_STARTS",
@@ -65,14 +69,38 @@ def neutralise_cells(frame: pd.DataFrame) -> pd.DataFrame:
         kind = column.dtype.kind
         if kind in "biufcmM":  # numbers, booleans, dates: a spreadsheet runs none of them
             continue
-        out.isetitem(position, column.map(neutralise_value, na_action="ignore"))
+        if isinstance(column.dtype, pd.CategoricalDtype):  # its few categories, once each
+            out.isetitem(position, column.map(neutralise_value, na_action="ignore"))
+            continue
+        # Only cells that start like a formula need the full check: found for a whole
+        # column at once (a city's access table holds a million ids).
+        maybe = _maybe_formula(column)
+        if maybe.any():
+            values = column.to_numpy(dtype=object, copy=True)
+            values[maybe] = [neutralise_value(v) for v in values[maybe]]
+            out.isetitem(position, pd.Series(values, index=column.index, name=column.name))
     out.columns = pd.Index([neutralise_value(name) for name in out.columns], dtype=object)
     return out
 
 
+def _maybe_formula(column: pd.Series) -> npt.NDArray[np.bool_]:
+    """Per cell: text whose first character after spaces starts a formula."""
+    if isinstance(column.dtype, pd.StringDtype):
+        head = column.str.lstrip(" ").str.slice(0, 1)
+        return np.asarray(head.isin(FORMULA_STARTS).fillna(False), dtype=bool)
+    return np.fromiter(
+        (isinstance(v, str) and v.lstrip(" ").startswith(FORMULA_STARTS) for v in column),
+        dtype=bool,
+        count=len(column),
+    )
+
+
 def csv_text(frame: pd.DataFrame, *, lineterminator: str = "\n") -> str:
     """``frame`` as CSV text (no index), formula-like cells neutralised."""
-    text: str = neutralise_cells(frame).to_csv(index=False, lineterminator=lineterminator)
+    safe = neutralise_cells(frame)
+    if is_numeric_table(safe):  # a city's nodes and edges: a million rows of numbers
+        return numeric_csv_text(safe, lineterminator=lineterminator)
+    text: str = safe.to_csv(index=False, lineterminator=lineterminator)
     return text
 
 

@@ -34,6 +34,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from geo.access.facility_shapes import entrances_xy_m, facility_polygons_m
 from geo.district.network import WalkNetwork
 
 FloatArray = npt.NDArray[np.float64]
@@ -246,35 +247,103 @@ def join_area(
     ``entrance_tree`` (an STRtree of ``entrances_xy``) saves rebuilding it per area when
     a whole district's areas are joined.
     """
-    index = edge_index(network, settings)
-    if entrances_xy is not None and len(entrances_xy):
+    areas = np.empty(1, dtype=object)
+    areas[0] = area_m
+    joins = join_areas(
+        network, areas, entrances_xy=entrances_xy, entrance_tree=entrance_tree, settings=settings
+    )
+    return AreaJoin(joins.node_pos, joins.cost_m, str(joins.rule[0]))
+
+
+@dataclass(frozen=True)
+class AreaJoins:
+    """The ways into many areas: access rows sorted by area (``owner``, its position in
+    the input), then node; ``rule`` per area (empty for an empty geometry)."""
+
+    owner: IntArray
+    node_pos: IntArray
+    cost_m: FloatArray
+    rule: npt.NDArray[np.object_]
+
+
+def join_areas(
+    network: WalkNetwork,
+    areas_m: npt.NDArray[np.object_],
+    *,
+    entrances_xy: FloatArray | None = None,
+    entrance_tree: shapely.STRtree | None = None,
+    settings: AccessSettings = DEFAULT_ACCESS,
+) -> AreaJoins:
+    """:func:`join_area` for every area at once: each part of the rule is one tree query
+    over all areas (a whole district holds thousands of parks and schools)."""
+    areas = np.asarray(areas_m, dtype=object)
+    n = len(areas)
+    rule: npt.NDArray[np.object_] = np.full(n, "", dtype=object)
+    todo = ~shapely.is_empty(areas) if n else np.zeros(0, dtype=bool)
+    parts: list[tuple[IntArray, IntArray, FloatArray]] = []
+    if n and entrances_xy is not None and len(entrances_xy):
         tree = entrance_tree or shapely.STRtree(shapely.points(entrances_xy))
-        on = np.sort(
-            tree.query(
-                area_m.boundary, predicate="dwithin", distance=settings.entrance_on_outline_m
-            )
+        area_i, gate_i = tree.query(
+            shapely.boundary(areas), predicate="dwithin", distance=settings.entrance_on_outline_m
         )
-        if len(on):
-            joined = join_points(
-                network, entrances_xy[on, 0], entrances_xy[on, 1], settings=settings
+        if len(area_i):
+            parts.append(_gate_rows(network, entrances_xy, area_i, gate_i, settings))
+            todo[area_i] = False
+            rule[area_i] = "entrances"
+    index = edge_index(network, settings)
+    rest = np.flatnonzero(todo)
+    if len(rest):
+        area_i, node_i = index.tree_nodes.query(
+            areas[rest], predicate="dwithin", distance=settings.area_reach_m
+        )
+        owner = rest[area_i]
+        d = shapely.distance(shapely.points(index.xy[node_i]), areas[owner])
+        parts.append((owner, node_i.astype(np.int64), d))
+        rule[owner] = "outline"
+        todo[owner] = False
+        far = np.flatnonzero(todo)
+        if len(far):
+            (area_i, node_i), dist = index.tree_nodes.query_nearest(
+                areas[far], return_distance=True, all_matches=False
             )
-            _, pos, cost = joined.rows()
-            return _cheapest(pos, cost, "entrances")
-    near = index.tree_nodes.query(area_m, predicate="dwithin", distance=settings.area_reach_m)
-    if len(near):
-        d = shapely.distance(shapely.points(index.xy[near]), area_m)
-        return _cheapest(near.astype(np.int64), d, "outline")
-    nodes, dists = index.tree_nodes.query_nearest(area_m, return_distance=True, all_matches=False)
-    return AreaJoin(np.array([int(nodes[0])]), np.array([float(dists[0])]), "nearest")
+            parts.append((far[area_i], node_i.astype(np.int64), np.asarray(dist, np.float64)))
+            rule[far[area_i]] = "nearest"
+    if not parts:
+        return AreaJoins(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), rule)
+    owner, pos, cost = (np.concatenate(p) for p in zip(*parts, strict=True))
+    # One row per (area, node), at its lowest cost.
+    order = np.lexsort((cost, pos, owner))
+    owner, pos, cost = owner[order], pos[order], cost[order]
+    first = np.ones(len(owner), dtype=bool)
+    first[1:] = (owner[1:] != owner[:-1]) | (pos[1:] != pos[:-1])
+    return AreaJoins(
+        owner[first].astype(np.int64),
+        pos[first].astype(np.int64),
+        cost[first].astype(np.float64),
+        rule,
+    )
 
 
-def _cheapest(pos: IntArray, cost: FloatArray, rule: str) -> AreaJoin:
-    """One row per node, at its lowest cost."""
-    order = np.lexsort((cost, pos))
-    pos, cost = pos[order], cost[order]
-    first = np.ones(len(pos), dtype=bool)
-    first[1:] = pos[1:] != pos[:-1]
-    return AreaJoin(pos[first].astype(np.int64), cost[first].astype(np.float64), rule)
+def _gate_rows(
+    network: WalkNetwork,
+    entrances_xy: FloatArray,
+    area_i: IntArray,
+    gate_i: IntArray,
+    settings: AccessSettings,
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """Rows of (area, entrance) pairs: each entrance joined once, its rows repeated for
+    every area whose outline it lies on."""
+    gates = np.unique(gate_i)
+    joined = join_points(network, entrances_xy[gates, 0], entrances_xy[gates, 1], settings=settings)
+    row_gate, row_pos, row_cost = joined.rows()
+    per_gate = np.bincount(row_gate, minlength=len(gates))
+    start = np.cumsum(per_gate) - per_gate
+    k = np.searchsorted(gates, gate_i)
+    repeat = per_gate[k]
+    # Each pair takes its gate's run of rows: run start + offset within the run.
+    take = np.repeat(start[k], repeat) + np.arange(int(repeat.sum()))
+    take -= np.repeat(np.cumsum(repeat) - repeat, repeat)
+    return np.repeat(area_i.astype(np.int64), repeat), row_pos[take], row_cost[take]
 
 
 # --- facilities ----------------------------------------------------------------------------
@@ -303,8 +372,10 @@ def snap_facilities(
     row_cost: list[FloatArray] = []
     rule = np.full(n, "edge", dtype=object)
     piece = np.full(n, "area", dtype=object)
-    polygons = _area_lookup(areas, out, network)
-    point_rows = np.array([i for i in range(n) if i not in polygons], dtype=np.int64)
+    polygons = facility_polygons_m(areas, out, network)
+    is_area = np.zeros(n, dtype=bool)
+    is_area[list(polygons)] = True
+    point_rows = np.flatnonzero(~is_area)
     if len(point_rows):
         joined = join_lonlat(
             network,
@@ -317,16 +388,19 @@ def snap_facilities(
         owner.append(point_rows[o])
         row_pos.append(p)
         row_cost.append(c)
-    gates = _entrances_xy(entrances, network)
+    gates = entrances_xy_m(entrances, network)
     gate_tree = shapely.STRtree(shapely.points(gates)) if gates is not None else None
-    for i, polygon in polygons.items():
-        area = join_area(
-            network, polygon, entrances_xy=gates, entrance_tree=gate_tree, settings=settings
+    area_rows = np.fromiter(polygons, dtype=np.int64, count=len(polygons))
+    if len(area_rows):
+        shapes = np.empty(len(area_rows), dtype=object)
+        shapes[:] = list(polygons.values())
+        joins = join_areas(
+            network, shapes, entrances_xy=gates, entrance_tree=gate_tree, settings=settings
         )
-        owner.append(np.full(len(area.node_pos), i, dtype=np.int64))
-        row_pos.append(area.node_pos)
-        row_cost.append(area.cost_m)
-        rule[i] = area.rule
+        owner.append(area_rows[joins.owner])
+        row_pos.append(joins.node_pos)
+        row_cost.append(joins.cost_m)
+        rule[area_rows] = joins.rule
     own = np.concatenate(owner) if owner else np.zeros(0, np.int64)
     pos = np.concatenate(row_pos) if row_pos else np.zeros(0, np.int64)
     cost = np.concatenate(row_cost) if row_cost else np.zeros(0)
@@ -357,26 +431,6 @@ def snap_facilities(
         columns=ACCESS_COLUMNS,
     )
     return out, rows
-
-
-def _area_lookup(
-    areas: gpd.GeoDataFrame | None, facilities: pd.DataFrame, network: WalkNetwork
-) -> dict[int, BaseGeometry]:
-    """Row number of each facility mapped as an area → its polygon in metres."""
-    if areas is None or len(areas) == 0 or len(facilities) == 0:
-        return {}
-    polygonal = areas[areas.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
-    metric = polygonal.geometry.to_crs(network.crs)
-    by_id = dict(zip(polygonal["facility_id"].astype(str), metric, strict=True))
-    ids = facilities["facility_id"].astype(str).tolist()
-    return {i: by_id[fid] for i, fid in enumerate(ids) if fid in by_id}
-
-
-def _entrances_xy(entrances: gpd.GeoDataFrame | None, network: WalkNetwork) -> FloatArray | None:
-    if entrances is None or len(entrances) == 0:
-        return None
-    x, y = network.project(entrances.geometry.x.to_numpy(), entrances.geometry.y.to_numpy())
-    return np.column_stack([x, y])
 
 
 def sources_by_category(

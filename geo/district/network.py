@@ -98,6 +98,15 @@ class WalkNetwork:
         u, v = self.edge_index
         w = self.edges["length_m"].to_numpy(dtype=np.float64)
         n = self.n_nodes
+        if _simple_pairs(u, v, n):
+            # One edge per pair and no loops (what build_walk_network makes): nothing to
+            # choose between, so no sort of the whole edge list by length.
+            simple = sparse.csr_matrix(
+                (np.concatenate([w, w]), (np.concatenate([u, v]), np.concatenate([v, u]))),
+                shape=(n, n),
+            )
+            simple.sort_indices()
+            return simple
         rows = np.concatenate([u, v])
         cols = np.concatenate([v, u])
         data = np.concatenate([w, w])
@@ -164,6 +173,16 @@ class WalkNetwork:
             weight="length",
         )
         return G
+
+
+def _simple_pairs(u: IntArray, v: IntArray, n_nodes: int) -> bool:
+    """Whether no edge is a loop and no two edges join the same two nodes."""
+    if len(u) == 0:
+        return True
+    if bool((u == v).any()):
+        return False
+    key = np.sort(np.minimum(u, v) * np.int64(n_nodes) + np.maximum(u, v))
+    return not bool((key[1:] == key[:-1]).any())
 
 
 def label_components(n_nodes: int, u: IntArray, v: IntArray) -> IntArray:
