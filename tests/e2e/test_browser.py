@@ -185,7 +185,9 @@ def test_a_click_on_the_map_shows_the_isochrone(
     # streamlit-folium returns last_clicked, the page reruns and answers below the map...
     expect(heading).to_be_visible(timeout=RERUN_MS)
     table = page.get_by_test_id("stDataFrame")
-    expect(table).to_have_count(1)
+    # (The heading is drawn before the table: on a busy machine, Playwright's 5 s default
+    # was seen to run out between the two.)
+    expect(table).to_have_count(1, timeout=RERUN_MS)
     expect(table).to_contain_text(t("col_distance", "en"))
     # st.dataframe draws on a canvas; its accessible table has the row count (with header).
     expect(table.locator("table")).to_have_attribute(
