@@ -158,8 +158,10 @@ def fresh_streamlit_server(
         yield server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for the module (Playwright's sync API allows one running instance in a
+    process: others, as in ``tests/maps/test_offline.py``, start after this one stops)."""
     if not CHROMIUM.exists():
         pytest.fail(CHROMIUM_MISSING)
     pytest.importorskip("playwright.sync_api")
@@ -225,9 +227,14 @@ FIRST_RUN_TIMEOUT_MS = (
 )
 
 
-@pytest.fixture(scope="session")
+# Servers that had the visit of :func:`app_server` (base URLs).
+_WARMED: set[str] = set()
+
+
+@pytest.fixture(scope="module")
 def app_server(browser: Any, streamlit_server: DashboardServer) -> DashboardServer:
-    """The shared server after one visit of the map page.
+    """The shared server after one visit of the map page (made by the first module that
+    asks for it).
 
     The visit loads the district into the server's caches, and it makes the server run the
     entrypoint once, which is what switches Streamlit from the ``pages/`` folder to
@@ -235,6 +242,8 @@ def app_server(browser: Any, streamlit_server: DashboardServer) -> DashboardServ
     """
     from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+    if streamlit_server.base_url in _WARMED:
+        return streamlit_server
     context = browser.new_context(viewport=VIEWPORT)
     _VISITED.add(streamlit_server.base_url)
     try:
@@ -247,4 +256,5 @@ def app_server(browser: Any, streamlit_server: DashboardServer) -> DashboardServ
         raise RuntimeError(f"the app did not start: {exc}\n{streamlit_server.log()}") from exc
     finally:
         context.close()
+    _WARMED.add(streamlit_server.base_url)
     return streamlit_server
