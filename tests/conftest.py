@@ -675,3 +675,26 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     server and a Chromium)."""
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return max(2, min(6, usable or 2))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Files of browser tests first, then other slow files, each file's tests kept together
+    and in order.
+
+    ``--dist loadfile`` hands out files in this order (``--no-loadscope-reorder`` in
+    pyproject.toml keeps xdist from putting the files with most tests first): the longest
+    jobs start at once and the many short files fill the gaps at the end, instead of a
+    single three-minute browser file starting last and running alone.
+    """
+
+    def rank(item: pytest.Item) -> int:
+        if item.get_closest_marker("browser"):
+            return 0
+        return 1 if item.get_closest_marker("slow") else 2
+
+    file_rank: dict[str, int] = {}
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        file_rank[path] = min(file_rank.get(path, 2), rank(item))
+    order = {path: i for i, path in enumerate(file_rank)}
+    items.sort(key=lambda item: (file_rank[p := item.nodeid.split("::", 1)[0]], order[p]))

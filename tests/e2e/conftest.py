@@ -1,4 +1,4 @@
-"""Browser-test fixtures: a Streamlit server per module, offline Chromium, screenshots.
+"""Browser-test fixtures: a shared Streamlit server, offline Chromium, screenshots.
 
 The server, Chromium and the offline request blocking come from ``bench/harness.py``
 (shared with ``tests/maps/test_offline.py`` and the browser benchmark), modelled on
@@ -13,7 +13,9 @@ Playwright's waits.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,14 +91,39 @@ class BrowserLog:
         assert self.bad_responses == []
 
 
-@pytest.fixture(scope="module")
+def repository_state() -> tuple[str, str]:
+    """What ``git status`` sees (tracked changes, untracked files) and a digest of the
+    tracked changes' content, so a second change to an already changed file shows too."""
+
+    def git(*args: str) -> bytes:
+        return subprocess.run(
+            ["git", *args], cwd=REPO_ROOT, capture_output=True, check=True, timeout=60
+        ).stdout
+
+    status = git("status", "--porcelain", "--untracked-files=all").decode("utf-8")
+    return status, hashlib.sha256(git("diff", "HEAD", "--binary")).hexdigest()
+
+
+@pytest.fixture(scope="session")
+def repository_before_server() -> tuple[str, str]:
+    """:func:`repository_state` before :func:`streamlit_server` started."""
+    return repository_state()
+
+
+@pytest.fixture(scope="session")
 def streamlit_server(
-    tmp_path_factory: pytest.TempPathFactory, _cache_dir_in_tmp: Path
+    tmp_path_factory: pytest.TempPathFactory,
+    _cache_dir_in_tmp: Path,
+    repository_before_server: tuple[str, str],
 ) -> Iterator[DashboardServer]:
-    """The module's server, warmed up by :func:`app_server` before tests use it.
+    """The server of the browser-test files (one per pytest-xdist worker), warmed up by
+    :func:`app_server` before tests use it.
 
     Its district cache is the session's (``_cache_dir_in_tmp``), its scenario folder one
-    of its own.
+    of its own. Shared by the files, as a dashboard is by its users: every test opens its
+    own session (its own browser context), and what a test saves (a scenario) is named
+    for that test. A test that needs a server nobody has used asks for
+    :func:`fresh_streamlit_server`; one that changes the server's settings starts its own.
     """
     with dashboard_server(
         tmp_path_factory.mktemp("e2e-server"), cache_dir=_cache_dir_in_tmp
@@ -104,19 +131,37 @@ def streamlit_server(
         yield server
 
 
+# Servers a page was opened on (base URLs): the shared server is "fresh" until then.
+_VISITED: set[str] = set()
+
+
 @pytest.fixture
 def fresh_streamlit_server(
-    tmp_path_factory: pytest.TempPathFactory, _cache_dir_in_tmp: Path
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    _cache_dir_in_tmp: Path,
 ) -> Iterator[DashboardServer]:
-    """A server no session has visited yet, for tests of a first visit."""
+    """A server no session has visited yet, for tests of a first visit.
+
+    The shared server while nothing has opened a page on it (the first browser test of
+    a worker: it saves a server start), else one started for the test.
+    """
+    module_server: DashboardServer = request.getfixturevalue("streamlit_server")
+    if module_server.base_url not in _VISITED:
+        _VISITED.add(module_server.base_url)
+        yield module_server
+        return
     with dashboard_server(
         tmp_path_factory.mktemp("e2e-fresh"), cache_dir=_cache_dir_in_tmp
     ) as server:
+        _VISITED.add(server.base_url)
         yield server
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for the module (Playwright's sync API allows one running instance in a
+    process: others, as in ``tests/maps/test_offline.py``, start after this one stops)."""
     if not CHROMIUM.exists():
         pytest.fail(CHROMIUM_MISSING)
     pytest.importorskip("playwright.sync_api")
@@ -182,9 +227,14 @@ FIRST_RUN_TIMEOUT_MS = (
 )
 
 
+# Servers that had the visit of :func:`app_server` (base URLs).
+_WARMED: set[str] = set()
+
+
 @pytest.fixture(scope="module")
 def app_server(browser: Any, streamlit_server: DashboardServer) -> DashboardServer:
-    """The module's server after one visit of the map page.
+    """The shared server after one visit of the map page (made by the first module that
+    asks for it).
 
     The visit loads the district into the server's caches, and it makes the server run the
     entrypoint once, which is what switches Streamlit from the ``pages/`` folder to
@@ -192,7 +242,10 @@ def app_server(browser: Any, streamlit_server: DashboardServer) -> DashboardServ
     """
     from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+    if streamlit_server.base_url in _WARMED:
+        return streamlit_server
     context = browser.new_context(viewport=VIEWPORT)
+    _VISITED.add(streamlit_server.base_url)
     try:
         page = context.new_page()
         page.goto(streamlit_server.url("/?lang=en"))
@@ -203,4 +256,5 @@ def app_server(browser: Any, streamlit_server: DashboardServer) -> DashboardServ
         raise RuntimeError(f"the app did not start: {exc}\n{streamlit_server.log()}") from exc
     finally:
         context.close()
+    _WARMED.add(streamlit_server.base_url)
     return streamlit_server

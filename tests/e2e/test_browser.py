@@ -111,7 +111,7 @@ def test_a_deep_link_works_as_the_first_visit(
     assert "app" not in labels  # the entrypoint listed as a page of its own
     assert t("page_gaps", "en") in labels
     expect_title(page, t("gaps_title", "en"), timeout=FIRST_RUN_MS)
-    wait_until_idle(page)
+    wait_until_idle(page, timeout=FIRST_RUN_MS)  # the page's first run computes its tables
     log.assert_clean()
 
 
@@ -193,6 +193,8 @@ def test_a_click_on_the_map_shows_the_isochrone(
     # streamlit-folium returns last_clicked, the page reruns and answers below the map...
     expect(heading).to_be_visible(timeout=RERUN_MS)
     table = page.get_by_test_id("stDataFrame")
+    # (The heading is drawn before the table: on a busy machine, Playwright's 5 s default
+    # was seen to run out between the two.)
     expect(table).to_have_count(1, timeout=RERUN_MS)
     expect(table).to_contain_text(t("col_distance", "en"))
     # st.dataframe draws on a canvas; its accessible table has the row count (with header).

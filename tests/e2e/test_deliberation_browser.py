@@ -9,7 +9,7 @@ and prints a sheet of ballot tokens (the codes are read back from the PDF with
 
 Thirty residents, each in their own light phone-sized browser context of one Chromium,
 open their ballot card's link all at once and vote (21 for the garden, 9 for the waste
-room); the facilitator's tally reaches 30 without anyone touching that page. Ten of the
+room); the facilitator's tally reaches 30 without anyone touching that page. The last ten
 phones stay open: when the facilitator opens round 2 (garden design A or B) they show it
 by themselves and vote (7 to 3); one of them reloads first (its device cookie keeps its
 token), and a copied token on another phone is refused in Chinese. The minutes PDF holds
@@ -123,7 +123,8 @@ def _vote(page: Any, label: str) -> None:
 
 def _phones_vote(browser: Any, urls: list[str], labels: list[str], log: list[Any]) -> list[Any]:
     """Phone i opens ``urls[i]`` and votes ``labels[i]``, :data:`PHONES_LOADING` loading at
-    a time; the first :data:`ROUND_2_PHONES` stay open, the others close once recorded."""
+    a time; the last :data:`ROUND_2_PHONES` stay open, the others close once recorded (so
+    that no open phone polls the server while the others load)."""
     loading: deque[Any] = deque()
     kept = []
     for i, label in enumerate(labels):
@@ -132,7 +133,7 @@ def _phones_vote(browser: Any, urls: list[str], labels: list[str], log: list[Any
         phone = loading.popleft()
         _vote(phone, label)
         _recorded(phone, label)
-        if i < ROUND_2_PHONES:
+        if i >= len(labels) - ROUND_2_PHONES:
             kept.append(phone)
         else:
             phone.context.close()
@@ -241,7 +242,8 @@ def test_the_seed_case_from_a_priority_row_to_the_minutes(
         for i, phone in enumerate(phones):
             _recorded(phone, DESIGN_A if i < 7 else DESIGN_B)
         # A copied code on another phone is refused, in the page's language; nothing counts.
-        thief = _open_phone(browser, base + codes[0], log)
+        # (phones[0] is the 21st phone: the code it holds.)
+        thief = _open_phone(browser, base + codes[30 - ROUND_2_PHONES], log)
         thief.get_by_text("这个选票码已在另一台手机上使用").wait_for(timeout=WAIT_MS)
         thief.context.close()
         _metric(page, "Ballots").get_by_text("10", exact=True).wait_for(timeout=WAIT_MS)

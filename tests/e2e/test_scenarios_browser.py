@@ -11,10 +11,8 @@ precision the page displays.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,7 @@ from geo.scenarios.compare import compare
 from geo.scenarios.model import Scenario, ScenarioMeta, loads_scenario, parse_intervention
 from geo.standards.taxonomy import Taxonomy
 from lifecircle.i18n import t
+from tests.e2e.conftest import repository_state
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -150,23 +149,10 @@ def expect_map_shows(page: Any, text: str) -> None:
     page.wait_for_function(MAP_SHOWS_JS, arg=text, timeout=TIMEOUT_MS)
 
 
-def repository_state() -> tuple[str, str]:
-    """What ``git status`` sees (tracked changes, untracked files) and a digest of the
-    tracked changes' content, so a second change to an already changed file shows too."""
-
-    def git(*args: str) -> bytes:
-        return subprocess.run(
-            ["git", *args], cwd=REPO_ROOT, capture_output=True, check=True, timeout=60
-        ).stdout
-
-    status = git("status", "--porcelain", "--untracked-files=all").decode("utf-8")
-    return status, hashlib.sha256(git("diff", "HEAD", "--binary")).hexdigest()
-
-
 @pytest.fixture(scope="module", autouse=True)
-def repository_before() -> tuple[str, str]:
-    """The repository as it was before this module's server and tests ran."""
-    return repository_state()
+def repository_before(repository_before_server: tuple[str, str]) -> tuple[str, str]:
+    """The repository as it was before the server and this module's tests ran."""
+    return repository_before_server
 
 
 # ---------------------------------------------------------------------------------- tests

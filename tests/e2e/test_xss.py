@@ -14,8 +14,9 @@ The payloads go through the real readers (``geo.survey.read_survey``,
 ``geo.district.extract_facilities``, ``geo.scenario.parse_scenario``) and the real map
 builders (``maps.build_map``, ``maps.needs_layers``, ``maps.scenario_layer``), are
 rendered with ``lifecircle.maps.offline.standalone_html`` and opened in offline Chromium, where
-every marker carrying a payload is hovered and clicked with the mouse and then every
-tooltip and popup of every layer (hidden layers included) is forced open. Nothing may
+every marker carrying a payload is hovered and clicked (the first of each kind with the
+real mouse, all of them through the events Leaflet fires under the mouse, in one script)
+and then every tooltip and popup of every layer (hidden layers included) is forced open. Nothing may
 run, and every payload must be readable as text (escaped, not dropped). The last test
 does the same in the running Streamlit app, uploading the survey on the survey page.
 
@@ -362,7 +363,7 @@ class Case:
 
     html: str
     injected: list[str]  # the raw payloads that went in
-    markers: int  # point markers that carry a payload (hovered and clicked with the mouse)
+    markers: int  # point markers that carry a payload (each hovered and clicked)
     tooltip_needles: dict[int, str]
     popup_needles: dict[int, str] = field(default_factory=dict)
 
@@ -568,7 +569,11 @@ PROBE_JS = r"""
     targets: () => all()
       .filter((l) => l.getLatLng && l.getTooltip && l.getTooltip())
       .filter((l) => /__xss|alert\(/.test(raw(l.getTooltip())))
-      .map((l) => ({ id: L.stamp(l), popup: !!(l.getPopup && l.getPopup()) })),
+      .map((l) => ({
+        id: L.stamp(l),
+        popup: !!(l.getPopup && l.getPopup()),
+        marker: l instanceof L.Marker,  // an icon in the DOM; otherwise drawn on the canvas
+      })),
     // Centre one layer at zoom 18 on top of the others; where to put the mouse (client px).
     focus: async (id) => {
       const layer = byId(id);
@@ -614,6 +619,23 @@ PROBE_JS = r"""
       const layer = byId(id);
       return layer.isPopupOpen() ? layer.getPopup().getElement().innerText : null;
     },
+    // For each target in turn, what a hover and then a click open: the events Leaflet
+    // itself fires on the layer once the mouse is over it (for a canvas layer, after its
+    // renderer's hit test), so the same handlers run as under the mouse.
+    hoverAll: (ids) => ids.map((id) => {
+      const layer = byId(id);
+      closeAll();
+      const event = { latlng: layer.getLatLng() };
+      layer.fire("mouseover", event, true);  // propagating to its groups, as the map does
+      const tooltip = layer.isTooltipOpen() ? layer.getTooltip().getElement().innerText : null;
+      let popup = null;
+      if (layer.getPopup && layer.getPopup()) {
+        layer.fire("click", event, true);
+        popup = layer.isPopupOpen() ? layer.getPopup().getElement().innerText : null;
+      }
+      layer.fire("mouseout", event, true);
+      return { id, tooltip, popup };
+    }),
     // Open every tooltip (they stay open together) and every popup (one at a time).
     openEverything: () => {
       closeAll();
@@ -655,16 +677,56 @@ class Seen:
 
     tooltips: list[str] = field(default_factory=list)
     popups: list[str] = field(default_factory=list)
-    hovered: int = 0
-    clicked: int = 0
+    hovered: int = 0  # payload markers whose tooltip a hover opened
+    clicked: int = 0  # ... and whose popup a click opened
+    by_mouse: int = 0  # of those, hovered and clicked with the real mouse
+
+
+def mouse_hover(page: Any, frame: Any, target: dict[str, Any], offset: dict[str, float]) -> Any:
+    """Hover ``target`` (then click it, if it has a popup) with the real mouse.
+
+    Returns what its tooltip and popup show, as ``{"tooltip": ..., "popup": ...}``.
+    """
+    point = frame.evaluate("(id) => window.__xssProbe.focus(id)", target["id"])
+    x, y = point["x"] + offset["x"], point["y"] + offset["y"]
+    page.mouse.move(1, 1)  # away from the target, so that the next move is a fresh hover
+    # Leaflet's canvas ignores mouse moves for 32 ms after handling one: wait for it.
+    frame.wait_for_function("(id) => window.__xssProbe.canHover(id)", arg=target["id"])
+    page.mouse.move(x, y)
+    try:
+        frame.wait_for_function(
+            "(id) => window.__xssProbe.tooltipText(id) !== null", arg=target["id"], timeout=10_000
+        )
+    except Exception as exc:
+        state = frame.evaluate(
+            "([id, x, y]) => window.__xssProbe.diagnose(id, x, y)",
+            [target["id"], point["x"], point["y"]],
+        )
+        raise AssertionError(f"hovering {target} at {x}, {y} opened no tooltip: {state}") from exc
+    shown = {
+        "tooltip": frame.evaluate("(id) => window.__xssProbe.tooltipText(id)", target["id"]),
+        "popup": None,
+    }
+    if target["popup"]:
+        page.mouse.click(x, y)
+        frame.wait_for_function(
+            "(id) => window.__xssProbe.popupText(id) !== null", arg=target["id"], timeout=10_000
+        )
+        shown["popup"] = frame.evaluate("(id) => window.__xssProbe.popupText(id)", target["id"])
+    page.mouse.move(1, 1)
+    return shown
 
 
 def drive_map(page: Any, frame: Any, *, first_shot: str) -> Seen:
-    """Hover and click every payload marker with the mouse, then force everything open.
+    """Hover and click every payload marker, then force everything open.
 
-    ``frame`` is where the map lives (the page itself, or the st_folium iframe); the
-    mouse works in page coordinates, so the iframe's offset is added. ``first_shot`` is
-    the screenshot taken with the first marker's tooltip and popup open.
+    The first marker of each kind (an icon marker, a marker drawn on the canvas) is
+    hovered and clicked with the real mouse, which proves that the mouse reaches the same
+    handlers; every marker is then hovered and clicked in one script, through the events
+    Leaflet fires on a layer under the mouse. ``frame`` is where the map lives (the page
+    itself, or the st_folium iframe); the mouse works in page coordinates, so the iframe's
+    offset is added. ``first_shot`` is the screenshot taken with the first marker's
+    tooltip and popup open.
     """
     assert frame.evaluate(PROBE_JS)
     offset = {"x": 0.0, "y": 0.0}
@@ -675,43 +737,25 @@ def drive_map(page: Any, frame: Any, *, first_shot: str) -> Seen:
     seen = Seen()
     targets = frame.evaluate("() => window.__xssProbe.targets()")
     assert targets, "no marker carries a payload"
-    for target in targets:
-        point = frame.evaluate("(id) => window.__xssProbe.focus(id)", target["id"])
-        x, y = point["x"] + offset["x"], point["y"] + offset["y"]
-        page.mouse.move(1, 1)  # away from the target, so that the next move is a fresh hover
-        # Leaflet's canvas ignores mouse moves for 32 ms after handling one: wait for it.
-        frame.wait_for_function("(id) => window.__xssProbe.canHover(id)", arg=target["id"])
-        page.mouse.move(x, y)
-        try:
-            frame.wait_for_function(
-                "(id) => window.__xssProbe.tooltipText(id) !== null",
-                arg=target["id"],
-                timeout=10_000,
-            )
-        except Exception as exc:
-            state = frame.evaluate(
-                "([id, x, y]) => window.__xssProbe.diagnose(id, x, y)",
-                [target["id"], point["x"], point["y"]],
-            )
-            raise AssertionError(
-                f"hovering {target} at {x}, {y} opened no tooltip: {state}"
-            ) from exc
-        seen.tooltips.append(
-            frame.evaluate("(id) => window.__xssProbe.tooltipText(id)", target["id"])
-        )
+    firsts = list({target["marker"]: target for target in reversed(targets)}.values())
+    by_mouse = {}
+    for target in sorted(firsts, key=targets.index):
+        by_mouse[target["id"]] = mouse_hover(page, frame, target, offset)
+        if len(by_mouse) == 1:
+            save_screenshot(page, first_shot)
+    seen.by_mouse = len(by_mouse)
+    shown = frame.evaluate("(ids) => window.__xssProbe.hoverAll(ids)", [t["id"] for t in targets])
+    for target, opened in zip(targets, shown, strict=True):
+        assert opened["tooltip"] is not None, f"hovering {target} opened no tooltip"
+        seen.tooltips.append(opened["tooltip"])
         seen.hovered += 1
         if target["popup"]:
-            page.mouse.click(x, y)
-            frame.wait_for_function(
-                "(id) => window.__xssProbe.popupText(id) !== null", arg=target["id"], timeout=10_000
-            )
-            seen.popups.append(
-                frame.evaluate("(id) => window.__xssProbe.popupText(id)", target["id"])
-            )
+            assert opened["popup"] is not None, f"clicking {target} opened no popup"
+            seen.popups.append(opened["popup"])
             seen.clicked += 1
-        if seen.hovered == 1:
-            save_screenshot(page, first_shot)
-    page.mouse.move(1, 1)
+        # What the mouse opened is what a hover and a click open.
+        if target["id"] in by_mouse:
+            assert by_mouse[target["id"]] == {k: opened[k] for k in ("tooltip", "popup")}
     opened = frame.evaluate("() => window.__xssProbe.openEverything()")
     seen.tooltips += opened["tooltips"]
     seen.popups += opened["popups"]
