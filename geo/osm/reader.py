@@ -30,6 +30,7 @@ from geo.limits import Limits
 from geo.osm.bbox import BBox
 from geo.osm.collect import Collector, Relation
 from geo.osm.files import OsmFileInfo, first_line, inspect_osm_file, plain_osm_xml
+from geo.osm.opl import OplWays, read_tagged
 from geo.osm.shapes import RELATION_TYPES
 from geo.osm.walking import is_pedestrian_area
 from geo.osm.ways import WalkWays
@@ -126,28 +127,18 @@ def _relations(path: Path, keys: set[str]) -> list[Relation]:
 def _collect(path: Path, collector: Collector, member_ids: set[int]) -> None:
     """Feed the collector every tagged node and way (untagged nodes stay in C++, where
     their locations are kept for the ways), then the untagged member ways of relations."""
-    objects: Iterable[Any] = (
-        osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-        .with_locations()
-        .with_filter(osmium.filter.EmptyTagFilter())
-    )
     seen_ways: set[int] = set()
-    for obj in objects:
-        if obj.is_way():
-            collector.way(obj)
-            seen_ways.add(obj.id)
+    for batch in read_tagged(path):
+        if isinstance(batch, OplWays):
+            collector.ways(batch)
+            seen_ways.update(batch.ids)
         else:
-            collector.node(obj)
+            collector.nodes(batch)
     missing = member_ids - seen_ways
     if missing:
-        untagged: Iterable[Any] = (
-            osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-            .with_locations()
-            .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
-            .with_filter(osmium.filter.IdFilter(missing))
-        )
-        for obj in untagged:
-            collector.way(obj)
+        for batch in read_tagged(path, way_ids=missing):
+            if isinstance(batch, OplWays):
+                collector.ways(batch)
 
 
 def read_osm_file(
@@ -221,7 +212,7 @@ def _read_raw(
     # No date in the header: the newest edit among the elements the district is made of
     # (tagged nodes, ways, relations).
     data_date = info.data_date or (
-        collector.newest.date().isoformat() if collector.newest is not None else None
+        collector.newest[:10] if collector.newest is not None else None
     )
     return RawOsm(
         ways=ways,
