@@ -61,9 +61,9 @@ class OplWays:
     lat: FloatArray
 
 
-def read_tagged(path: Path, *, way_ids: Iterable[int] | None = None) -> Iterator[
-    OplNodes | OplWays
-]:
+def read_tagged(
+    path: Path, *, way_ids: Iterable[int] | None = None
+) -> Iterator[OplNodes | OplWays]:
     """Tagged nodes and ways of ``path`` in blocks, in file order; with ``way_ids``, only
     those ways, tagged or not.
 

@@ -211,9 +211,7 @@ def _read_raw(
         )
     # No date in the header: the newest edit among the elements the district is made of
     # (tagged nodes, ways, relations).
-    data_date = info.data_date or (
-        collector.newest[:10] if collector.newest is not None else None
-    )
+    data_date = info.data_date or (collector.newest[:10] if collector.newest is not None else None)
     return RawOsm(
         ways=ways,
         features=finish_features(collector.features(), query),
