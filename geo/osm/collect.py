@@ -116,10 +116,8 @@ class Collector:
 
     def nodes(self, batch: OplNodes) -> None:
         keys = self.keys
-        for osm_id, stamp, tags, lon, lat in zip(
-            batch.ids, batch.stamps, batch.tags, batch.lon, batch.lat, strict=True
-        ):
-            self.stamp(stamp)
+        self.stamp(batch.newest)
+        for osm_id, tags, lon, lat in zip(batch.ids, batch.tags, batch.lon, batch.lat, strict=True):
             if keys.isdisjoint(tags) or not _valid(lon, lat):
                 continue
             row = self._row("node", osm_id, tags)
@@ -145,9 +143,9 @@ class Collector:
         has = counts > 0
         closed = np.zeros(len(counts), dtype=bool)
         closed[has] = refs[start[:-1][has]] == refs[start[1:][has] - 1]
+        self.stamp(batch.newest)
         rows = zip(
             batch.ids,
-            batch.stamps,
             batch.tags,
             counts.tolist(),
             whole.tolist(),
@@ -155,8 +153,7 @@ class Collector:
             (start[:-1] + base).tolist(),
             strict=True,
         )
-        for way_id, stamp, tags, n, is_whole, is_closed, first in rows:
-            self.stamp(stamp)
+        for way_id, tags, n, is_whole, is_closed, first in rows:
             self._way(way_id, tags, n, is_whole, is_closed, first)
 
     def _way(

@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Set
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,19 +32,18 @@ FloatArray = npt.NDArray[np.float64]
 
 OPL_FORMAT = "opl,add_metadata=timestamp,locations_on_ways=true"
 BLOCK_BYTES = 32 << 20  # parse the text in blocks: memory stays bounded on a city file
-_ESCAPE = re.compile(r"%([0-9a-fA-F]+)%")
 
 
 @dataclass(frozen=True, eq=False)
 class OplNodes:
-    """Tagged nodes in file order: id, timestamp text (``""`` if none), tags, WGS-84
-    location (NaN when invalid)."""
+    """Tagged nodes in file order: id, tags, WGS-84 location (NaN when missing);
+    ``newest`` is the newest timestamp among them (ISO 8601 text, ``""`` if none)."""
 
     ids: list[int]
-    stamps: list[str]
     tags: list[dict[str, str]]
     lon: list[float]
     lat: list[float]
+    newest: str
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,26 +52,26 @@ class OplWays:
     with their locations in ``lon``/``lat`` (NaN where the file lacks the node)."""
 
     ids: list[int]
-    stamps: list[str]
     tags: list[dict[str, str]]
     start: IntArray
     refs: IntArray
     lon: FloatArray
     lat: FloatArray
+    newest: str
 
 
 def read_tagged(
-    path: Path, *, way_ids: Iterable[int] | None = None
+    path: Path, *, way_ids: Iterable[int] | None = None, keys: Set[str] | None = None
 ) -> Iterator[OplNodes | OplWays]:
     """Tagged nodes and ways of ``path`` in blocks, in file order; with ``way_ids``, only
-    those ways, tagged or not.
+    those ways, tagged or not. ``keys``: the tag keys to keep (``None``: all).
 
     Raises ``RuntimeError`` (from libosmium) when the file is damaged.
     """
     with tempfile.TemporaryDirectory(prefix="lifecircle-opl-") as tmp:
         out = Path(tmp) / "objects.opl"
         _write_opl(path, out, way_ids=way_ids)
-        yield from _read_blocks(out)
+        yield from _read_blocks(out, keys)
 
 
 def _write_opl(path: Path, out: Path, *, way_ids: Iterable[int] | None) -> None:
@@ -92,79 +91,82 @@ def _write_opl(path: Path, out: Path, *, way_ids: Iterable[int] | None) -> None:
         writer.close()
 
 
-def _read_blocks(out: Path) -> Iterator[OplNodes | OplWays]:
+def _read_blocks(out: Path, keys: Set[str] | None) -> Iterator[OplNodes | OplWays]:
     rest = b""
     with out.open("rb") as fh:
-        while True:
-            chunk = fh.read(BLOCK_BYTES)
-            if not chunk:
-                break
+        while chunk := fh.read(BLOCK_BYTES):
             text = rest + chunk
             cut = text.rfind(b"\n") + 1
             rest = text[cut:]
-            yield from _parse_lines(text[:cut].split(b"\n"))
+            yield from _parse_block(text[:cut], keys)
     if rest:
-        yield from _parse_lines(rest.split(b"\n"))
+        yield from _parse_block(rest + b"\n", keys)
 
 
-def _parse_lines(lines: list[bytes]) -> Iterator[OplNodes | OplWays]:
+# libosmium writes every object the same way: ``n<id> d<V|D> t<time> T<tags> x<lon>
+# y<lat>`` and ``w<id> d<V|D> t<time> T<tags> N<n1>x<lon>y<lat>,...``.
+_LINE = re.compile(rb"^([nw])(-?\d+) d[VD] t(\S*) T(\S*) (?:x(\S*) y(\S*)|N(\S*))$", re.M)
+_RUN = re.compile(rb"n+|w+")
+
+
+def _parse_block(text: bytes, keys: Set[str] | None) -> Iterator[OplNodes | OplWays]:
     """Consecutive node lines become one :class:`OplNodes`, way lines one :class:`OplWays`."""
-    group: list[list[bytes]] = []
-    kind = b""
-    for line in lines:
-        if not line:
-            continue
-        head = line[:1]
-        if head != kind and group:
-            yield _nodes(group) if kind == b"n" else _ways(group)
-            group = []
-        kind = head
-        if head in (b"n", b"w"):
-            group.append(line.split(b" "))
-    if group:
-        yield _nodes(group) if kind == b"n" else _ways(group)
-
-
-def _stamp(fields: list[bytes]) -> str:
-    for field in fields:
-        if field[:1] == b"t":
-            return field[1:].decode("ascii")
-    return ""
+    rows = _LINE.findall(text)
+    if len(rows) != text.count(b"\n"):
+        raise RuntimeError("libosmium wrote an OPL line this reader does not know")
+    kinds = b"".join(row[0] for row in rows)
+    for run in _RUN.finditer(kinds):
+        group = rows[run.start() : run.end()]
+        yield _nodes(group, keys) if run.group()[:1] == b"n" else _ways(group, keys)
 
 
 def unescape(text: str) -> str:
     """OPL text with its ``%hex%`` escapes replaced by the characters."""
     if "%" not in text:
         return text
-    return _ESCAPE.sub(lambda m: chr(int(m[1], 16)), text)
+    parts = text.split("%")  # escapes come in pairs of %: odd parts are code points
+    parts[1::2] = [chr(int(code, 16)) for code in parts[1::2]]
+    return "".join(parts)
 
 
-def parse_tags(field: bytes) -> dict[str, str]:
-    """An OPL tag field (``Tk=v,k2=v2``; ``,`` and ``=`` inside are escaped)."""
-    if len(field) <= 1:
-        return {}
-    pairs = (kv.split("=", 1) for kv in field[1:].decode("utf-8").split(","))
-    return {unescape(k): unescape(v) for k, v in pairs}
+def parse_tags(field: bytes, keys: Set[str] | None = None) -> dict[str, str]:
+    """An OPL tag list (``k=v,k2=v2``; ``,`` and ``=`` inside are escaped), only the
+    ``keys`` wanted (``None``: all)."""
+    tags: dict[str, str] = {}
+    if not field:
+        return tags
+    for pair in field.decode("utf-8").split(","):
+        key, _, value = pair.partition("=")
+        if "%" in key:
+            key = unescape(key)
+        if keys is None or key in keys:
+            tags[key] = unescape(value) if "%" in value else value
+    return tags
+
+
+def _newest(stamps: list[bytes]) -> str:
+    return max(stamps, default=b"").decode("ascii")
 
 
 def _coordinate(field: bytes) -> float:
-    return float(field[1:]) if len(field) > 1 else float("nan")
+    return float(field) if field else float("nan")
 
 
-def _nodes(group: list[list[bytes]]) -> OplNodes:
-    # n<id> <metadata...> T<tags> x<lon> y<lat>
+Row = tuple[bytes, bytes, bytes, bytes, bytes, bytes, bytes]
+
+
+def _nodes(group: list[Row], keys: Set[str] | None) -> OplNodes:
     return OplNodes(
-        ids=[int(f[0][1:]) for f in group],
-        stamps=[_stamp(f[1:-3]) for f in group],
-        tags=[parse_tags(f[-3]) for f in group],
-        lon=[_coordinate(f[-2]) for f in group],
-        lat=[_coordinate(f[-1]) for f in group],
+        ids=[int(row[1]) for row in group],
+        tags=[parse_tags(row[3], keys) for row in group],
+        lon=[_coordinate(row[4]) for row in group],
+        lat=[_coordinate(row[5]) for row in group],
+        newest=_newest([row[2] for row in group]),
     )
 
 
-def _ways(group: list[list[bytes]]) -> OplWays:
-    # w<id> <metadata...> T<tags> N<n1>x<lon>y<lat>,<n2>x...
-    node_fields = [f[-1][1:] for f in group]
+def _ways(group: list[Row], keys: Set[str] | None) -> OplWays:
+    node_fields = [row[6] for row in group]
     counts = np.array(
         [field.count(b",") + 1 if field else 0 for field in node_fields], dtype=np.int64
     )
@@ -174,13 +176,13 @@ def _ways(group: list[list[bytes]]) -> OplWays:
     if len(refs) != start[-1]:
         raise RuntimeError("unreadable node list in the OPL text")
     return OplWays(
-        ids=[int(f[0][1:]) for f in group],
-        stamps=[_stamp(f[1:-2]) for f in group],
-        tags=[parse_tags(f[-2]) for f in group],
+        ids=[int(row[1]) for row in group],
+        tags=[parse_tags(row[3], keys) for row in group],
         start=start,
         refs=refs,
         lon=lon,
         lat=lat,
+        newest=_newest([row[2] for row in group]),
     )
 
 

@@ -31,8 +31,8 @@ from geo.osm.bbox import BBox
 from geo.osm.collect import Collector, Relation
 from geo.osm.files import OsmFileInfo, first_line, inspect_osm_file, plain_osm_xml
 from geo.osm.opl import OplWays, read_tagged
-from geo.osm.shapes import RELATION_TYPES
-from geo.osm.walking import is_pedestrian_area
+from geo.osm.shapes import POLYGON_FEATURES, RELATION_TYPES
+from geo.osm.walking import WALK_RULE_KEYS, is_pedestrian_area
 from geo.osm.ways import WalkWays
 
 
@@ -127,8 +127,12 @@ def _relations(path: Path, keys: set[str]) -> list[Relation]:
 def _collect(path: Path, collector: Collector, member_ids: set[int]) -> None:
     """Feed the collector every tagged node and way (untagged nodes stay in C++, where
     their locations are kept for the ways), then the untagged member ways of relations."""
+    keep = collector.keep
+    # Only the keys something reads: the features' columns, the walking rule, the
+    # polygon rule. A city's names in twenty languages are never parsed.
+    keys = None if keep is None else keep | WALK_RULE_KEYS | POLYGON_FEATURES.keys() | {"area"}
     seen_ways: set[int] = set()
-    for batch in read_tagged(path):
+    for batch in read_tagged(path, keys=keys):
         if isinstance(batch, OplWays):
             collector.ways(batch)
             seen_ways.update(batch.ids)
@@ -136,7 +140,7 @@ def _collect(path: Path, collector: Collector, member_ids: set[int]) -> None:
             collector.nodes(batch)
     missing = member_ids - seen_ways
     if missing:
-        for batch in read_tagged(path, way_ids=missing):
+        for batch in read_tagged(path, way_ids=missing, keys=keys):
             if isinstance(batch, OplWays):
                 collector.ways(batch)
 
