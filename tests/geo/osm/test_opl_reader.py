@@ -101,11 +101,14 @@ def test_escaped_tag_values_come_back_as_written(tmp_path: Path, taxonomy: Taxon
 @pytest.mark.parametrize(
     ("field", "tags"),
     [
-        (b"T", {}),
-        (b"Thighway=footway", {"highway": "footway"}),
-        (b"Tname=%4eba%%6c11%%8def%,a%3d%b=c%2c%d", {"name": "人民路", "a=b": "c,d"}),
+        (b"", {}),
+        (b"highway=footway", {"highway": "footway"}),
+        (b"name=%4eba%%6c11%%8def%,a%3d%b=c%2c%d", {"name": "人民路", "a=b": "c,d"}),
     ],
 )
 def test_opl_tags(field: bytes, tags: dict[str, str]) -> None:
     assert parse_tags(field) == tags
+    assert parse_tags(field + b",name:en=x", keys={"name", "highway"}) == {
+        k: v for k, v in tags.items() if k in ("name", "highway")
+    }
     assert unescape("100%25%") == "100%"
