@@ -7,7 +7,6 @@ study area, and returns a WGS-84 GeoDataFrame with plain columns.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Any
 
 import geopandas as gpd
@@ -252,17 +251,34 @@ ADMIN_LEVELS = frozenset({"8", "9", "10"})
 """Chinese OSM: 8 is the 街道/乡镇, 9 and 10 the 社区/居委 or 村."""
 
 
-def _area_kind(tags: Mapping[str, Any]) -> str | None:
-    if tags.get("landuse") == "residential":
-        return "residential"
-    if tags.get("boundary") == "administrative" and tags.get("admin_level") in ADMIN_LEVELS:
-        return f"admin{tags['admin_level']}"
-    if isinstance(tags.get("water"), str):
-        return "water"
-    for kind, table in (("water", _WATER), ("green", _GREEN), ("vacant", _VACANT)):
-        if any(tags.get(k) in values for k, values in table.items()):
-            return kind
-    return None
+def _area_kinds(frame: pd.DataFrame) -> list[str | None]:
+    """Each row's kind, the first rule that holds: ``landuse=residential``; an
+    administrative boundary of level 8-10; any ``water``; a water, green or vacant value
+    (the tables above, in that order); else ``None``. Applied by columns, the last rule
+    first, so that an earlier rule overwrites a later one."""
+    n = len(frame)
+
+    def col(key: str) -> npt.NDArray[np.object_]:
+        if key not in frame.columns:
+            return np.full(n, None, dtype=object)
+        values: npt.NDArray[np.object_] = frame[key].to_numpy(dtype=object)
+        return values
+
+    def isin(key: str, values: frozenset[str] | set[str]) -> npt.NDArray[np.bool_]:
+        return pd.Series(col(key)).isin(values).to_numpy(dtype=bool)
+
+    kinds = np.full(n, None, dtype=object)
+    for kind, table in (("vacant", _VACANT), ("green", _GREEN), ("water", _WATER)):
+        hit = np.zeros(n, dtype=bool)
+        for key, values in table.items():
+            hit |= isin(key, values)
+        kinds[hit] = kind
+    kinds[np.array([isinstance(v, str) for v in col("water")], dtype=bool)] = "water"
+    admin = (col("boundary") == "administrative") & isin("admin_level", ADMIN_LEVELS)
+    kinds[admin] = [f"admin{level}" for level in col("admin_level")[admin]]
+    kinds[col("landuse") == "residential"] = "residential"
+    out: list[str | None] = kinds.tolist()
+    return out
 
 
 def extract_areas(features: gpd.GeoDataFrame, *, boundary: Polygon) -> gpd.GeoDataFrame:
@@ -272,7 +288,7 @@ def extract_areas(features: gpd.GeoDataFrame, *, boundary: Polygon) -> gpd.GeoDa
     polys = _polygons(features, boundary)
     names = ("landuse", "natural", "waterway", "water", "leisure", "boundary", "admin_level")
     keys = [c for c in names if c in polys.columns]
-    kinds = [_area_kind(r) for r in polys[keys].to_dict("records")] if keys else []
+    kinds = _area_kinds(polys[keys]) if keys else []
     keep = np.array([k is not None for k in kinds], dtype=bool)
     sub = polys[keep] if len(keep) else polys.iloc[0:0]
     return gpd.GeoDataFrame(
