@@ -265,7 +265,8 @@ def _area_kinds(frame: pd.DataFrame) -> list[str | None]:
         return values
 
     def isin(key: str, values: frozenset[str] | set[str]) -> npt.NDArray[np.bool_]:
-        return pd.Series(col(key)).isin(values).to_numpy(dtype=bool)
+        hit: npt.NDArray[np.bool_] = pd.Series(col(key)).isin(values).to_numpy(dtype=bool)
+        return hit
 
     kinds = np.full(n, None, dtype=object)
     for kind, table in (("vacant", _VACANT), ("green", _GREEN), ("water", _WATER)):
