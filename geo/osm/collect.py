@@ -367,8 +367,12 @@ class Collector:
             geoms[rows] = lines
         for row, geom in self.other_geoms.items():
             geoms[row] = geom
-        data = {key: pd.Series(values, dtype=object) for key, values in self.columns.items()}
-        frame = pd.DataFrame(data, index=pd.RangeIndex(n)).reindex(pd.RangeIndex(n))
+        data: dict[str, pd.Series] = {}
+        for key, values in self.columns.items():
+            column = np.full(n, np.nan, dtype=object)  # NaN where the row lacks the key
+            column[np.fromiter(values, dtype=np.int64, count=len(values))] = list(values.values())
+            data[key] = pd.Series(column, dtype=object)
+        frame = pd.DataFrame(data, index=pd.RangeIndex(n))
         frame["element"] = self.element
         frame["id"] = self.ids
         return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"))

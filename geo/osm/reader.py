@@ -235,7 +235,13 @@ def finish_features(gdf: gpd.GeoDataFrame, query: Mapping[str, Any]) -> gpd.GeoD
     geoms = gdf.geometry.to_numpy()
     keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     gdf = gdf[keep]
-    gdf = gdf.set_geometry(gdf.geometry.make_valid())
+    # Repair only what is invalid (make_valid returns a valid geometry as it is).
+    geoms = gdf.geometry.to_numpy()
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():
+        geoms = geoms.copy()
+        geoms[invalid] = shapely.make_valid(geoms[invalid])
+    gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
     wanted = pd.Series(False, index=gdf.index)
     for key in set(gdf.columns) & set(query):
         value = query[key]

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import osmium
 import pytest
+import shapely
 
 from geo.osm.opl import parse_tags, unescape
 from geo.osm.reader import feature_query_tags, read_osm_file
@@ -112,3 +113,33 @@ def test_opl_tags(field: bytes, tags: dict[str, str]) -> None:
         k: v for k, v in tags.items() if k in ("name", "highway")
     }
     assert unescape("100%25%") == "100%"
+
+
+def test_an_invalid_outline_is_repaired_and_valid_ones_are_kept(
+    tmp_path: Path, taxonomy: Taxonomy
+) -> None:
+    # A bow-tie building (its outline crosses itself) next to a plain square one.
+    square = [(121.50, 31.23), (121.501, 31.23), (121.501, 31.231), (121.50, 31.231)]
+    bowtie = [(121.51, 31.23), (121.511, 31.231), (121.511, 31.23), (121.51, 31.231)]
+    nodes = "".join(
+        f'<node id="{i}" lon="{x}" lat="{y}"/>\n'
+        for i, (x, y) in enumerate(square + bowtie, start=1)
+    )
+    ways = "".join(
+        f'<way id="{way_id}">{"".join(f"<nd ref={chr(34)}{r}{chr(34)}/>" for r in refs)}'
+        '<tag k="building" v="yes"/></way>\n'
+        for way_id, refs in ((10, [1, 2, 3, 4, 1]), (11, [5, 6, 7, 8, 5]))
+    )
+    path = tmp_path / "outlines.osm"
+    street = '<way id="12"><nd ref="1"/><nd ref="5"/><tag k="highway" v="footway"/></way>\n'
+    body = f"{nodes}{ways}{street}"
+    path.write_text(f'<?xml version="1.0"?>\n<osm version="0.6">\n{body}</osm>\n')
+    _, raw = read_osm_file(
+        path, feature_tags=taxonomy.osm_query_tags(), keep_keys=taxonomy.osm_keys()
+    )
+    geoms = raw.features.geometry
+    assert shapely.is_valid(geoms.to_numpy()).all()
+    assert geoms.loc[("way", 10)].equals_exact(shapely.Polygon(square + square[:1]), 0)
+    want = shapely.make_valid(shapely.Polygon(bowtie + bowtie[:1]))
+    assert geoms.loc[("way", 11)].equals_exact(want, 0)
+    assert not shapely.Polygon(bowtie + bowtie[:1]).is_valid  # the oracle's premise
