@@ -16,7 +16,10 @@ pyosmium's ``Location.lon``/``lat``.
 from __future__ import annotations
 
 import io
+import os
 import re
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Set
 from dataclasses import dataclass
@@ -24,13 +27,11 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-import osmium
 import pandas as pd
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
-OPL_FORMAT = "opl,add_metadata=timestamp,locations_on_ways=true"
 BLOCK_BYTES = 32 << 20  # parse the text in blocks: memory stays bounded on a city file
 
 
@@ -75,20 +76,25 @@ def read_tagged(
 
 
 def _write_opl(path: Path, out: Path, *, way_ids: Iterable[int] | None) -> None:
-    locations = osmium.NodeLocationsForWays(osmium.index.create_map("flex_mem"))
-    locations.ignore_errors()  # a way cut at the edge keeps its present nodes
-    if way_ids is None:
-        filters: list[object] = [
-            osmium.filter.EntityFilter(osmium.osm.NODE | osmium.osm.WAY),
-            osmium.filter.EmptyTagFilter(),
-        ]
-    else:
-        filters = [osmium.filter.EntityFilter(osmium.osm.WAY), osmium.filter.IdFilter(way_ids)]
-    writer = osmium.SimpleWriter(osmium.io.File(str(out), OPL_FORMAT), overwrite=True)
-    try:
-        osmium.apply(str(path), locations, *filters, writer)  # type: ignore[arg-type]
-    finally:
-        writer.close()
+    """libosmium's pass, in a child process (:mod:`geo.osm.opl_writer` says why).
+
+    Raises ``RuntimeError`` with libosmium's message when the child fails or aborts.
+    """
+    args = [sys.executable, "-m", "geo.osm.opl_writer", str(path), str(out)]
+    if way_ids is not None:
+        ids_file = out.with_suffix(".ids")
+        ids_file.write_text("\n".join(str(int(i)) for i in way_ids))
+        args.append(str(ids_file))
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[2])  # the folder holding the geo package
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    done = subprocess.run(args, capture_output=True, text=True, env=env, check=False)
+    if done.returncode != 0:
+        found = re.findall(r"what\(\):\s*(.+)", done.stderr)
+        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        raise RuntimeError(
+            found[0].strip() if found else (lines[-1] if lines else "libosmium stopped")
+        )
 
 
 def _read_blocks(out: Path, keys: Set[str] | None) -> Iterator[OplNodes | OplWays]:

@@ -143,3 +143,24 @@ def test_an_invalid_outline_is_repaired_and_valid_ones_are_kept(
     want = shapely.make_valid(shapely.Polygon(bowtie + bowtie[:1]))
     assert geoms.loc[("way", 11)].equals_exact(want, 0)
     assert not shapely.Polygon(bowtie + bowtie[:1]).is_valid  # the oracle's premise
+
+
+def test_a_location_out_of_range_is_an_error_not_an_abort(tmp_path: Path) -> None:
+    """libosmium's OPL writer throws on ``lat="200"`` in its own thread, which ends the
+    process (``std::terminate``); the pass runs in a child, so this process gets an error
+    it can report, and goes on (the hostile corpus' ``lat-200.osm``)."""
+    import gc
+
+    from geo.osm.opl import read_tagged
+
+    bad = tmp_path / "lat-200.osm"
+    nodes = "".join(
+        f'<node id="{i}" version="1" lat="{200 if i == 1 else 31.229}" lon="121.{498 + i}"/>'
+        for i in range(1, 4)
+    )
+    way = '<way id="9" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/>'
+    way += '<tag k="highway" v="footway"/></way>'
+    bad.write_text(f'<?xml version="1.0"?><osm version="0.6">{nodes}{way}</osm>', "utf-8")
+    with pytest.raises(RuntimeError, match="invalid location"):
+        list(read_tagged(bad))
+    gc.collect()  # the failed writer is gone with its child process
