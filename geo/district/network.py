@@ -215,20 +215,27 @@ def build_walk_network(ways: WalkWays, *, boundary: Polygon) -> WalkNetwork:
     pu = np.searchsorted(ways.node_ids, ways.u)
     pv = np.searchsorted(ways.node_ids, ways.v)
     ok = inside[pu] & inside[pv] & (ways.u != ways.v)
-    a = np.minimum(ways.u, ways.v)[ok]
-    b = np.maximum(ways.u, ways.v)[ok]
+    # node_ids are sorted: the smaller id is at the smaller position
+    pa = np.minimum(pu, pv)[ok]
+    pb = np.maximum(pu, pv)[ok]
+    a, b = ways.node_ids[pa], ways.node_ids[pb]
     length = ways.length_m[ok]
     way = ways.way[ok]
     if len(a) == 0:
         raise NetworkError("no street segment lies inside the study area")
-    order = np.lexsort((np.arange(len(a)), length, b, a))
-    a, b, length, way = a[order], b[order], length[order], way[order]
+    order = np.lexsort((np.arange(len(a)), length, pb, pa))
+    a, b, pa, pb, length, way = a[order], b[order], pa[order], pb[order], length[order], way[order]
     first = np.ones(len(a), dtype=bool)
-    first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
-    a, b, length, way = a[first], b[first], length[first], way[first]
+    first[1:] = (pa[1:] != pa[:-1]) | (pb[1:] != pb[:-1])
+    a, b, pa, pb, length, way = a[first], b[first], pa[first], pb[first], length[first], way[first]
 
-    used = np.unique(np.concatenate([a, b]))
-    pos = np.searchsorted(ways.node_ids, used)
+    # the nodes of the kept edges, in id order, by marking positions (no sort)
+    mark = np.zeros(len(ways.node_ids), dtype=bool)
+    mark[pa] = True
+    mark[pb] = True
+    pos = np.flatnonzero(mark)
+    rank = np.cumsum(mark) - 1
+    used = ways.node_ids[pos]
     lon, lat = ways.lon[pos], ways.lat[pos]
     crs = utm_crs_for(float(np.median(lon)), float(np.median(lat)))
     nodes = pd.DataFrame({"lon": lon, "lat": lat}, index=pd.Index(used, name="node_id"))
@@ -236,8 +243,7 @@ def build_walk_network(ways: WalkWays, *, boundary: Polygon) -> WalkNetwork:
     x, y = to_metric.transform(lon, lat)
     nodes["x"] = x
     nodes["y"] = y
-    ui = np.searchsorted(used, a)
-    vi = np.searchsorted(used, b)
+    ui, vi = rank[pa], rank[pb]
     nodes["component"] = label_components(len(nodes), ui, vi)
     highway = np.asarray(ways.way_highway, dtype=object)
     name = np.asarray(ways.way_name, dtype=object)

@@ -1,9 +1,11 @@
-"""One pass over an OSM file's nodes and ways, keeping what the district needs as arrays.
+"""One pass over an OSM file's tagged nodes and ways, keeping what the district needs.
 
-pyosmium keeps node locations in C++ and builds each complete way's line as WKB there; the
-Python side only reads tags, node ids of walkable ways, and the few cut ways node by node.
-Geometries are made in bulk with shapely at the end. Only the tag keys the district uses
-are kept (``keep``), so a city-sized file does not grow a column per rare key.
+The objects come in blocks of arrays (:mod:`geo.osm.opl`): every way's node references
+and locations stay in numpy arrays, and a way is a span of them. Python decides per way
+(the walking rule, features, relation members) on its tags alone; lines, walk pairs and
+polygons are built from the spans in bulk at the end, and only the few ways cut at the
+extract's edge are walked node by node. Only the tag keys the district uses are kept
+(``keep``), so a city-sized file does not grow a column per rare key.
 """
 
 from __future__ import annotations
@@ -11,22 +13,27 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import osmium
+import numpy.typing as npt
 import pandas as pd
 import shapely
 from shapely import LineString
 from shapely.geometry.base import BaseGeometry
 
+from geo.osm.opl import OplNodes, OplWays
 from geo.osm.shapes import is_polygon_by_tags, relation_geometry
 from geo.osm.walking import is_pedestrian_area, is_walkable
 from geo.osm.ways import WalkWays, walk_ways_from_pairs
 
 Run = list[tuple[int, float, float]]  # (node id, lon, lat) of consecutive present nodes
+Span = tuple[int, int]  # [start, end) in the collector's node-reference arrays
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+_NO_IDS = np.zeros(0, dtype=np.int64)
+_NO_XY = np.zeros(0, dtype=np.float64)
 
 
 @dataclass
@@ -64,14 +71,17 @@ class Collector:
         self.keep = keep
         self.member_ways = member_ways
         self.area_ways = area_ways
-        self.factory = osmium.geom.WKBFactory()
-        self.newest: datetime | None = None
-        # walkable ways: complete ones as (node ids, WKB line); cut ones as pairs
+        self.newest: str | None = None  # ISO 8601 text of the newest edit
+        # node references of every way seen, in blocks; spans index their concatenation
+        self._refs: list[IntArray] = []
+        self._lon: list[FloatArray] = []
+        self._lat: list[FloatArray] = []
+        self._offset = 0
+        # walkable ways: complete ones as spans; cut ones as pairs
         self.way_highway: list[str] = []
         self.way_name: list[str] = []
         self.way_osm_id: list[int] = []
-        self.walk_refs: list[list[int]] = []
-        self.walk_wkb: list[str] = []
+        self.walk_spans: list[Span] = []
         self.walk_way: list[int] = []
         self.cut = _Pairs()
         self.walkable_ways = 0
@@ -80,11 +90,11 @@ class Collector:
         self.ids: list[int] = []
         self.columns: dict[str, dict[int, str]] = {}
         self.points: dict[int, tuple[float, float]] = {}
-        self.lines: dict[int, str] = {}
+        self.lines: dict[int, Span] = {}
         self.polygon_rows: set[int] = set()
         self.other_geoms: dict[int, BaseGeometry] = {}
         # relation members
-        self.member_wkb: dict[int, tuple[str, bool]] = {}  # way id -> (WKB line, polygon?)
+        self.member_lines: dict[int, tuple[Span, bool]] = {}  # way id -> (span, polygon?)
         self.member_cut: dict[int, LineString | None] = {}
         self.member_runs: dict[int, list[Run]] = {}
         self.repairs = {
@@ -99,68 +109,100 @@ class Collector:
         }
 
     # -- per object ------------------------------------------------------------------------
-    def stamp(self, obj: Any) -> None:
-        ts = obj.timestamp
-        if ts is not None and ts.year > 1970 and (self.newest is None or ts > self.newest):
-            self.newest = ts
+    def stamp(self, text: str) -> None:
+        # ISO 8601 texts in UTC sort as the times do; no timestamp (1970) is no date.
+        if text >= "1971" and (self.newest is None or text > self.newest):
+            self.newest = text
 
-    def node(self, n: Any) -> None:
-        self.stamp(n)
-        tags = {t.k: t.v for t in n.tags}
-        if not (self.keys & tags.keys()) or not n.location.valid():
-            return
-        row = self._row("node", n.id, tags)
-        self.points[row] = (n.lon, n.lat)
+    def nodes(self, batch: OplNodes) -> None:
+        keys = self.keys
+        self.stamp(batch.newest)
+        for osm_id, tags, lon, lat in zip(batch.ids, batch.tags, batch.lon, batch.lat, strict=True):
+            if keys.isdisjoint(tags) or not _valid(lon, lat):
+                continue
+            row = self._row("node", osm_id, tags)
+            self.points[row] = (lon, lat)
 
-    def way(self, w: Any) -> None:
-        self.stamp(w)
-        tags = {t.k: t.v for t in w.tags}
+    def ways(self, batch: OplWays) -> None:
+        """Ways in file order (see the module docstring): the walking rule, the cut
+        ones, relation members and features, with their nodes as spans of arrays."""
+        base = self._offset
+        refs = batch.refs
+        lon, lat = batch.lon.copy(), batch.lat.copy()
+        invalid = ~((np.abs(lon) <= 180.0) & (np.abs(lat) <= 90.0))  # NaN too
+        lon[invalid] = np.nan
+        lat[invalid] = np.nan
+        self._refs.append(refs)
+        self._lon.append(lon)
+        self._lat.append(lat)
+        self._offset += len(refs)
+        start = batch.start
+        counts = np.diff(start)
+        missing = np.concatenate([[0], np.cumsum(invalid)])
+        whole = (counts >= 2) & (missing[start[1:]] == missing[start[:-1]])
+        has = counts > 0
+        closed = np.zeros(len(counts), dtype=bool)
+        closed[has] = refs[start[:-1][has]] == refs[start[1:][has] - 1]
+        self.stamp(batch.newest)
+        rows = zip(
+            batch.ids,
+            batch.tags,
+            counts.tolist(),
+            whole.tolist(),
+            closed.tolist(),
+            (start[:-1] + base).tolist(),
+            strict=True,
+        )
+        for way_id, tags, n, is_whole, is_closed, first in rows:
+            self._way(way_id, tags, n, is_whole, is_closed, first)
+
+    def _way(
+        self, way_id: int, tags: dict[str, str], n: int, whole: bool, closed: bool, first: int
+    ) -> None:
         walkable = is_walkable(tags)
-        pedestrian = is_pedestrian_area(tags) and w.is_closed()
-        feature = bool(self.keys & tags.keys())
-        member = w.id in self.member_ways
+        pedestrian = closed and is_pedestrian_area(tags)
+        feature = not self.keys.isdisjoint(tags)
+        member = way_id in self.member_ways
         if not (walkable or pedestrian or feature or member):
             return
-        nodes = w.nodes
-        if len(nodes) == 0:
+        if n == 0:
             self.repairs["ways_without_nodes"] += 1
             return
-        if len(nodes) > self.max_way_nodes:
+        if n > self.max_way_nodes:
             # Over the OSM API's own cap (2,000): not from OSM, and costly to build.
             self.repairs["ways_too_long"] += 1
             return
-        try:
-            wkb = self.factory.create_linestring(w, use_nodes=osmium.geom.ALL)
-        except (osmium.InvalidLocationError, RuntimeError):
-            wkb = None  # a node is missing (cut at the edge) or the way has one node
+        # ``whole``: every node present and at least two, a line libosmium can build.
+        span = (first, first + n)
         walks = walkable or pedestrian
+        area = way_id in self.area_ways
         runs: list[Run] | None = None
-        if wkb is not None and (walks or w.id in self.area_ways):
-            refs = [nd.ref for nd in nodes]
+        if whole and (walks or area):
             if walks:
-                self._add_whole_walk(w.id, tags, refs, wkb)
-            if w.id in self.area_ways:
-                runs = [list(zip(refs, *_line_xy(wkb), strict=True))]
-        elif wkb is None:
-            runs = _runs(nodes)
+                self.walk_way.append(self._new_way(way_id, tags))
+                self.walk_spans.append(span)
+            if area:
+                runs = self._runs(span)
+        elif not whole:
+            runs = self._runs(span)
             if walks:
-                self._add_cut_walk(w.id, tags, runs)
+                self._add_cut_walk(way_id, tags, runs)
         self.repairs["pedestrian_areas"] += int(pedestrian)
-        polygon = wkb is not None and len(nodes) >= 4 and w.is_closed() and is_polygon_by_tags(tags)
+        polygon = whole and n >= 4 and closed and is_polygon_by_tags(tags)
         if member:
-            if wkb is not None:
-                self.member_wkb[w.id] = (wkb, polygon)
+            if whole:
+                self.member_lines[way_id] = (span, polygon)
             else:
-                self.member_cut[w.id] = _longest_line(runs or [])
-            if runs is not None and w.id in self.area_ways:
-                self.member_runs[w.id] = runs
+                self.member_cut[way_id] = _longest_line(runs or [])
+            if runs is not None and area:
+                self.member_runs[way_id] = runs
         if not feature:
             return
-        if wkb is None:
+        if not whole:
             self.repairs["features_cut_at_edge"] += 1
             return
-        row = self._row("way", w.id, tags)
-        self.lines[row] = wkb
+        row = self._row("way", way_id, tags)
+        self.lines[row] = span
         if polygon:
             self.polygon_rows.add(row)
 
@@ -202,13 +244,6 @@ class Collector:
         self.walkable_ways += 1
         return index
 
-    def _add_whole_walk(
-        self, way_id: int, tags: Mapping[str, str], refs: list[int], wkb: str
-    ) -> None:
-        self.walk_way.append(self._new_way(way_id, tags))
-        self.walk_refs.append(refs)
-        self.walk_wkb.append(wkb)
-
     def _add_cut_walk(
         self,
         way_id: int,
@@ -240,13 +275,39 @@ class Collector:
             cut.lat.append(ly)
 
     # -- results ---------------------------------------------------------------------------
+    def _arrays(self) -> tuple[IntArray, FloatArray, FloatArray]:
+        if len(self._refs) != 1:
+            self._refs = [np.concatenate(self._refs)] if self._refs else [_NO_IDS]
+            self._lon = [np.concatenate(self._lon)] if self._lon else [_NO_XY]
+            self._lat = [np.concatenate(self._lat)] if self._lat else [_NO_XY]
+        return self._refs[0], self._lon[0], self._lat[0]
+
+    def _lines(self, spans: list[Span]) -> tuple[IntArray, Any]:
+        """Positions of the spans' nodes and the spans' lines (built in bulk)."""
+        _, lon, lat = self._arrays()
+        pos, index = _span_positions(spans)
+        coords = np.column_stack([lon[pos], lat[pos]])
+        return pos, shapely.linestrings(coords, indices=index)
+
+    def _runs(self, span: Span) -> list[Run]:
+        """Runs of consecutive nodes present in the file (a cut way splits at the gaps)."""
+        refs, lon, lat = self._arrays()
+        a, b = span
+        runs: list[Run] = [[]]
+        for ref, x, y in zip(refs[a:b].tolist(), lon[a:b].tolist(), lat[a:b].tolist(), strict=True):
+            if x == x:  # not NaN: the node is in the file
+                runs[-1].append((ref, x, y))
+            elif runs[-1]:
+                runs.append([])
+        return [run for run in runs if run]
+
     def member_geometries(self) -> dict[int, BaseGeometry | None]:
         """Every member way's geometry as osmnx builds it (cut ones: their longest run)."""
         out: dict[int, BaseGeometry | None] = dict(self.member_cut)
-        if self.member_wkb:
-            ids = list(self.member_wkb)
-            lines = shapely.from_wkb([self.member_wkb[i][0] for i in ids])
-            polygon = np.array([self.member_wkb[i][1] for i in ids], dtype=bool)
+        if self.member_lines:
+            ids = list(self.member_lines)
+            _, lines = self._lines([self.member_lines[i][0] for i in ids])
+            polygon = np.array([self.member_lines[i][1] for i in ids], dtype=bool)
             geoms = np.asarray(lines, dtype=object)
             if polygon.any():
                 geoms[polygon] = _as_polygons(lines[polygon])
@@ -254,7 +315,7 @@ class Collector:
         return out
 
     def walk_ways(self) -> WalkWays:
-        """The walkable node pairs: whole ways (ids with WKB coordinates) and cut runs."""
+        """The walkable node pairs: whole ways (spans of the arrays) and cut runs."""
         cut = self.cut
         parts_id = [np.array(cut.node_id, dtype=np.int64)]
         parts_lon = [np.array(cut.lon, dtype=np.float64)]
@@ -262,22 +323,17 @@ class Collector:
         parts_u = [np.array(cut.u, dtype=np.int64)]
         parts_v = [np.array(cut.v, dtype=np.int64)]
         parts_way = [np.array(cut.way, dtype=np.int64)]
-        if self.walk_refs:
-            refs = np.fromiter(
-                itertools.chain.from_iterable(self.walk_refs),
-                dtype=np.int64,
-                count=sum(len(r) for r in self.walk_refs),
-            )
-            coords, index = shapely.get_coordinates(
-                shapely.from_wkb(self.walk_wkb), return_index=True
-            )
+        if self.walk_spans:
+            all_refs, all_lon, all_lat = self._arrays()
+            pos, index = _span_positions(self.walk_spans)
+            refs = all_refs[pos]
             same_way = index[1:] == index[:-1]
             distinct = refs[1:] != refs[:-1]
             pair = same_way & distinct
             way_of = np.asarray(self.walk_way, dtype=np.int64)[index]
             parts_id.append(refs)
-            parts_lon.append(coords[:, 0])
-            parts_lat.append(coords[:, 1])
+            parts_lon.append(all_lon[pos])
+            parts_lat.append(all_lat[pos])
             parts_u.append(refs[:-1][pair])
             parts_v.append(refs[1:][pair])
             parts_way.append(way_of[:-1][pair])
@@ -304,40 +360,43 @@ class Collector:
             geoms[rows] = shapely.points(xy)
         if self.lines:
             rows = np.fromiter(self.lines, dtype=np.int64, count=len(self.lines))
-            lines = shapely.from_wkb([self.lines[r] for r in rows])
+            _, lines = self._lines([self.lines[r] for r in rows.tolist()])
             polygon = np.array([r in self.polygon_rows for r in rows], dtype=bool)
             if polygon.any():
                 lines[polygon] = _as_polygons(lines[polygon])
             geoms[rows] = lines
         for row, geom in self.other_geoms.items():
             geoms[row] = geom
-        data = {key: pd.Series(values, dtype=object) for key, values in self.columns.items()}
-        frame = pd.DataFrame(data, index=pd.RangeIndex(n)).reindex(pd.RangeIndex(n))
+        data: dict[str, pd.Series] = {}
+        for key, values in self.columns.items():
+            column = np.full(n, np.nan, dtype=object)  # NaN where the row lacks the key
+            column[np.fromiter(values, dtype=np.int64, count=len(values))] = list(values.values())
+            data[key] = pd.Series(column, dtype=object)
+        frame = pd.DataFrame(data, index=pd.RangeIndex(n))
         frame["element"] = self.element
         frame["id"] = self.ids
         return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"))
 
 
-def _line_xy(wkb: str) -> tuple[list[float], list[float]]:
-    coords = shapely.get_coordinates(shapely.from_wkb(wkb))
-    return coords[:, 0].tolist(), coords[:, 1].tolist()
+def _valid(lon: float, lat: float) -> bool:
+    """A location libosmium calls valid (NaN when the file has none)."""
+    return -180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0
+
+
+def _span_positions(spans: list[Span]) -> tuple[IntArray, IntArray]:
+    """The array positions the spans cover, in order, and the span each belongs to."""
+    bounds = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+    lengths = bounds[:, 1] - bounds[:, 0]
+    index = np.repeat(np.arange(len(bounds), dtype=np.int64), lengths)
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    pos = np.arange(int(lengths.sum()), dtype=np.int64) + np.repeat(bounds[:, 0] - offsets, lengths)
+    return pos, index
 
 
 def _as_polygons(lines: Any) -> Any:
     coords, index = shapely.get_coordinates(lines, return_index=True)
     rings = shapely.linearrings(coords, indices=index)
     return shapely.polygons(rings)
-
-
-def _runs(nodes: Any) -> list[Run]:
-    """Runs of consecutive nodes present in the file (a cut way splits at the gaps)."""
-    runs: list[Run] = [[]]
-    for nd in nodes:
-        if nd.location.valid():
-            runs[-1].append((nd.ref, nd.lon, nd.lat))
-        elif runs[-1]:
-            runs.append([])
-    return [run for run in runs if run]
 
 
 def _longest_line(runs: list[Run]) -> LineString | None:

@@ -7,11 +7,11 @@ study area, and returns a WGS-84 GeoDataFrame with plain columns.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 from shapely import Polygon
@@ -27,10 +27,10 @@ def extract_facilities(
     """Facilities from OSM features: one row per (feature, matching category)."""
     rows: list[dict[str, Any]] = []
     if not features.empty:
-        inside = features[features.intersects(boundary)]
+        inside = features[_intersecting(features, boundary)]
         tag_cols = [c for c in inside.columns if c != "geometry"]
         # A rule may test a facility's size (parks by area, after the 城市体检 rule).
-        polygonal = inside.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+        polygonal = _is_polygonal(inside)
         areas_m2 = np.zeros(len(inside))
         if polygonal.any():
             areas_m2[polygonal] = inside.geometry[polygonal].to_crs(crs).area.to_numpy()
@@ -102,7 +102,6 @@ def _without_parts_of_mapped_sites(
     lon = np.array([r["lon"] for r in rows])
     lat = np.array([r["lat"] for r in rows])
     points = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326").to_crs(crs).values
-    lookup = {f"{element}/{osm_id}": g for (element, osm_id), g in features.geometry.items()}
     parts = np.flatnonzero(building_only)
     sites = np.flatnonzero(~np.asarray(building_only, dtype=bool))
     # Indexed pairs rather than parts x rows: a whole district has tens of thousands.
@@ -111,11 +110,11 @@ def _without_parts_of_mapped_sites(
         np.asarray(points)[parts], predicate="dwithin", distance=SAME_SITE_M
     )
     pairs = {(int(parts[a]), int(sites[b])) for a, b in zip(part_at, site_at, strict=True)}
+    site_geoms = _geometries_of(features, [rows[j]["osm_id"] for j in sites])
     areas = [
         (int(j), g)
-        for j in sites
-        if (g := lookup.get(rows[j]["osm_id"])) is not None
-        and g.geom_type in ("Polygon", "MultiPolygon")
+        for j, g in zip(sites, site_geoms, strict=True)
+        if g is not None and g.geom_type in ("Polygon", "MultiPolygon")
     ]
     inside: set[tuple[int, int]] = set()
     if areas:
@@ -145,11 +144,9 @@ def extract_facility_areas(
     rows: list[dict[str, Any]] = []
     geoms: list[Any] = []
     if not features.empty and len(facilities):
-        polygonal = features.geometry.geom_type.isin(["Polygon", "MultiPolygon"])
-        shapes = features.geometry[polygonal]
-        lookup = {f"{element}/{osm_id}": g for (element, osm_id), g in shapes.items()}
-        for fid, osm in zip(facilities["facility_id"], facilities["osm_id"], strict=True):
-            geom = lookup.get(str(osm))
+        osm_ids = [str(osm) for osm in facilities["osm_id"]]
+        shapes = _geometries_of(features[_is_polygonal(features)], osm_ids)
+        for fid, osm, geom in zip(facilities["facility_id"], osm_ids, shapes, strict=True):
             if geom is not None:
                 rows.append({"facility_id": str(fid), "osm_id": str(osm)})
                 geoms.append(geom)
@@ -179,12 +176,44 @@ def _osm_ids(gdf: gpd.GeoDataFrame) -> list[str]:
     return [f"{element}/{osm_id}" for element, osm_id in gdf.index]
 
 
+# Geometry type ids of shapely (GEOS): Point 0, Polygon 3, MultiPolygon 6.
+_POINT = 0
+_POLYGONAL = [3, 6]
+
+
+def _is_polygonal(features: gpd.GeoDataFrame) -> npt.NDArray[np.bool_]:
+    mask: npt.NDArray[np.bool_] = np.isin(
+        shapely.get_type_id(features.geometry.to_numpy()), _POLYGONAL
+    )
+    return mask
+
+
+def _intersecting(features: gpd.GeoDataFrame, boundary: Polygon) -> npt.NDArray[np.bool_]:
+    """Which features touch the study area; the area is prepared once for them all."""
+    area = shapely.Polygon(boundary)  # a copy: preparing it leaves the caller's alone
+    shapely.prepare(area)
+    mask: npt.NDArray[np.bool_] = shapely.intersects(area, features.geometry.to_numpy())
+    return mask
+
+
+def _geometries_of(features: gpd.GeoDataFrame, osm_ids: list[str]) -> list[Any]:
+    """The geometry of each ``element/id`` among the features (``None`` if absent)."""
+    geoms = features.geometry.to_numpy()
+    if not features.index.is_unique:
+        lookup = {f"{e}/{i}": g for (e, i), g in zip(features.index, geoms, strict=True)}
+        return [lookup.get(osm_id) for osm_id in osm_ids]
+    keys = [(element, int(number)) for element, _, number in (s.partition("/") for s in osm_ids)]
+    if not keys or len(features) == 0:
+        return [None] * len(osm_ids)
+    positions = features.index.get_indexer(pd.MultiIndex.from_tuples(keys))
+    return [geoms[p] if p >= 0 else None for p in positions.tolist()]
+
+
 def _polygons(features: gpd.GeoDataFrame, boundary: Polygon) -> gpd.GeoDataFrame:
     if features.empty:
         return features
-    mask = features.geometry.geom_type.isin(["Polygon", "MultiPolygon"])
-    sub = features[mask]
-    return sub[sub.intersects(boundary)]
+    sub = features[_is_polygonal(features)]
+    return sub[_intersecting(sub, boundary)]
 
 
 def extract_buildings(features: gpd.GeoDataFrame, *, boundary: Polygon) -> gpd.GeoDataFrame:
@@ -222,17 +251,35 @@ ADMIN_LEVELS = frozenset({"8", "9", "10"})
 """Chinese OSM: 8 is the 街道/乡镇, 9 and 10 the 社区/居委 or 村."""
 
 
-def _area_kind(tags: Mapping[str, Any]) -> str | None:
-    if tags.get("landuse") == "residential":
-        return "residential"
-    if tags.get("boundary") == "administrative" and tags.get("admin_level") in ADMIN_LEVELS:
-        return f"admin{tags['admin_level']}"
-    if isinstance(tags.get("water"), str):
-        return "water"
-    for kind, table in (("water", _WATER), ("green", _GREEN), ("vacant", _VACANT)):
-        if any(tags.get(k) in values for k, values in table.items()):
-            return kind
-    return None
+def _area_kinds(frame: pd.DataFrame) -> list[str | None]:
+    """Each row's kind, the first rule that holds: ``landuse=residential``; an
+    administrative boundary of level 8-10; any ``water``; a water, green or vacant value
+    (the tables above, in that order); else ``None``. Applied by columns, the last rule
+    first, so that an earlier rule overwrites a later one."""
+    n = len(frame)
+
+    def col(key: str) -> npt.NDArray[np.object_]:
+        if key not in frame.columns:
+            return np.full(n, None, dtype=object)
+        values: npt.NDArray[np.object_] = frame[key].to_numpy(dtype=object)
+        return values
+
+    def isin(key: str, values: frozenset[str] | set[str]) -> npt.NDArray[np.bool_]:
+        hit: npt.NDArray[np.bool_] = pd.Series(col(key)).isin(values).to_numpy(dtype=bool)
+        return hit
+
+    kinds = np.full(n, None, dtype=object)
+    for kind, table in (("vacant", _VACANT), ("green", _GREEN), ("water", _WATER)):
+        hit = np.zeros(n, dtype=bool)
+        for key, values in table.items():
+            hit |= isin(key, values)
+        kinds[hit] = kind
+    kinds[np.array([isinstance(v, str) for v in col("water")], dtype=bool)] = "water"
+    admin = (col("boundary") == "administrative") & isin("admin_level", ADMIN_LEVELS)
+    kinds[admin] = [f"admin{level}" for level in col("admin_level")[admin]]
+    kinds[col("landuse") == "residential"] = "residential"
+    out: list[str | None] = kinds.tolist()
+    return out
 
 
 def extract_areas(features: gpd.GeoDataFrame, *, boundary: Polygon) -> gpd.GeoDataFrame:
@@ -242,7 +289,7 @@ def extract_areas(features: gpd.GeoDataFrame, *, boundary: Polygon) -> gpd.GeoDa
     polys = _polygons(features, boundary)
     names = ("landuse", "natural", "waterway", "water", "leisure", "boundary", "admin_level")
     keys = [c for c in names if c in polys.columns]
-    kinds = [_area_kind(r) for r in polys[keys].to_dict("records")] if keys else []
+    kinds = _area_kinds(polys[keys]) if keys else []
     keep = np.array([k is not None for k in kinds], dtype=bool)
     sub = polys[keep] if len(keep) else polys.iloc[0:0]
     return gpd.GeoDataFrame(
@@ -264,8 +311,10 @@ def extract_entrances(features: gpd.GeoDataFrame, *, boundary: Polygon) -> gpd.G
     if features.empty:
         pts = features
     else:
-        pts = features[features.geometry.geom_type == "Point"]
-        pts = pts[pts.within(boundary)]
+        pts = features[shapely.get_type_id(features.geometry.to_numpy()) == _POINT]
+        area = shapely.Polygon(boundary)
+        shapely.prepare(area)
+        pts = pts[shapely.contains(area, pts.geometry.to_numpy())]
     entrance = _col(pts, "entrance")
     barrier = _col(pts, "barrier")
     is_gate = barrier.isin(list(_GATE_BARRIERS))

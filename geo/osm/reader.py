@@ -30,8 +30,9 @@ from geo.limits import Limits
 from geo.osm.bbox import BBox
 from geo.osm.collect import Collector, Relation
 from geo.osm.files import OsmFileInfo, first_line, inspect_osm_file, plain_osm_xml
-from geo.osm.shapes import RELATION_TYPES
-from geo.osm.walking import is_pedestrian_area
+from geo.osm.opl import OplWays, read_tagged
+from geo.osm.shapes import POLYGON_FEATURES, RELATION_TYPES
+from geo.osm.walking import WALK_RULE_KEYS, is_pedestrian_area
 from geo.osm.ways import WalkWays
 
 
@@ -126,28 +127,22 @@ def _relations(path: Path, keys: set[str]) -> list[Relation]:
 def _collect(path: Path, collector: Collector, member_ids: set[int]) -> None:
     """Feed the collector every tagged node and way (untagged nodes stay in C++, where
     their locations are kept for the ways), then the untagged member ways of relations."""
-    objects: Iterable[Any] = (
-        osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-        .with_locations()
-        .with_filter(osmium.filter.EmptyTagFilter())
-    )
+    keep = collector.keep
+    # Only the keys something reads: the features' columns, the walking rule, the
+    # polygon rule. A city's names in twenty languages are never parsed.
+    keys = None if keep is None else keep | WALK_RULE_KEYS | POLYGON_FEATURES.keys() | {"area"}
     seen_ways: set[int] = set()
-    for obj in objects:
-        if obj.is_way():
-            collector.way(obj)
-            seen_ways.add(obj.id)
+    for batch in read_tagged(path, keys=keys):
+        if isinstance(batch, OplWays):
+            collector.ways(batch)
+            seen_ways.update(batch.ids)
         else:
-            collector.node(obj)
+            collector.nodes(batch)
     missing = member_ids - seen_ways
     if missing:
-        untagged: Iterable[Any] = (
-            osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-            .with_locations()
-            .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
-            .with_filter(osmium.filter.IdFilter(missing))
-        )
-        for obj in untagged:
-            collector.way(obj)
+        for batch in read_tagged(path, way_ids=missing, keys=keys):
+            if isinstance(batch, OplWays):
+                collector.ways(batch)
 
 
 def read_osm_file(
@@ -220,9 +215,7 @@ def _read_raw(
         )
     # No date in the header: the newest edit among the elements the district is made of
     # (tagged nodes, ways, relations).
-    data_date = info.data_date or (
-        collector.newest.date().isoformat() if collector.newest is not None else None
-    )
+    data_date = info.data_date or (collector.newest[:10] if collector.newest is not None else None)
     return RawOsm(
         ways=ways,
         features=finish_features(collector.features(), query),
@@ -242,7 +235,13 @@ def finish_features(gdf: gpd.GeoDataFrame, query: Mapping[str, Any]) -> gpd.GeoD
     geoms = gdf.geometry.to_numpy()
     keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     gdf = gdf[keep]
-    gdf = gdf.set_geometry(gdf.geometry.make_valid())
+    # Repair only what is invalid (make_valid returns a valid geometry as it is).
+    geoms = gdf.geometry.to_numpy()
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():
+        geoms = geoms.copy()
+        geoms[invalid] = shapely.make_valid(geoms[invalid])
+    gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
     wanted = pd.Series(False, index=gdf.index)
     for key in set(gdf.columns) & set(query):
         value = query[key]

@@ -56,6 +56,10 @@ CAR_TUNNEL_HIGHWAYS = frozenset(
 )
 SIDEWALK_ON_WAY = frozenset({"yes", "both", "left", "right"})
 SIDEWALK_KEYS = ("sidewalk", "sidewalk:both", "sidewalk:left", "sidewalk:right")
+# Every tag key the rule reads: a reader may drop the others before it applies the rule.
+WALK_RULE_KEYS = frozenset(
+    {"highway", "area", "foot", "motorroad", "access", "tunnel", *SIDEWALK_KEYS}
+)
 
 # The same rule as an Overpass QL way filter, for online queries. It asks for a little
 # more than the rule (area=yes ways, car tunnels); is_walkable and is_pedestrian_area
