@@ -24,7 +24,7 @@ from bench.config import (
     whole_number_at_least,
 )
 from bench.errors import BrowserBenchError
-from bench.load import add_arguments as add_load_arguments
+from bench.load_options import add_arguments as add_load_arguments
 from bench.measure import build_report
 from bench.report import format_browser_table, format_engine_table, is_correct
 
@@ -171,7 +171,8 @@ def run_dashboard_scale(args: argparse.Namespace) -> int:
 
 def run_users(args: argparse.Namespace) -> int:
     """``--users N ...``: many users at once against one dashboard server (:mod:`bench.load`)."""
-    from bench.load import format_load_table, run_load_bench, user_levels
+    from bench.load import format_load_table, run_load_bench
+    from bench.load_options import user_levels
 
     try:
         report = run_load_bench(

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -35,7 +36,7 @@ import folium
 import streamlit as st
 import streamlit_folium as sf
 
-from lifecircle.maps.served_layers import publish_text
+from lifecircle.maps.served_layers import LAYER_DIRNAME, SERVED_LAYERS_URL, publish_text
 
 FRAME_REGISTRY = "__lifecircle_frames"
 """The browser-side table the published scripts register themselves in."""
@@ -157,6 +158,30 @@ def publish_script(frame: MapFrame, static_dir: Path) -> MapFrame:
         static_dir=static_dir,
         published=body,
     )
+
+
+def shown_script(args: Mapping[str, Any], static_dir: Path) -> str:
+    """The whole map script a component given ``args`` runs: its ``script``, or for a
+    loader (:func:`publish_script`) the script read back from the published file, checked
+    against the hash the loader names."""
+    script = str(args.get("script") or "")
+    table = f"window.{FRAME_REGISTRY}"
+    loader = re.fullmatch(r'\(0, eval\)\(window\.\w+\["([0-9a-f]{32})"\]\);\n', script)
+    if loader is None:
+        return script
+    name = loader.group(1)
+    prefix = f"{table}[{json.dumps(name)}] = "
+    for url in args.get("js_links") or ():
+        if not str(url).startswith(SERVED_LAYERS_URL) or not str(url).endswith(".js"):
+            continue
+        body = (Path(static_dir) / LAYER_DIRNAME / str(url).rsplit("/", 1)[1]).read_text("utf-8")
+        start = body.find(prefix)
+        if start < 0:
+            continue
+        found = str(json.loads(body[start + len(prefix) :].rstrip().rstrip(";")))
+        if hashlib.sha256(found.encode("utf-8")).hexdigest()[:32] == name:
+            return found
+    raise ValueError(f"the published map script {name} is not in {static_dir}")
 
 
 def groups_script(groups: Sequence[folium.FeatureGroup]) -> str | None:

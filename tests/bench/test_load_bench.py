@@ -14,15 +14,13 @@ import pytest
 import bench.load as load
 from bench.cli import main
 from bench.load import (
-    DEFAULT_USERS,
-    MAX_USERS,
     UserTimes,
     build_report,
     format_load_table,
     median_ratio,
     summarise_level,
-    user_levels,
 )
+from bench.load_options import DEFAULT_USERS, MAX_USERS, user_levels
 
 
 @pytest.mark.parametrize("given", ["0", str(MAX_USERS + 1), "ten", "2.5"])

@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
+from dashboard.loaders import STATIC_DIR
+from dashboard.map_frame import shown_script
 from geo.areas.boundaries import read_area_file
 from geo.areas.sources import example_area_file, save_areas, saved_area_file
 from lifecircle.i18n import t
@@ -22,7 +24,7 @@ def _map_script(at: AppTest) -> str:
     for element in at.main.get("component_instance"):
         if element.proto.component_name == "streamlit_folium.st_folium":
             args: dict[str, Any] = json.loads(element.proto.json_args)
-            return str(args["script"])
+            return shown_script(args, STATIC_DIR)
     raise AssertionError("no map on the page")
 
 

@@ -19,6 +19,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from dashboard.loaders import STATIC_DIR
+from dashboard.map_frame import shown_script
 from lifecircle.i18n import STRINGS
 from lifecircle.maps.served_layers import SERVED_LAYERS_URL
 from lifecircle.maps.viewport import LARGE_NODES_ENV
@@ -62,6 +64,7 @@ def map_script_bytes(at: AppTest) -> tuple[int, str]:
         for e in at.main.get("component_instance")
         if e.proto.component_name == "streamlit_folium.st_folium"
     ]
+    args["script"] = shown_script(args, STATIC_DIR)  # the map, however it travels
     return len(json.dumps(args)), str(args["script"])
 
 
