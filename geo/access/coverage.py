@@ -8,6 +8,7 @@ a category when that distance is within the category's tier distance.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -145,6 +146,31 @@ def compute_coverage(
             if home_dist_m.shape[1]
             else [True] * len(categories)
         )
+    return coverage_report(
+        by_category,
+        by_tier,
+        total,
+        served,
+        pop,
+        taxonomy=taxonomy,
+        categories=categories,
+        has_data=has_data,
+    )
+
+
+def coverage_report(
+    by_category: pd.DataFrame,
+    by_tier: pd.DataFrame,
+    total: float,
+    served: Any,
+    pop: Any,
+    *,
+    taxonomy: Taxonomy,
+    categories: tuple[str, ...],
+    has_data: Any,
+) -> CoverageReport:
+    """The report of these tables, with completeness computed from ``served`` (one place
+    for :func:`compute_coverage` and the incremental recount of ``geo.access.edits``)."""
     detail = compute_completeness(
         served,
         pop,

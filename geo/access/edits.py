@@ -17,8 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from geo.access.completeness import compute_completeness
-from geo.access.coverage import CoverageReport, compute_coverage
+from geo.access.coverage import CoverageReport, compute_coverage, coverage_report
 from geo.access.engine import AccessResult
 from geo.standards.taxonomy import Taxonomy
 
@@ -136,18 +135,13 @@ def update_coverage(
             within = home_dist_m[i] <= tier.distance_m
             share = float(pop[within].sum()) / total if total > 0 else 0.0
             by_tier.at[cid, f"share_{tier.walk_minutes}min"] = share
-    detail = compute_completeness(
+    return coverage_report(
+        by_category,
+        by_tier,
+        total,
         served,
         pop,
         taxonomy=taxonomy,
         categories=categories,
-        has_data=[bool(v) for v in np.asarray(has_data, dtype=bool)],
-    )
-    return CoverageReport(
-        by_category=by_category,
-        by_tier=by_tier,
-        residents_total=total,
-        completeness=detail.share if detail.share is not None else 0.0,
-        completeness_residents=detail.residents,
-        detail=detail,
+        has_data=has_data,
     )
