@@ -2,8 +2,10 @@
 
 A file is GeoJSON, a GeoPackage or a Shapefile, in WGS-84, GCJ-02 or BD-09 (a file that
 declares a projected CRS is transformed first); it is read by
-:func:`geo.checkup.units.read_units` (polygons only, self-intersections mended, swapped
-or out-of-range coordinates refused). The name column is the one given, else the first
+:func:`geo.inputs.boundary_file.read_boundary_frame` and
+:func:`geo.checkup.units.units_from_frame` as the report's units are (polygons only,
+self-intersections mended; swapped or out-of-range coordinates, flat polygons and
+geometries GEOS cannot read refused in one line). The name column is the one given, else the first
 of :data:`NAME_COLUMNS` the file has. OSM gives closed ``boundary=administrative``
 polygons (closed ways or relations) at admin_level 8 (街道), 9 or 10 (社区/居委); one
 level is used, the finest present unless another is asked for.
@@ -25,12 +27,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.checkup.units import read_units
+from geo.checkup.units import units_from_frame
 from geo.district.model import District
 from geo.errors import InputFileError
+from geo.inputs.boundary_file import BOUNDARY_FILE_SUFFIXES, read_boundary_frame
 from geo.inputs.coords import CoordSystem
 from geo.inputs.plausibility import describe_distance, distance_outside_m
-from geo.limits import Limits, checked_file, parse_json_text, read_limited_bytes
+from geo.limits import Limits
 
 __all__ = [
     "AREA_COLUMNS",
@@ -46,7 +49,7 @@ __all__ = [
 ]
 
 AREA_COLUMNS = ["area_id", "name", "level"]
-AREA_FILE_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip")
+AREA_FILE_SUFFIXES = BOUNDARY_FILE_SUFFIXES
 NAME_COLUMNS = (
     *("name", "名称", "name_zh", "社区", "社区名称", "居委", "居委会", "居委名称", "居委会名称"),
     *("街道", "街道名称", "街镇", "jw_name", "jwmc", "jwhmc", "sq_name", "sqmc", "jd_name"),
@@ -93,23 +96,6 @@ def guess_name_column(columns: list[str], wanted: str | None, file_name: str) ->
     return next((lower[n] for n in NAME_COLUMNS if n in lower), None)
 
 
-def _columns(path: Path) -> list[str]:
-    import pyogrio
-
-    try:
-        fields = pyogrio.read_info(path)["fields"]
-    except (RuntimeError, OSError, ValueError):  # read_units below says why, in one line
-        return []
-    return [str(f) for f in fields]
-
-
-def _plain(message: str, file: Path) -> str:
-    """GDAL's message naming the file by its name, without its advice on drivers."""
-    for full in {str(file.resolve()), str(file)}:
-        message = message.replace(full, file.name)
-    return message.split("; It might help")[0]
-
-
 def read_area_file(
     path: Path | str,
     *,
@@ -121,32 +107,13 @@ def read_area_file(
     district (:func:`areas_in_district` does that)."""
     file = Path(path)
     lim = limits or Limits()
-    checked_file(file, max_bytes=lim.max_table_bytes, what="boundary file")
-    if file.suffix.lower() not in AREA_FILE_SUFFIXES:
-        raise InputFileError(
-            f"{file.name}: give the areas as GeoJSON, a GeoPackage (.gpkg) or a Shapefile "
-            "(.shp or .zip)"
-        )
-    if file.suffix.lower() in (".geojson", ".json"):
-        # Checked as JSON first (depth, NaN, huge numbers) and counted before GDAL parses it.
-        doc = parse_json_text(
-            read_limited_bytes(file, max_bytes=lim.max_table_bytes, what="boundary file"),
-            name=file.name,
-        )
-        features = doc.get("features") if isinstance(doc, dict) else None
-        if isinstance(features, list) and len(features) > lim.max_rows:
-            raise InputFileError(
-                f"{file.name} has {len(features):,} features, over the limit of "
-                f"{lim.max_rows:,} (see 'Limits' in the README)"
-            )
-    column = guess_name_column(_columns(file), name_column, file.name)
-    try:
-        units = read_units(file, coord_system=coord_system, name_column=column)
-    except InputFileError as exc:  # GDAL's reason names the file by its full path
-        raise InputFileError(_plain(str(exc), file)) from exc
-    except shapely.errors.ShapelyError as exc:  # e.g. a one-point line, as GEOS reads it
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputFileError(f"{file.name} holds a geometry that cannot be read: {reason}") from exc
+    # Opened, limited and refused in one line as the report's units are.
+    raw = read_boundary_frame(file, limits=lim)
+    columns = [str(c) for c in raw.columns if c != raw.geometry.name]
+    column = guess_name_column(columns, name_column, file.name)
+    units = units_from_frame(
+        raw, file_name=file.name, coord_system=coord_system, name_column=column
+    )
     if len(units) > lim.max_rows:
         raise InputFileError(
             f"{file.name} has {len(units):,} areas, over the limit of {lim.max_rows:,} "

@@ -22,13 +22,15 @@ from shapely import Polygon
 
 from geo.district.model import District
 from geo.errors import InputFileError
+from geo.inputs.boundary_file import BOUNDARY_FILE_SUFFIXES, read_boundary_frame
 from geo.inputs.coords import CoordSystem, looks_swapped, to_wgs84
+from geo.limits import Limits
 
 UNIT_KINDS = ("compound", "community", "subdistrict", "file")
 DEFAULT_UNIT_KINDS = ("compound", "community", "subdistrict")
 UNIT_COLUMNS = ["unit_id", "name", "kind"]
 _ADMIN_KINDS = {"admin8": "subdistrict", "admin9": "community", "admin10": "community"}
-UNIT_FILE_SUFFIXES = (".geojson", ".json", ".shp", ".gpkg", ".zip")
+UNIT_FILE_SUFFIXES = BOUNDARY_FILE_SUFFIXES
 # Columns that name a unit in planners' files, most specific first.
 _NAME_COLUMNS = (
     *("name", "名称", "name_zh", "社区", "社区名称", "街道", "街道名称", "小区", "小区名称"),
@@ -82,25 +84,6 @@ def units_from_district(
     return gpd.GeoDataFrame(pd.DataFrame(rows, columns=UNIT_COLUMNS), geometry=geoms, crs=4326)
 
 
-def _read_frame(path: Path) -> gpd.GeoDataFrame:
-    if not path.exists():
-        raise InputFileError(f"boundary file not found: {path}")
-    if path.is_dir() or path.suffix.lower() not in UNIT_FILE_SUFFIXES:
-        raise InputFileError(
-            f"{path.name}: give the units as GeoJSON, a Shapefile (.shp or .zip) or a "
-            "GeoPackage (.gpkg)"
-        )
-    try:
-        frame = gpd.read_file(path)
-    except (RuntimeError, OSError, ValueError, UnicodeDecodeError) as exc:
-        # pyogrio's errors are RuntimeErrors; one line for the planner: GDAL's reason.
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputFileError(f"{path.name} is not a readable boundary file: {reason}") from exc
-    if not isinstance(frame, gpd.GeoDataFrame) or "geometry" not in frame.columns:
-        raise InputFileError(f"{path.name} has no geometries")
-    return frame
-
-
 def _name_column(frame: gpd.GeoDataFrame, wanted: str | None, file_name: str) -> str | None:
     if wanted is not None:
         if wanted not in frame.columns:
@@ -147,17 +130,36 @@ def read_units(
     *,
     coord_system: CoordSystem = CoordSystem.WGS84,
     name_column: str | None = None,
+    limits: Limits | None = None,
 ) -> gpd.GeoDataFrame:
     """Units from a boundary file: polygons only, repaired when invalid, named.
 
-    Raises :class:`InputFileError` with a planner-readable message for a missing,
-    unreadable or empty file, one without polygons, or coordinates that cannot be right.
+    Raises :class:`InputFileError` with one planner-readable line naming the file (not
+    its folder) for a missing, unreadable, oversized or empty file, a geometry GEOS
+    cannot read, one without polygons, or coordinates that cannot be right (the file is
+    opened by :func:`geo.inputs.boundary_file.read_boundary_frame`).
     """
     file = Path(path)
-    frame = _read_frame(file)
+    frame = read_boundary_frame(file, limits=limits)
+    return units_from_frame(
+        frame, file_name=file.name, coord_system=coord_system, name_column=name_column
+    )
+
+
+def units_from_frame(
+    frame: gpd.GeoDataFrame,
+    *,
+    file_name: str,
+    coord_system: CoordSystem = CoordSystem.WGS84,
+    name_column: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Units from the features of a boundary file ``file_name`` read by
+    :func:`geo.inputs.boundary_file.read_boundary_frame` (see :func:`read_units`)."""
+    file = Path(file_name)
     if frame.empty:
         raise InputFileError(f"{file.name} has no features")
-    frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
+    present = frame.geometry.to_numpy()
+    frame = frame[~shapely.is_missing(present) & ~shapely.is_empty(present)]
     polygonal = _polygonal(frame.geometry)
     if not polygonal.any():
         kinds = ", ".join(sorted(set(frame.geometry.geom_type)))
@@ -170,11 +172,28 @@ def read_units(
     names = (
         frame[column].fillna("").astype(str).str.strip().tolist() if column else [""] * len(frame)
     )
+    _refuse_flat(fixed, names, file.name)
     rows = [
         {"unit_id": f"file/{i + 1}", "name": name or f"{file.stem} {i + 1}", "kind": "file"}
         for i, name in enumerate(names)
     ]
     return gpd.GeoDataFrame(pd.DataFrame(rows, columns=UNIT_COLUMNS), geometry=fixed, crs=4326)
+
+
+def _refuse_flat(geoms: list[shapely.Geometry], names: list[str], file_name: str) -> None:
+    # A ring whose points lie on a line mends to a line: a unit nobody can live in.
+    flat = [
+        i
+        for i, g in enumerate(geoms)
+        if not isinstance(g, Polygon | shapely.MultiPolygon) or g.area == 0
+    ]
+    if flat:
+        first = flat[0]
+        more = f" (and {len(flat) - 1} more)" if len(flat) > 1 else ""
+        raise InputFileError(
+            f"{file_name}: feature {first + 1} {names[first][:60]!r} has no area (its points "
+            f"lie on a line){more}; mend or remove it"
+        )
 
 
 def _polygons_only(geom: shapely.Geometry) -> shapely.Geometry:
@@ -206,5 +225,6 @@ __all__ = [
     "empty_units",
     "read_units",
     "units_from_district",
+    "units_from_frame",
     "units_in_district",
 ]

@@ -7,6 +7,7 @@ and its pages render. A page rendered to PNG is also kept for a person to look a
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -144,6 +145,23 @@ def test_xlsx_ledger(tmp_path: Path, lujiazui_checkup) -> None:  # type: ignore[
     assert header[:3] == ["序号", "单元", "缺项"]
     first = [c.value for c in sheet[2]]
     assert first[1] == checkup.ledger["unit_name"].iloc[0]
+
+
+def test_an_unreadable_geometry_in_units_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    units = tmp_path / "units.geojson"
+    line = {"type": "LineString", "coordinates": [[121.5, 31.23]]}  # one point: GEOS refuses it
+    units.write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},'
+        f'"geometry":{json.dumps(line)}}}]}}',
+        encoding="utf-8",
+    )
+    out = tmp_path / "r.html"
+    assert _run("report", "lujiazui", "--units", str(units), "--out", str(out)) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("lifecircle: error: units.geojson holds a geometry that cannot be read")
+    assert "\n" not in err and str(tmp_path) not in err and not out.exists()
 
 
 @pytest.mark.parametrize(

@@ -135,7 +135,7 @@ def test_a_self_intersecting_unit_is_mended(tmp_path: Path) -> None:
 BAD_FILES = {
     "missing": (None, "not found"),
     "text": ("readme.txt", "GeoJSON"),
-    "not-geojson": ("broken.geojson", "not a readable boundary file"),
+    "not-geojson": ("broken.geojson", "broken.geojson is not valid JSON"),
     "points-only": ("points.geojson", "no polygons"),
     "empty": ("empty.geojson", "no features"),
     "swapped": ("swapped.geojson", "latitude, longitude"),
@@ -170,6 +170,53 @@ def test_bad_boundary_files_are_clear_errors(tmp_path: Path, case: str) -> None:
         read_units(path)
     assert BAD_FILES[case][1] in str(excinfo.value)
     assert "\n" not in str(excinfo.value)
+
+
+def _feature_file(path: Path, geometry: dict[str, object]) -> Path:
+    feature = {"type": "Feature", "properties": {"name": "坏单元"}, "geometry": geometry}
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}), "utf-8")
+    return path
+
+
+INVALID_GEOMETRIES = {
+    # GEOS refuses these as pyogrio hands them over: they used to be tracebacks.
+    "one-point-line": ({"type": "LineString", "coordinates": [[121.5, 31.23]]}, "cannot be read"),
+    "one-point-polygon": (
+        {"type": "MultiPolygon", "coordinates": [[[[121.5, 31.23]]]]},
+        "cannot be read",
+    ),
+    "unclosed-ring": (
+        {"type": "Polygon", "coordinates": [[[121.5, 31.23], [121.51, 31.23], [121.51, 31.24]]]},
+        "cannot be read",
+    ),
+    # make_valid turns a ring on a line into a line: a unit with no area.
+    "flat-ring": (
+        {"type": "Polygon", "coordinates": [[[121.5, 31.23], [121.51, 31.23], [121.5, 31.23]]]},
+        "feature 1 '坏单元' has no area",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(INVALID_GEOMETRIES))
+def test_invalid_geometry_is_one_line_naming_the_file(tmp_path: Path, case: str) -> None:
+    geometry, words = INVALID_GEOMETRIES[case]
+    path = _feature_file(tmp_path / f"{case}.geojson", geometry)
+    with pytest.raises(InputFileError) as excinfo:
+        read_units(path)
+    text = str(excinfo.value)
+    assert text.startswith(f"{case}.geojson") and words in text
+    assert "\n" not in text and str(tmp_path) not in text
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".zip"])
+def test_gdal_errors_name_the_file_not_its_folder(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"units{suffix}"
+    path.write_bytes(b"not a GeoPackage nor a zip")  # GDAL's message quotes its full path
+    with pytest.raises(InputFileError) as excinfo:
+        read_units(path)
+    text = str(excinfo.value)
+    assert text.startswith(f"units{suffix} is not a readable boundary file: 'units{suffix}'")
+    assert str(tmp_path) not in text and "It might help" not in text and "\n" not in text
 
 
 def test_units_far_away_are_refused(tmp_path: Path, lujiazui: District) -> None:
