@@ -178,7 +178,7 @@ def _feature_file(path: Path, geometry: dict[str, object]) -> Path:
     return path
 
 
-INVALID_GEOMETRIES = {
+INVALID_GEOMETRIES: dict[str, tuple[dict[str, object], str]] = {
     # GEOS refuses these as pyogrio hands them over: they used to be tracebacks.
     "one-point-line": ({"type": "LineString", "coordinates": [[121.5, 31.23]]}, "cannot be read"),
     "one-point-polygon": (
