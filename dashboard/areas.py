@@ -16,6 +16,7 @@ import folium
 import numpy as np
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from dashboard import loaders
 from dashboard.downloads import table_buttons
@@ -32,6 +33,7 @@ from lifecircle.i18n import t
 from lifecircle.maps.area_layers import AREA_COLOURS, area_layer
 
 __all__ = [
+    "EMPTY_CELL",
     "area_key",
     "area_map_group",
     "area_summary",
@@ -39,7 +41,12 @@ __all__ = [
     "legend_caption",
     "render_area_table",
     "render_area_upload",
+    "styled_area_table",
 ]
+
+
+EMPTY_CELL = "—"
+"""What an empty numeric cell shows on the page (the CSV and XLSX leave it empty)."""
 
 
 def area_key(analysis: Analysis) -> str:
@@ -117,6 +124,12 @@ def area_table(summary: AreaSummary, category: str, analysis: Analysis, lang: st
     )
 
 
+def styled_area_table(table: pd.DataFrame) -> Styler:
+    """The table as drawn: an em dash in an empty cell (no residents, no data) where
+    Streamlit would print "None"; the values, and their sorting, stay numbers."""
+    return table.style.format(na_rep=EMPTY_CELL, precision=1)
+
+
 def render_area_table(analysis_key: str, analysis: Analysis, category: str, lang: str) -> None:
     """The gaps page's section: the areas' table, where they come from, the downloads."""
     st.subheader(t("ar_table", lang))
@@ -132,7 +145,10 @@ def render_area_table(analysis_key: str, analysis: Analysis, category: str, lang
     for note in summary.areas.notes:
         st.caption(escape_markdown(note))
     shown = area_table(summary, category, analysis, lang)
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(styled_area_table(shown), hide_index=True, width="stretch")
+    if shown.isna().to_numpy().any():
+        st.caption(t("ar_empty_cells", lang, dash=EMPTY_CELL))
+    # The downloads keep an empty cell empty: a dash is not a number to a spreadsheet.
     table_buttons(
         shown,
         {"areas": shown, "areas_all_items": area_csv_frame(summary)},

@@ -60,6 +60,13 @@ AREAS: Mapping[str, Mapping[str, str]] = {
     "ar_col_facilities": {"zh": "设施数", "en": "Facilities"},
     "ar_col_default_floors": {"zh": "默认层数住宅 %", "en": "Homes on default floors %"},
     "ar_col_flags": {"zh": "数据缺失", "en": "Data missing"},
+    "ar_empty_cells": {
+        "zh": "{dash} 表示无法计算：片区内没有居民（见“数据缺失”），或数据中没有该项设施；"
+        "下载的 CSV/XLSX 中这些单元格留空。",
+        "en": "{dash} means the share cannot be computed: no residents in the area (see "
+        "'Data missing') or no facility of that item in the data; the CSV/XLSX downloads "
+        "leave these cells empty.",
+    },
     "ar_outside": {"zh": "（不在任何片区）", "en": "(outside every area)"},
     "ar_flag_partly_outside": {"zh": "部分在研究范围外", "en": "partly outside the study area"},
     "ar_flag_no_homes": {"zh": "无住宅", "en": "no homes"},
