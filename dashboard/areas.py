@@ -30,15 +30,15 @@ from geo.areas.summary import OUTSIDE_ID, AreaSummary, area_shares, summarise_ar
 from geo.errors import LifecircleError
 from geo.inputs.coords import parse_coord_system
 from lifecircle.i18n import t
-from lifecircle.maps.area_layers import AREA_COLOURS, area_layer
+from lifecircle.maps.area_layers import area_layer, area_legend_html
 
 __all__ = [
     "EMPTY_CELL",
     "area_key",
     "area_map_group",
+    "area_map_legends",
     "area_summary",
     "area_table",
-    "legend_caption",
     "render_area_table",
     "render_area_upload",
     "styled_area_table",
@@ -231,17 +231,30 @@ def area_map_group(
     if measure == "complete":
         shares = [None if v != v else float(v) for v in summary.table["complete_share"]]
         shares = shares[: len(summary.areas)]
-        label = t("ar_measure_complete", lang)
     else:
         row = analysis.categories.index(category)
         served = analysis.home_dist_m[row] <= within_m
         shares = area_shares(summary, served, analysis.homes["population"].to_numpy(dtype=float))
-        label = analysis.taxonomy.get(category).name(lang)
+    label = _measure_label(analysis, measure=measure, category=category, lang=lang)
     return area_layer(summary.layer(), shares, measure=label, lang=lang, shift=shift)
 
 
-def legend_caption(lang: str) -> str:
-    """The choropleth's legend, as text under the map."""
-    bins = len(AREA_COLOURS)
-    steps = ", ".join(f"{i * 100 // bins}–{(i + 1) * 100 // bins}%" for i in range(bins))
-    return f"{t('ar_legend', lang)}: {steps}; {t('ar_no_data', lang)}"
+def _measure_label(analysis: Analysis, *, measure: str, category: str, lang: str) -> str:
+    if measure == "complete":
+        return t("ar_measure_complete", lang)
+    return analysis.taxonomy.get(category).name(lang)
+
+
+def area_map_legends(
+    analysis_key: str, analysis: Analysis, *, measure: str, category: str, lang: str
+) -> tuple[str, ...]:
+    """The choropleth's section of the map's legend (none without areas), as
+    :func:`area_map_group` draws it."""
+    try:
+        summary = area_summary(analysis_key, analysis)
+    except LifecircleError:
+        return ()
+    if summary is None:
+        return ()
+    label = _measure_label(analysis, measure=measure, category=category, lang=lang)
+    return (area_legend_html(label, lang=lang),)

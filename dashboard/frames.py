@@ -37,11 +37,12 @@ def map_frame(
     _analysis: Analysis,
     extra_key: str = "",
     _extra: Callable[[], Sequence[folium.FeatureGroup]] | None = None,
+    extra_legends: tuple[str, ...] = (),
 ) -> MapFrame:
     """The map page's map (small districts), rendered for the map component.
 
     ``_extra`` builds more layers for it (the areas' choropleth); ``extra_key`` says
-    everything they are built from."""
+    everything they are built from; ``extra_legends`` are their legend sections."""
     fmap = maps.build_map(
         _analysis,
         loaders.map_layers(key, category, _analysis),
@@ -54,6 +55,7 @@ def map_frame(
         tianditu_key=tianditu_key,
         layer_control=False,
         extra_groups=_extra() if _extra is not None else (),
+        extra_legends=extra_legends,
     )
     make_offline(fmap, mode="served")
     return render_frame(fmap, group_names=group_names, static_dir=loaders.STATIC_DIR)

@@ -91,6 +91,12 @@ def _area_group(group_shift: Callable[[Any], Any] | None = None) -> folium.Featu
     )
 
 
+def _area_legends() -> tuple[str, ...]:
+    return ar.area_map_legends(
+        ctx.analysis_key, a, measure=area_measure, category=ctx.category, lang=lang
+    )
+
+
 viewport = loaders.viewport_settings()
 large = viewport.is_large(a.district.network.n_nodes)
 shift = maps.shift_for(ctx.basemap)
@@ -153,6 +159,7 @@ def _large_map() -> object:
         basemap=ctx.basemap,
         colour_by=ctx.colour_by,
         tianditu_key=ctx.tianditu_key,
+        extra_legends=_area_legends(),
     )
     shown = map_view(st.session_state.get(state.MAP_KEY), gcj02=maps.BASEMAPS[ctx.basemap].gcj02)
     selection = select_in_view(view.index, shown, viewport)
@@ -233,12 +240,12 @@ def _small_map() -> object:
             a,
             f"{ar.area_key(a)}|{area_measure}",
             lambda: [g for g in [_area_group()] if g is not None],
+            _area_legends(),
         )
     iso_group, reach = _isochrone_group()
     if decided is not None:
         make_offline(decided, mode="served")
     st.caption(t("click_hint", lang))
-    st.caption(ar.legend_caption(lang))
     show_frame(
         frame,
         key=state.MAP_KEY,
@@ -278,13 +285,24 @@ def _export_html() -> bytes:
             colour_by=ctx.colour_by,
             within_m=ctx.tier_m,
             extra_groups=[g for g in (decided, _area_group(lambda g: g)) if g is not None],
+            extra_legends=_area_legends(),
         )
     else:
         overview = loaders.overview(ctx.analysis_key, ctx.category, ctx.tier_m, a, None)
         docs = loaders.overview_documents(
             ctx.analysis_key, ctx.category, ctx.tier_m, lang, maps.EXPORT_BASEMAP, a
         )
-        html = overview_map_html(a, overview, documents=docs, lang=lang, colour_by=ctx.colour_by)
+        # The areas, as the page draws them at district zoom.
+        areas = _area_group(lambda g: g)
+        html = overview_map_html(
+            a,
+            overview,
+            documents=docs,
+            lang=lang,
+            colour_by=ctx.colour_by,
+            extra_groups=[areas] if areas is not None else [],
+            extra_legends=_area_legends() if areas is not None else (),
+        )
     return without_secrets(html).encode("utf-8")
 
 

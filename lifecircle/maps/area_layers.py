@@ -15,12 +15,22 @@ import geopandas as gpd
 
 from lifecircle.i18n import t
 from lifecircle.maps.layers import geojson_layer, simplify_for_map
+from lifecircle.maps.legend import legend_html
 from lifecircle.maps.text import safe_text
 
-__all__ = ["AREA_COLOURS", "NO_DATA_COLOUR", "area_colour", "area_layer", "area_legend"]
+__all__ = [
+    "AREA_COLOURS",
+    "AREA_FILL_OPACITY",
+    "NO_DATA_COLOUR",
+    "area_colour",
+    "area_layer",
+    "area_legend",
+    "area_legend_html",
+]
 
 AREA_COLOURS = ("#edf8fb", "#b2e2e2", "#66c2a4", "#2ca25f", "#006d2c")
 NO_DATA_COLOUR = "#9e9e9e"
+AREA_FILL_OPACITY = 0.45
 
 
 def area_colour(share: float | None) -> str:
@@ -63,7 +73,7 @@ def area_layer(
             colour=area_colour(share),
             weight=2.0,
             fill=True,
-            fill_opacity=0.45,
+            fill_opacity=AREA_FILL_OPACITY,
             tooltip=tip,
         ).add_to(fg)
     return fg
@@ -77,3 +87,10 @@ def area_legend(lang: str) -> list[tuple[str, str]]:
         for i, colour in enumerate(AREA_COLOURS)
     ]
     return [*rows, (NO_DATA_COLOUR, t("ar_no_data", lang))]
+
+
+def area_legend_html(measure: str, *, lang: str) -> str:
+    """The choropleth's section of the map's legend (:func:`lifecircle.maps.legend.join_legends`):
+    what the share is (``measure``, translated, escaped here), its bins and "no data"."""
+    title = f"{t('ar_legend', lang)} · {measure}"
+    return legend_html(title=title, items=area_legend(lang), opacity=AREA_FILL_OPACITY)

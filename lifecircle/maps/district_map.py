@@ -81,10 +81,12 @@ def build_map(
     layer_control: bool = True,
     within_m: float | None = None,
     extra_groups: Sequence[folium.FeatureGroup] = (),
+    extra_legends: Sequence[str] = (),
 ) -> folium.Map:
     """The main map: base, streets, facilities, service areas, doorstep circles, homes, gaps.
 
-    ``extra_groups`` (e.g. the areas' choropleth) are added above the gap hexagons.
+    ``extra_groups`` (e.g. the areas' choropleth) are added above the gap hexagons;
+    ``extra_legends`` (their sections, escaped HTML) end the map's legend.
 
     ``layer_control=False`` leaves the layer control out, for ``st_folium(...,
     layer_control=...)`` to add one that also lists its ``feature_group_to_add`` layers.
@@ -118,6 +120,7 @@ def build_map(
         service_area_legend([a for a, _ in layers.service_areas], within_m=tier_m, lang=lang),
         doorstep_legend(lang),
         gap_legend(lang),
+        *extra_legends,
     )
     m.add_child(Legend(legend))
     return m

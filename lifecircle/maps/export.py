@@ -30,11 +30,12 @@ def district_map_html(
     colour_by: str = "time",
     within_m: float | None = None,
     extra_groups: Sequence[folium.FeatureGroup] = (),
+    extra_legends: Sequence[str] = (),
 ) -> str:
     """The main map as one HTML document that opens with no network.
 
     ``extra_groups`` (drawn in WGS-84, as the offline basemap needs) are added before the
-    layer control, so that it lists them.
+    layer control, so that it lists them; ``extra_legends`` are their legend sections.
     """
     fmap = build_map(
         analysis,
@@ -46,6 +47,7 @@ def district_map_html(
         colour_by=colour_by,
         within_m=within_m,
         layer_control=False,
+        extra_legends=extra_legends,
     )
     for group in extra_groups:
         group.add_to(fmap)
@@ -60,9 +62,12 @@ def overview_map_html(
     documents: Mapping[str, str],
     lang: str,
     colour_by: str = "time",
+    extra_groups: Sequence[folium.FeatureGroup] = (),
+    extra_legends: Sequence[str] = (),
 ) -> str:
     """The scale path's district-zoom map, its layers embedded (``documents`` made for
-    :data:`EXPORT_BASEMAP`)."""
+    :data:`EXPORT_BASEMAP`); ``extra_groups`` (in WGS-84, e.g. the areas, as on screen at
+    district zoom) are added before the layer control, ``extra_legends`` to the legend."""
     fmap = build_overview_map(
         analysis,
         overview,
@@ -70,6 +75,9 @@ def overview_map_html(
         lang=lang,
         basemap=EXPORT_BASEMAP,
         colour_by=colour_by,
+        extra_legends=extra_legends,
     )
+    for group in extra_groups:
+        group.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     return standalone_html(fmap)

@@ -12,7 +12,7 @@ the other detail come with the view (:mod:`lifecircle.maps.view_layers`). No ``s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,7 @@ from geo.access.summaries import area_summary
 from geo.progress import Progress, report
 from lifecircle.i18n import t
 from lifecircle.maps.basemaps import new_map, shift_for
-from lifecircle.maps.legend import Legend, legend_html, street_legend
+from lifecircle.maps.legend import Legend, join_legends, legend_html, street_legend
 from lifecircle.maps.served_layers import ServedGeoJson, feature_collection, simplify_to_budget
 from lifecircle.maps.text import safe_text
 from lifecircle.maps.viewport import DEFAULT_VIEWPORT, ViewportSettings
@@ -225,8 +225,10 @@ def build_overview_map(
     documents: Mapping[str, str] | None = None,
     colour_by: str = "time",
     tianditu_key: str | None = None,
+    extra_legends: Sequence[str] = (),
 ) -> folium.Map:
-    """The scale path's map: each district-zoom layer in a group of its own, and the legend.
+    """The scale path's map: each district-zoom layer in a group of its own, and the legend
+    (``extra_legends`` end it: the sections of layers added later, e.g. the areas).
 
     A layer is fetched from its ``urls`` entry (a file the app serves), else embedded from
     its ``documents`` entry (for a standalone export). Land use is drawn but not listed in
@@ -247,10 +249,10 @@ def build_overview_map(
         )
         ServedGeoJson(url=url, data=None if url is not None else doc).add_to(fg)
         fg.add_to(m)
-    body = (
-        summary_legend(lang)
-        + "<hr style='margin:4px 0'>"
-        + street_legend(analysis, category=overview.category, colour_by=colour_by, lang=lang)
+    body = join_legends(
+        summary_legend(lang),
+        street_legend(analysis, category=overview.category, colour_by=colour_by, lang=lang),
+        *extra_legends,
     )
     m.add_child(Legend(body))
     return m

@@ -32,18 +32,26 @@ def _display_values(at: AppTest, column: str) -> pd.DataFrame:
     return pa.ipc.open_stream(proto.styler.display_values).read_all().to_pandas()
 
 
-def _map_script(at: AppTest) -> str:
+def _map_args(at: AppTest) -> dict[str, Any]:
     for element in at.main.get("component_instance"):
         if element.proto.component_name == "streamlit_folium.st_folium":
             args: dict[str, Any] = json.loads(element.proto.json_args)
-            return shown_script(args, STATIC_DIR)
+            return args
     raise AssertionError("no map on the page")
+
+
+def _map_script(at: AppTest) -> str:
+    return shown_script(_map_args(at), STATIC_DIR)
 
 
 def test_areas_on_the_map_and_gaps_pages(app_test: Callable[..., AppTest]) -> None:
     lang = "en"
     at = app_test(lang=lang)
-    assert "示例片区 1" in _map_script(at)  # the shipped example, drawn at district zoom
+    script = _map_script(at)
+    assert "示例片区 1" in script  # the shipped example, drawn at district zoom
+    # In the map's own legend (the map's HTML), not a caption under it.
+    assert t("ar_legend", lang) in _map_args(at)["html"]
+    assert t("ar_legend", lang) not in " ".join(c.value for c in at.caption)
     example = example_area_file("lujiazui")
     assert example is not None
     areas = read_area_file(example)
