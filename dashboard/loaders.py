@@ -33,6 +33,7 @@ from geo.scenarios.compare import Comparison, compare
 from geo.scenarios.model import Scenario
 from geo.settings import Settings
 from geo.standards.taxonomy import Taxonomy, load_taxonomy, retier_by_speed
+from lifecircle.dashboard_source import SOURCE_ENV
 from lifecircle.maps import MapLayers, compute_map_layers
 from lifecircle.maps.offline import prepare_served_assets
 from lifecircle.maps.overview import Overview, compute_overview
@@ -70,7 +71,6 @@ class UploadedInventory:
 
 
 DEFAULT_SOURCE = DataSource(kind="bundled", value="lujiazui", label="lujiazui")
-SOURCE_ENV = "LIFECIRCLE_DASHBOARD_SOURCE"
 
 
 def default_source() -> DataSource:

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-SOURCE_ENV = "LIFECIRCLE_DASHBOARD_SOURCE"
+from lifecircle.dashboard_source import SOURCE_ENV
 
 
 def register(sub: Any) -> None:

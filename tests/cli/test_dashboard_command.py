@@ -65,3 +65,26 @@ def test_a_missing_source_is_one_line_and_exit_2(
     assert len(err.strip().splitlines()) == 1 and "no-such-district.osm" in err
     assert "Traceback" not in err
     assert launched == []
+
+
+def test_the_server_opens_what_the_command_passed(
+    launched: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboard.loaders import default_source
+
+    assert main(["dashboard", str(HELSINKI)]) == 0
+    ((_, env),) = launched
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    opened = default_source()
+    assert (opened.kind, opened.value, opened.label) == ("file", str(HELSINKI), HELSINKI.name)
+
+
+def test_the_source_variable_is_spelled_once() -> None:
+    spelled = [
+        path.relative_to(REPO).as_posix()
+        for folder in ("geo", "lifecircle", "dashboard", "bench")
+        for path in sorted((REPO / folder).rglob("*.py"))
+        if '"LIFECIRCLE_DASHBOARD_SOURCE"' in path.read_text(encoding="utf-8")
+    ]
+    assert spelled == ["lifecircle/dashboard_source.py"]
