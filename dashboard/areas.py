@@ -16,7 +16,6 @@ import folium
 import numpy as np
 import pandas as pd
 import streamlit as st
-from pandas.io.formats.style import Styler
 
 from dashboard import loaders
 from dashboard.downloads import table_buttons
@@ -41,12 +40,13 @@ __all__ = [
     "area_table",
     "render_area_table",
     "render_area_upload",
-    "styled_area_table",
 ]
 
 
 EMPTY_CELL = "—"
-"""What an empty numeric cell shows on the page (the CSV and XLSX leave it empty)."""
+"""What an empty cell (no residents, no data) shows on the page, where Streamlit's grid
+would print "None"; the values, and their sorting, stay numbers, and the CSV and XLSX
+leave the cell empty."""
 
 
 def area_key(analysis: Analysis) -> str:
@@ -124,12 +124,6 @@ def area_table(summary: AreaSummary, category: str, analysis: Analysis, lang: st
     )
 
 
-def styled_area_table(table: pd.DataFrame) -> Styler:
-    """The table as drawn: an em dash in an empty cell (no residents, no data) where
-    Streamlit would print "None"; the values, and their sorting, stay numbers."""
-    return table.style.format(na_rep=EMPTY_CELL, precision=1)
-
-
 def render_area_table(analysis_key: str, analysis: Analysis, category: str, lang: str) -> None:
     """The gaps page's section: the areas' table, where they come from, the downloads."""
     st.subheader(t("ar_table", lang))
@@ -145,7 +139,8 @@ def render_area_table(analysis_key: str, analysis: Analysis, category: str, lang
     for note in summary.areas.notes:
         st.caption(escape_markdown(note))
     shown = area_table(summary, category, analysis, lang)
-    st.dataframe(styled_area_table(shown), hide_index=True, width="stretch")
+    # Streamlit's grid draws an empty cell as "None" unless told otherwise.
+    st.dataframe(shown, hide_index=True, width="stretch", placeholder=EMPTY_CELL)
     if shown.isna().to_numpy().any():
         st.caption(t("ar_empty_cells", lang, dash=EMPTY_CELL))
     # The downloads keep an empty cell empty: a dash is not a number to a spreadsheet.
