@@ -20,7 +20,12 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from geo.access.analysis import Analysis
+    from geo.district.model import District
+    from geo.standards.taxonomy import Taxonomy
 
 T = TypeVar("T")
 _START = time.perf_counter()
@@ -52,7 +57,11 @@ def _bbox(text: str) -> tuple[float, float, float, float]:
     return w, s, e, n
 
 
-def run_cold(path: Path, bbox: tuple[float, float, float, float]) -> dict[str, Any]:
+def _loaded(
+    path: Path, bbox: tuple[float, float, float, float], *, stage: str
+) -> tuple[Stages, Taxonomy, District]:
+    """Every run's start: the import stage (all imports done), then the district loaded
+    (read from OSM into an empty cache, or from the cache) as the stage ``stage``."""
     from geo.district.loader import load_district
     from geo.settings import Settings
     from geo.standards.taxonomy import load_taxonomy
@@ -61,8 +70,21 @@ def run_cold(path: Path, bbox: tuple[float, float, float, float]) -> dict[str, A
     stages.add("import", time.perf_counter() - _START)
     taxonomy = load_taxonomy()
     district = stages.run(
-        "prepare", lambda: load_district(path, taxonomy=taxonomy, settings=Settings(), bbox=bbox)
+        stage, lambda: load_district(path, taxonomy=taxonomy, settings=Settings(), bbox=bbox)
     )
+    return stages, taxonomy, district
+
+
+def _analysed(path: Path, bbox: tuple[float, float, float, float]) -> tuple[Stages, Analysis]:
+    """The warm runs' start: the cached district (``cached_load``), then ``analyse``."""
+    from geo.access.analysis import analyse  # imported before the import stage is taken
+
+    stages, taxonomy, district = _loaded(path, bbox, stage="cached_load")
+    return stages, stages.run("analyse", lambda: analyse(district, taxonomy))
+
+
+def run_cold(path: Path, bbox: tuple[float, float, float, float]) -> dict[str, Any]:
+    stages, _, district = _loaded(path, bbox, stage="prepare")
     net = district.network
     return {
         "stages": stages.rows,
@@ -76,23 +98,13 @@ def run_cold(path: Path, bbox: tuple[float, float, float, float]) -> dict[str, A
 
 def run_warm(path: Path, bbox: tuple[float, float, float, float]) -> dict[str, Any]:
     from bench.workshop import centre_lonlat, scenario_edits
-    from geo.access.analysis import add_facility, analyse
+    from geo.access.analysis import add_facility
     from geo.access.service_areas import isochrone
-    from geo.district.loader import load_district
     from geo.export import write_analysis
     from geo.scenarios.apply import apply_scenario
-    from geo.settings import Settings
-    from geo.standards.taxonomy import load_taxonomy
 
-    stages = Stages()
-    stages.add("import", time.perf_counter() - _START)
-    taxonomy = load_taxonomy()
-    district = stages.run(
-        "cached_load",
-        lambda: load_district(path, taxonomy=taxonomy, settings=Settings(), bbox=bbox),
-    )
-    analysis = stages.run("analyse", lambda: analyse(district, taxonomy))
-    net = district.network
+    stages, analysis = _analysed(path, bbox)
+    net = analysis.district.network
     with tempfile.TemporaryDirectory(prefix="lifecircle-scale-") as tmp:
         layer_times: dict[str, float] = {}
 
@@ -133,22 +145,11 @@ def run_warm(path: Path, bbox: tuple[float, float, float, float]) -> dict[str, A
 
 def run_edits(path: Path, bbox: tuple[float, float, float, float]) -> dict[str, Any]:
     from bench.workshop import time_scale_edits
-    from geo.access.analysis import analyse
-    from geo.district.loader import load_district
-    from geo.settings import Settings
-    from geo.standards.taxonomy import load_taxonomy
 
-    stages = Stages()
-    stages.add("import", time.perf_counter() - _START)
-    taxonomy = load_taxonomy()
-    district = stages.run(
-        "cached_load",
-        lambda: load_district(path, taxonomy=taxonomy, settings=Settings(), bbox=bbox),
-    )
-    analysis = stages.run("analyse", lambda: analyse(district, taxonomy))
+    stages, analysis = _analysed(path, bbox)
     return {
         "stages": stages.rows,
-        "nodes": district.network.n_nodes,
+        "nodes": analysis.district.network.n_nodes,
         "homes": len(analysis.homes),
         "edits_ms": time_scale_edits(analysis, repeats=5),
     }
