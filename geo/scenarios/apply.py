@@ -31,7 +31,9 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.access.analysis import Analysis, recount
 from geo.access.engine import AccessResult, DistanceEngine, FloatArray, IntArray, compute_access
+from geo.access.linked_engine import LinkedEngine
 from geo.access.snapping import ACCESS_COLUMNS, join_area, join_lonlat, joined_kind
+from geo.district.linked import LinkedNetwork
 from geo.district.network import WalkNetwork
 from geo.scenarios.model import Scenario, ScenarioError
 from geo.scenarios.network_edits import (
@@ -59,7 +61,7 @@ NEW_FACILITY_COLUMNS = [
 
 
 def scenario_sources(
-    scenario: Scenario, network: WalkNetwork, *, start_index: int = 0
+    scenario: Scenario, network: WalkNetwork
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, gpd.GeoDataFrame]:
     """New facilities (one row each), their access rows, and the spaces' polygons.
 
@@ -120,7 +122,6 @@ def scenario_sources(
     gdf = gpd.GeoDataFrame(
         frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326"
     )
-    _ = start_index
     access = pd.concat(sources, ignore_index=True) if sources else _no_rows()
     space_frame = gpd.GeoDataFrame(
         {"facility_id": [f for f, _ in spaces], "osm_id": [""] * len(spaces)},
@@ -175,11 +176,11 @@ def apply_scenario(baseline: Analysis, scenario: Scenario) -> Analysis:
     facilities = gpd.GeoDataFrame(pd.concat([kept, added], ignore_index=True), crs="EPSG:4326")
     kept_rows = _kept_rows(baseline, closed_ids)
 
-    n_old = baseline.district.network.n_nodes
     n_new = network.n_nodes
-    if change.appended is not None:
-        new_xy = network.nodes[["x", "y"]].iloc[n_old:].to_numpy(dtype=np.float64)
-        engine = baseline.engine.with_edges(n_new, *change.appended, new_xy=new_xy)
+    engine: DistanceEngine
+    if change.appended is not None and isinstance(network, LinkedNetwork):
+        # The baseline's arrays shared, the links as a few extra entries.
+        engine = LinkedEngine(baseline.engine, n_new, *change.appended, new_xy=network.added_xy)
     elif change.added_edges or change.closed_edges:
         engine = DistanceEngine.for_network(network, limit_m=baseline.limit_m)
     else:
