@@ -173,7 +173,12 @@ def apply_scenario(baseline: Analysis, scenario: Scenario) -> Analysis:
     closed_ids = _closed_facilities(scenario, baseline.facilities, network)
     kept = _without(baseline.facilities, closed_ids)
     added, added_sources, spaces = scenario_sources(scenario, network)
-    facilities = gpd.GeoDataFrame(pd.concat([kept, added], ignore_index=True), crs="EPSG:4326")
+    if len(added) or closed_ids:
+        facilities = gpd.GeoDataFrame(pd.concat([kept, added], ignore_index=True), crs="EPSG:4326")
+    else:
+        # Links only: the baseline's facilities (a concat with no rows would still turn
+        # every text column of 40,000 facilities into Python strings).
+        facilities = baseline.facilities.copy(deep=False)
     kept_rows = _kept_rows(baseline, closed_ids)
 
     n_new = network.n_nodes

@@ -63,7 +63,11 @@ def modify_network(
 
     ``grid`` (the analysis engine's :class:`~geo.access.local_reach.NodeGrid` of this
     network) finds the nodes a link's ends join without building a tree of the whole
-    network on a workshop's first link.
+    network on a workshop's first link; without it, one is built here.
+
+    A scenario that only adds links (none along a street or another link) gives a
+    :class:`~geo.district.linked.LinkedNetwork`: the baseline's arrays shared, its tables
+    built when first read.
     """
     links = [i for i in scenario.interventions if i.kind == "link"]
     closures = [i for i in scenario.interventions if i.kind == "closure" and closes_edges(i)]
@@ -78,10 +82,11 @@ def modify_network(
     for link in links:
         line = to_metric(link.geometry, network)
         coords = np.asarray(line.coords, dtype=float)
-        if grid is not None and grid.n_nodes == network.n_nodes:
-            pos, dist = grid.nearest(coords[[0, -1]], within_m=LINK_JOIN_M)
-        else:
-            pos, dist = network.snap_xy(coords[[0, -1], 0], coords[[0, -1], 1])
+        if grid is None or grid.n_nodes != network.n_nodes:
+            # The same rule as the analysis's grid (ties to the lowest position), so a
+            # recompute from scratch joins a link where the workshop edit did.
+            grid = NodeGrid(network.xy)
+        pos, dist = grid.nearest(coords[[0, -1]], within_m=LINK_JOIN_M)
         ends_join = dist <= LINK_JOIN_M
         label = link.name or link.id
         if not ends_join.any():
