@@ -23,6 +23,7 @@ categories are recomputed in full.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import cache
 
 import geopandas as gpd
 import numpy as np
@@ -118,17 +119,34 @@ def scenario_sources(
             )
             if item.kind == "space":
                 spaces.append((fid, item.geometry))
+    if not rows:
+        # Links or closures only: copies of the empty frames (building a GeoDataFrame
+        # parses its CRS, a few milliseconds each).
+        facilities, space_frame = _empty_frames()
+        return facilities.copy(), _no_rows(), space_frame.copy()
+    access = pd.concat(sources, ignore_index=True) if sources else _no_rows()
+    return _facility_frame(rows), access, _space_frame(spaces)
+
+
+def _facility_frame(rows: list[dict[str, object]]) -> gpd.GeoDataFrame:
     frame = pd.DataFrame(rows, columns=NEW_FACILITY_COLUMNS)
-    gdf = gpd.GeoDataFrame(
+    return gpd.GeoDataFrame(
         frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326"
     )
-    access = pd.concat(sources, ignore_index=True) if sources else _no_rows()
-    space_frame = gpd.GeoDataFrame(
+
+
+def _space_frame(spaces: list[tuple[str, BaseGeometry]]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
         {"facility_id": [f for f, _ in spaces], "osm_id": [""] * len(spaces)},
         geometry=[g for _, g in spaces],
         crs="EPSG:4326",
     )
-    return gdf, access, space_frame
+
+
+@cache
+def _empty_frames() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The frames of a scenario that adds no facility (only ever copied, never handed out)."""
+    return _facility_frame([]), _space_frame([])
 
 
 def _no_rows() -> pd.DataFrame:
