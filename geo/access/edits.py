@@ -137,12 +137,14 @@ def update_coverage(
         for tier in tiers
     }
     if cids:
-        by_category.loc[cids, "homes_served"] = homes
-        by_category.loc[cids, "served"] = served_pop
-        by_category.loc[cids, "not_served"] = [total - s for s in served_pop]
-        by_category.loc[cids, "share"] = [s / total if total > 0 else 0.0 for s in served_pop]
+        at = by_category.index.get_indexer(cids)
+        _set_rows(by_category, at, "homes_served", homes)
+        _set_rows(by_category, at, "served", served_pop)
+        _set_rows(by_category, at, "not_served", [total - s for s in served_pop])
+        _set_rows(by_category, at, "share", [s / total if total > 0 else 0.0 for s in served_pop])
+        at = by_tier.index.get_indexer(cids)
         for column, shares in by_tier_share.items():
-            by_tier.loc[cids, column] = shares
+            _set_rows(by_tier, at, column, shares)
     return coverage_report(
         by_category,
         by_tier,
@@ -153,3 +155,10 @@ def update_coverage(
         categories=categories,
         has_data=has_data,
     )
+
+
+def _set_rows(frame: pd.DataFrame, at: IntArray, column: str, values: Sequence[float]) -> None:
+    """``frame[column]`` with the rows at positions ``at`` set to ``values`` (in place)."""
+    col = frame[column].to_numpy(copy=True)
+    col[at] = values
+    frame[column] = col
