@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sys
 import tempfile
@@ -160,7 +161,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("mode", choices=["cold", "warm", "edits"])
     parser.add_argument("path", type=Path)
     parser.add_argument("--bbox", type=_bbox, required=True)
+    parser.add_argument(
+        "--cache", type=Path, help="cache folder of this run (else $LIFECIRCLE_CACHE_DIR)"
+    )
     args = parser.parse_args(argv)
+    if args.cache is not None:
+        # A fresh process per stage: the one place every Settings() of the run reads.
+        os.environ["LIFECIRCLE_CACHE_DIR"] = str(args.cache)
     run = {"cold": run_cold, "warm": run_warm, "edits": run_edits}[args.mode]
     result = run(args.path, args.bbox)
     print(json.dumps(result, ensure_ascii=False))

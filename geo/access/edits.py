@@ -124,17 +124,27 @@ def update_coverage(
     by_category = before.by_category.copy()
     by_tier = before.by_tier.copy()
     tiers = sorted(taxonomy.tiers.values(), key=lambda t: t.distance_m)
-    for i in rows:
-        cid = categories[i]
-        served_pop = float(pop[served[i]].sum())
-        by_category.at[cid, "homes_served"] = int(served[i].sum())
-        by_category.at[cid, "served"] = served_pop
-        by_category.at[cid, "not_served"] = total - served_pop
-        by_category.at[cid, "share"] = served_pop / total if total > 0 else 0.0
-        for tier in tiers:
-            within = home_dist_m[i] <= tier.distance_m
-            share = float(pop[within].sum()) / total if total > 0 else 0.0
-            by_tier.at[cid, f"share_{tier.walk_minutes}min"] = share
+    # The same sums, row by row; written one column at a time (a cell at a time costs
+    # pandas more than the sums).
+    cids = [categories[i] for i in rows]
+    homes = [int(served[i].sum()) for i in rows]
+    served_pop = [float(pop[served[i]].sum()) for i in rows]
+    by_tier_share = {
+        f"share_{tier.walk_minutes}min": [
+            float(pop[home_dist_m[i] <= tier.distance_m].sum()) / total if total > 0 else 0.0
+            for i in rows
+        ]
+        for tier in tiers
+    }
+    if cids:
+        at = by_category.index.get_indexer(cids)
+        _set_rows(by_category, at, "homes_served", homes)
+        _set_rows(by_category, at, "served", served_pop)
+        _set_rows(by_category, at, "not_served", [total - s for s in served_pop])
+        _set_rows(by_category, at, "share", [s / total if total > 0 else 0.0 for s in served_pop])
+        at = by_tier.index.get_indexer(cids)
+        for column, shares in by_tier_share.items():
+            _set_rows(by_tier, at, column, shares)
     return coverage_report(
         by_category,
         by_tier,
@@ -145,3 +155,10 @@ def update_coverage(
         categories=categories,
         has_data=has_data,
     )
+
+
+def _set_rows(frame: pd.DataFrame, at: IntArray, column: str, values: Sequence[float]) -> None:
+    """``frame[column]`` with the rows at positions ``at`` set to ``values`` (in place)."""
+    col = frame[column].to_numpy(copy=True)
+    col[at] = values
+    frame[column] = col

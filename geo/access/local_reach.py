@@ -130,19 +130,65 @@ def _gather_edges(indptr: npt.NDArray[np.int32], node_pos: IntArray) -> tuple[In
     return edge, owner
 
 
+Entries = tuple[IntArray, IntArray, FloatArray]
+"""Directed edges outside a CSR (rows, columns, lengths; sorted by row): a scenario's new
+links over the baseline's arrays (:class:`geo.access.linked_engine.LinkedEngine`)."""
+
+
+def gather_rows(
+    csr: tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], FloatArray],
+    sub: IntArray,
+    extra: Entries | None = None,
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """The edges leaving the nodes ``sub`` (sorted): each one's row rank in ``sub``, its
+    other end and its length, grouped by row. ``extra`` adds edges the CSR does not hold;
+    rows past the CSR's end (a link's new nodes) have only those."""
+    indptr, indices, data = csr
+    in_csr = int(np.searchsorted(sub, len(indptr) - 1))
+    edge, owner = _gather_edges(indptr, sub[:in_csr])
+    cols, w = indices[edge].astype(np.int64), data[edge]
+    if extra is None or len(extra[0]) == 0 or len(sub) == 0:
+        return owner, cols, w
+    rows_x, cols_x, w_x = extra
+    at = np.minimum(np.searchsorted(sub, rows_x), len(sub) - 1)
+    hit = sub[at] == rows_x
+    owner = np.concatenate([owner, at[hit]])
+    order = np.argsort(owner, kind="stable")
+    cols = np.concatenate([cols, cols_x[hit]])[order]
+    w = np.concatenate([w, w_x[hit]])[order]
+    return owner[order], cols, w
+
+
+def local_matrix(
+    csr: tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], FloatArray],
+    sub: IntArray,
+    extra: Entries | None = None,
+) -> sparse.csr_matrix:
+    """The network of the nodes ``sub`` (sorted) and the edges between them, as a CSR
+    matrix over their ranks (explicit zero lengths kept: they are edges)."""
+    k = len(sub)
+    owner, cols, w = gather_rows(csr, sub, extra)
+    local = np.searchsorted(sub, cols)
+    inside = local < k
+    inside[inside] = sub[local[inside]] == cols[inside]
+    counts = np.bincount(owner[inside], minlength=k)
+    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    return sparse.csr_matrix((w[inside], local[inside].astype(np.int32), indptr), shape=(k, k))
+
+
 def reach_in_disc(
     csr: tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], FloatArray],
     sub: IntArray,
     node_pos: IntArray,
     offset_m: FloatArray,
     limit_m: float,
+    *,
+    extra: Entries | None = None,
 ) -> tuple[IntArray, FloatArray] | None:
     """Dijkstra from the sources on the nodes ``sub`` (sorted) only; ``None`` when a node
     it reaches within the limit has a street leaving ``sub`` still walkable within it."""
-    indptr, indices, data = csr
     k = len(sub)
-    edge, owner = _gather_edges(indptr, sub)
-    cols = indices[edge].astype(np.int64)
+    owner, cols, w = gather_rows(csr, sub, extra)
     local = np.searchsorted(sub, cols)
     inside = local < k
     inside[inside] = sub[local[inside]] == cols[inside]
@@ -152,7 +198,7 @@ def reach_in_disc(
     sub_indptr = np.concatenate([[0], np.cumsum(counts), [int(counts.sum()) + len(node_pos)]])
     graph = sparse.csr_matrix(
         (
-            np.concatenate([data[edge[inside]], offset_m]),
+            np.concatenate([w[inside], offset_m]),
             np.concatenate([keep_local, src_local]).astype(np.int32),
             sub_indptr.astype(np.int32),
         ),
@@ -161,8 +207,7 @@ def reach_in_disc(
     dist = np.asarray(
         csgraph.dijkstra(graph, directed=True, indices=k, limit=limit_m), dtype=np.float64
     )[:k]
-    out_owner = owner[~inside]
-    leaving = dist[out_owner] + data[edge[~inside]]
+    leaving = dist[owner[~inside]] + w[~inside]
     if np.any(leaving <= limit_m):
         return None
     reached = np.flatnonzero(np.isfinite(dist))
@@ -175,10 +220,12 @@ def reach_near(
     node_pos: IntArray,
     offset_m: FloatArray,
     limit_m: float,
+    *,
+    extra: Entries | None = None,
 ) -> tuple[IntArray, FloatArray] | None:
     """The nodes within ``limit_m`` of the sources and their distances (sorted by node),
     searched on discs around the sources; ``None`` when even the largest disc was not
-    enough (then search the whole network)."""
+    enough (then search the whole network). ``extra``: edges outside ``csr``."""
     node_pos = np.asarray(node_pos, dtype=np.int64)
     offset_m = np.asarray(offset_m, dtype=np.float64)
     ok = offset_m <= limit_m
@@ -189,7 +236,7 @@ def reach_near(
     radius = limit_m - offset_m + MARGIN_M
     for _ in range(TRIES):
         sub = np.union1d(grid.within(centres, radius), node_pos)
-        found = reach_in_disc(csr, sub, node_pos, offset_m, limit_m)
+        found = reach_in_disc(csr, sub, node_pos, offset_m, limit_m, extra=extra)
         if found is not None:
             return found
         radius = radius * GROWTH

@@ -23,6 +23,7 @@ categories are recomputed in full.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import cache
 
 import geopandas as gpd
 import numpy as np
@@ -31,7 +32,9 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.access.analysis import Analysis, recount
 from geo.access.engine import AccessResult, DistanceEngine, FloatArray, IntArray, compute_access
+from geo.access.linked_engine import LinkedEngine
 from geo.access.snapping import ACCESS_COLUMNS, join_area, join_lonlat, joined_kind
+from geo.district.linked import LinkedNetwork
 from geo.district.network import WalkNetwork
 from geo.scenarios.model import Scenario, ScenarioError
 from geo.scenarios.network_edits import (
@@ -59,7 +62,7 @@ NEW_FACILITY_COLUMNS = [
 
 
 def scenario_sources(
-    scenario: Scenario, network: WalkNetwork, *, start_index: int = 0
+    scenario: Scenario, network: WalkNetwork
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, gpd.GeoDataFrame]:
     """New facilities (one row each), their access rows, and the spaces' polygons.
 
@@ -116,18 +119,34 @@ def scenario_sources(
             )
             if item.kind == "space":
                 spaces.append((fid, item.geometry))
+    if not rows:
+        # Links or closures only: copies of the empty frames (building a GeoDataFrame
+        # parses its CRS, a few milliseconds each).
+        facilities, space_frame = _empty_frames()
+        return facilities.copy(), _no_rows(), space_frame.copy()
+    access = pd.concat(sources, ignore_index=True) if sources else _no_rows()
+    return _facility_frame(rows), access, _space_frame(spaces)
+
+
+def _facility_frame(rows: list[dict[str, object]]) -> gpd.GeoDataFrame:
     frame = pd.DataFrame(rows, columns=NEW_FACILITY_COLUMNS)
-    gdf = gpd.GeoDataFrame(
+    return gpd.GeoDataFrame(
         frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326"
     )
-    _ = start_index
-    access = pd.concat(sources, ignore_index=True) if sources else _no_rows()
-    space_frame = gpd.GeoDataFrame(
+
+
+def _space_frame(spaces: list[tuple[str, BaseGeometry]]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
         {"facility_id": [f for f, _ in spaces], "osm_id": [""] * len(spaces)},
         geometry=[g for _, g in spaces],
         crs="EPSG:4326",
     )
-    return gdf, access, space_frame
+
+
+@cache
+def _empty_frames() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The frames of a scenario that adds no facility (only ever copied, never handed out)."""
+    return _facility_frame([]), _space_frame([])
 
 
 def _no_rows() -> pd.DataFrame:
@@ -172,14 +191,19 @@ def apply_scenario(baseline: Analysis, scenario: Scenario) -> Analysis:
     closed_ids = _closed_facilities(scenario, baseline.facilities, network)
     kept = _without(baseline.facilities, closed_ids)
     added, added_sources, spaces = scenario_sources(scenario, network)
-    facilities = gpd.GeoDataFrame(pd.concat([kept, added], ignore_index=True), crs="EPSG:4326")
+    if len(added) or closed_ids:
+        facilities = gpd.GeoDataFrame(pd.concat([kept, added], ignore_index=True), crs="EPSG:4326")
+    else:
+        # Links only: the baseline's facilities (a concat with no rows would still turn
+        # every text column of 40,000 facilities into Python strings).
+        facilities = baseline.facilities.copy(deep=False)
     kept_rows = _kept_rows(baseline, closed_ids)
 
-    n_old = baseline.district.network.n_nodes
     n_new = network.n_nodes
-    if change.appended is not None:
-        new_xy = network.nodes[["x", "y"]].iloc[n_old:].to_numpy(dtype=np.float64)
-        engine = baseline.engine.with_edges(n_new, *change.appended, new_xy=new_xy)
+    engine: DistanceEngine
+    if change.appended is not None and isinstance(network, LinkedNetwork):
+        # The baseline's arrays shared, the links as a few extra entries.
+        engine = LinkedEngine(baseline.engine, n_new, *change.appended, new_xy=network.added_xy)
     elif change.added_edges or change.closed_edges:
         engine = DistanceEngine.for_network(network, limit_m=baseline.limit_m)
     else:

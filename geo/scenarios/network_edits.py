@@ -14,10 +14,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
-from pandas.api.types import union_categoricals
 from shapely.geometry.base import BaseGeometry
 
 from geo.access.local_reach import NodeGrid
+from geo.district.linked import LinkedNetwork
 from geo.district.network import WalkNetwork, label_components
 from geo.scenarios.model import Intervention, Scenario, ScenarioError
 
@@ -63,7 +63,11 @@ def modify_network(
 
     ``grid`` (the analysis engine's :class:`~geo.access.local_reach.NodeGrid` of this
     network) finds the nodes a link's ends join without building a tree of the whole
-    network on a workshop's first link.
+    network on a workshop's first link; without it, one is built here.
+
+    A scenario that only adds links (none along a street or another link) gives a
+    :class:`~geo.district.linked.LinkedNetwork`: the baseline's arrays shared, its tables
+    built when first read.
     """
     links = [i for i in scenario.interventions if i.kind == "link"]
     closures = [i for i in scenario.interventions if i.kind == "closure" and closes_edges(i)]
@@ -71,17 +75,18 @@ def modify_network(
         return NetworkChange(network, (), 0, 0, 0)
     nodes = network.nodes
     edges = network.edges
-    next_id = int(min(0, int(nodes.index.min()))) - 1
+    next_id = int(min(0, int(network.node_ids.min()))) - 1
     new_node_rows: list[dict[str, float | int]] = []
     new_edge_rows: list[dict[str, object]] = []
     joined: list[tuple[str, int]] = []
     for link in links:
         line = to_metric(link.geometry, network)
         coords = np.asarray(line.coords, dtype=float)
-        if grid is not None and grid.n_nodes == network.n_nodes:
-            pos, dist = grid.nearest(coords[[0, -1]], within_m=LINK_JOIN_M)
-        else:
-            pos, dist = network.snap_xy(coords[[0, -1], 0], coords[[0, -1], 1])
+        if grid is None or grid.n_nodes != network.n_nodes:
+            # The same rule as the analysis's grid (ties to the lowest position), so a
+            # recompute from scratch joins a link where the workshop edit did.
+            grid = NodeGrid(network.xy)
+        pos, dist = grid.nearest(coords[[0, -1]], within_m=LINK_JOIN_M)
         ends_join = dist <= LINK_JOIN_M
         label = link.name or link.id
         if not ends_join.any():
@@ -130,7 +135,7 @@ def modify_network(
                 }
             )
     if not closures and new_edge_rows:
-        quick = _append_links(network, network.nodes, new_node_rows, new_edge_rows, tuple(joined))
+        quick = _append_links(network, new_node_rows, new_edge_rows, tuple(joined))
         if quick is not None:
             return quick
     if new_node_rows:
@@ -170,14 +175,14 @@ def modify_network(
 
 def _append_links(
     network: WalkNetwork,
-    nodes: pd.DataFrame,
     new_node_rows: list[dict[str, float | int]],
     new_edge_rows: list[dict[str, object]],
     joined: tuple[tuple[str, int], ...],
 ) -> NetworkChange | None:
-    """Links that only add nodes and edges, without a full rebuild: the same network as
-    the general path, or ``None`` when that path is needed (a link repeats a street or
-    another link, or changes which piece is which)."""
+    """Links that only add nodes and edges: the network grown as a
+    :class:`~geo.district.linked.LinkedNetwork` over the baseline's arrays (its tables are
+    the general path's, built when read), or ``None`` when the general path is needed (a
+    link repeats a street or another link)."""
     n_old = network.n_nodes
     extra = pd.DataFrame(new_edge_rows)
     pos_of = {int(nid): n_old + k for k, nid in enumerate(r["node_id"] for r in new_node_rows)}
@@ -198,49 +203,27 @@ def _append_links(
         if a < n_old and b < n_old and b in indices[indptr[a] : indptr[a + 1]]:
             return None  # along an existing street: the general path keeps the shorter
     # The pieces: new nodes join the piece of the link's ends; the labels (0 = largest)
-    # stay unless the ends lie on different pieces or the grown piece overtakes another.
+    # stay unless the ends lie on different pieces or the grown piece overtakes another,
+    # and then they are counted again when the node table is first read.
     comp = network.nodes["component"].to_numpy(dtype=np.int64)
     ends = {int(comp[p]) for _, p in joined}
-    if len(ends) != 1:
-        return None
-    piece = ends.pop()
-    sizes = np.bincount(comp)
-    if piece > 0 and sizes[piece] + len(new_node_rows) >= sizes[piece - 1]:
-        return None
+    piece: int | None = ends.pop() if len(ends) == 1 else None
+    if piece is not None and piece > 0:
+        sizes = np.bincount(comp)
+        if sizes[piece] + len(new_node_rows) >= sizes[piece - 1]:
+            piece = None
     if new_node_rows:
         added = pd.DataFrame(new_node_rows).set_index("node_id")
-        added["component"] = piece
-        nodes = pd.concat([nodes, added[nodes.columns]])
     else:
-        nodes = nodes.copy()  # never share a table with the baseline
-    edges = append_rows(network.edges, extra)
-    changed = WalkNetwork(crs=network.crs, nodes=nodes, edges=edges)
+        added = pd.DataFrame(
+            {c: np.zeros(0) for c in ("lon", "lat", "x", "y")},
+            index=pd.Index(np.zeros(0, dtype=np.int64), name=network.nodes.index.name),
+        )
+    changed = LinkedNetwork(network, added, extra, added_u=u, added_v=v, piece=piece)
     lengths = extra["length_m"].to_numpy(dtype=np.float64)
     return NetworkChange(
         changed, joined, len(new_node_rows), len(new_edge_rows), 0, appended=(u, v, lengths)
     )
-
-
-def append_rows(frame: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with ``extra``'s rows below (a new 0..n index), column by column: a
-    categorical column (the streets' ``highway`` and ``name``) stays categorical with the
-    new values added as categories, so a whole district's table is not turned into
-    Python strings for two new rows."""
-    if list(extra.columns) != list(frame.columns):
-        return pd.concat([frame, extra], ignore_index=True)
-    columns: dict[str, object] = {}
-    for c in frame.columns:
-        head = frame[c]
-        if isinstance(head.dtype, pd.CategoricalDtype):
-            tail = pd.Categorical(extra[c].to_numpy(dtype=object))
-            columns[c] = union_categoricals([head.array, tail], ignore_order=True)
-        elif isinstance(head.dtype, np.dtype) and head.dtype != object:
-            columns[c] = np.concatenate([head.to_numpy(), extra[c].to_numpy(dtype=head.dtype)])
-        else:
-            columns[c] = np.concatenate(
-                [head.to_numpy(dtype=object), extra[c].to_numpy(dtype=object)]
-            )
-    return pd.DataFrame(columns, columns=frame.columns, copy=False)
 
 
 def closes_edges(item: Intervention) -> bool:
