@@ -73,23 +73,21 @@ def _ranks(counts: IntArray) -> IntArray:
 
 def nodes_within(
     cells: NodeCells, areas: ObjectArray, distance_m: float
-) -> tuple[IntArray, IntArray]:
-    """Pairs ``(area, node position)`` of the nodes within ``distance_m`` of each area
-    (non-empty geometries in metres), sorted by area."""
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """Triples ``(area, node position, metres)`` of the nodes within ``distance_m`` of
+    each area (non-empty geometries in metres), sorted by area.
+
+    The metres are GEOS's distance from the node to the area (0 inside), measured once
+    per node in the area's box: the same number decides "within" and is the cost.
+    """
     if len(areas) == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
     bounds = shapely.bounds(areas)
     margin = distance_m + BOX_SLACK_M
     area_i, node = cells.in_boxes(bounds[:, :2] - margin, bounds[:, 2:] + margin)
-    # The same prepared-geometry test a tree query with predicate "dwithin" makes; the
-    # preparation is dropped afterwards so that the caller's geometries are unchanged.
-    fresh = ~shapely.is_prepared(areas)
-    shapely.prepare(areas[fresh])
-    try:
-        near = shapely.dwithin(areas[area_i], shapely.points(cells.xy[node]), distance_m)
-    finally:
-        shapely.destroy_prepared(areas[fresh])
-    return area_i[near], node[near]
+    dist = shapely.distance(shapely.points(cells.xy[node]), areas[area_i])
+    near = dist <= distance_m
+    return area_i[near], node[near], np.asarray(dist[near], dtype=np.float64)
 
 
 def nearest_nodes(

@@ -305,10 +305,9 @@ def join_areas(
     index = edge_index(network, settings)
     rest = np.flatnonzero(todo)
     if len(rest):
-        area_i, node_i = nodes_within(index.node_cells, areas[rest], settings.area_reach_m)
+        area_i, node_i, d = nodes_within(index.node_cells, areas[rest], settings.area_reach_m)
         owner = rest[area_i]
-        d = shapely.distance(shapely.points(index.xy[node_i]), areas[owner])
-        parts.append((owner, node_i.astype(np.int64), d))
+        parts.append((owner, node_i, d))
         rule[owner] = "outline"
         todo[owner] = False
         far = np.flatnonzero(todo)

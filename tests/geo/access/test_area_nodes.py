@@ -29,21 +29,21 @@ def _pairs(a: np.ndarray, b: np.ndarray) -> set[tuple[int, int]]:
 
 def test_nodes_within_matches_every_pair_measured() -> None:
     xy, areas = _scene(1)
-    got = nodes_within(NodeCells(xy), areas, 30.0)
-    dist = shapely.distance(areas[:, None], shapely.points(xy)[None, :])
+    area_i, node_i, dist_m = nodes_within(NodeCells(xy), areas, 30.0)
+    dist = shapely.distance(shapely.points(xy)[None, :], areas[:, None])
     want = np.nonzero(dist <= 30.0)
-    assert _pairs(*got) == _pairs(*want)
-    assert len(got[0]) > 0
-    assert np.all(np.diff(got[0]) >= 0)  # sorted by area
+    assert _pairs(area_i, node_i) == _pairs(*want)
+    assert len(area_i) > 0
+    assert np.all(np.diff(area_i) >= 0)  # sorted by area
+    np.testing.assert_array_equal(dist_m, dist[area_i, node_i])
 
 
-def test_nodes_within_matches_a_tree_query_and_leaves_areas_unprepared() -> None:
+def test_nodes_within_matches_a_tree_query() -> None:
     xy, areas = _scene(2)
     tree = shapely.STRtree(shapely.points(xy))
     want = tree.query(areas, predicate="dwithin", distance=30.0)
-    got = nodes_within(NodeCells(xy, cell_m=17.0), areas, 30.0)
-    assert _pairs(*got) == _pairs(*want)
-    assert not shapely.is_prepared(areas).any()
+    area_i, node_i, _ = nodes_within(NodeCells(xy, cell_m=17.0), areas, 30.0)
+    assert _pairs(area_i, node_i) == _pairs(*want)
 
 
 def test_nearest_nodes_is_the_exhaustive_minimum_with_lowest_position_on_ties() -> None:
@@ -62,8 +62,8 @@ def test_nearest_nodes_is_the_exhaustive_minimum_with_lowest_position_on_ties() 
 def test_empty_inputs() -> None:
     xy, areas = _scene(4)
     empty = np.zeros(0, dtype=object)
-    assert [len(a) for a in nodes_within(NodeCells(xy), empty, 30.0)] == [0, 0]
+    assert [len(a) for a in nodes_within(NodeCells(xy), empty, 30.0)] == [0, 0, 0]
     assert [len(a) for a in nearest_nodes(NodeCells(xy), empty, start_m=60.0)] == [0, 0, 0]
     no_nodes = NodeCells(np.zeros((0, 2)))
-    assert [len(a) for a in nodes_within(no_nodes, areas, 30.0)] == [0, 0]
+    assert [len(a) for a in nodes_within(no_nodes, areas, 30.0)] == [0, 0, 0]
     assert [len(a) for a in nearest_nodes(no_nodes, areas, start_m=60.0)] == [0, 0, 0]
