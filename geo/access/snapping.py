@@ -34,6 +34,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from geo.access.area_nodes import NodeCells, nearest_nodes, nodes_within
 from geo.access.facility_shapes import entrances_xy_m, facility_polygons_m
 from geo.district.network import WalkNetwork
 
@@ -67,7 +68,6 @@ class EdgeIndex:
         self.u, self.v = u, v
         self.length_m = network.edges["length_m"].to_numpy(dtype=np.float64)
         xy = network.xy
-        self.segments = shapely.linestrings(np.stack([xy[u], xy[v]], axis=1))
         comp = network.nodes["component"].to_numpy(dtype=np.int64)
         sizes = np.bincount(comp) if len(comp) else np.zeros(0, dtype=np.int64)
         small = (sizes < settings.fragment_max_nodes) & (
@@ -80,6 +80,15 @@ class EdgeIndex:
         self.xy = xy
 
     @cached_property
+    def segments(self) -> npt.NDArray[np.object_]:
+        """Each edge as a straight line in metres, built from flat coordinates (less CPU
+        than ``shapely.linestrings`` on an (edges, 2, 2) array; the same lines)."""
+        ends = np.stack([self.xy[self.u], self.xy[self.v]], axis=1).reshape(-1, 2)
+        offsets = np.arange(0, len(ends) + 1, 2, dtype=np.int64)
+        kind = shapely.GeometryType.LINESTRING
+        return np.asarray(shapely.from_ragged_array(kind, ends, (offsets,)), dtype=object)
+
+    @cached_property
     def tree_all(self) -> shapely.STRtree:
         return shapely.STRtree(self.segments)
 
@@ -88,8 +97,8 @@ class EdgeIndex:
         return shapely.STRtree(self.segments[self.main_edges])
 
     @cached_property
-    def tree_nodes(self) -> shapely.STRtree:
-        return shapely.STRtree(shapely.points(self.xy))
+    def node_cells(self) -> NodeCells:
+        return NodeCells(self.xy)
 
 
 _INDEXES: weakref.WeakKeyDictionary[WalkNetwork, dict[AccessSettings, EdgeIndex]] = (
@@ -293,18 +302,15 @@ def join_areas(
     index = edge_index(network, settings)
     rest = np.flatnonzero(todo)
     if len(rest):
-        area_i, node_i = index.tree_nodes.query(
-            areas[rest], predicate="dwithin", distance=settings.area_reach_m
-        )
+        area_i, node_i, d = nodes_within(index.node_cells, areas[rest], settings.area_reach_m)
         owner = rest[area_i]
-        d = shapely.distance(shapely.points(index.xy[node_i]), areas[owner])
-        parts.append((owner, node_i.astype(np.int64), d))
+        parts.append((owner, node_i, d))
         rule[owner] = "outline"
         todo[owner] = False
         far = np.flatnonzero(todo)
         if len(far):
-            (area_i, node_i), dist = index.tree_nodes.query_nearest(
-                areas[far], return_distance=True, all_matches=False
+            area_i, node_i, dist = nearest_nodes(
+                index.node_cells, areas[far], start_m=2 * settings.area_reach_m
             )
             parts.append((far[area_i], node_i.astype(np.int64), np.asarray(dist, np.float64)))
             rule[far[area_i]] = "nearest"
