@@ -98,6 +98,20 @@ def _int_bytes(values: npt.NDArray[np.generic]) -> CellBytes:
 
 def _float_bytes(values: npt.NDArray[np.float64]) -> CellBytes:
     x = np.ascontiguousarray(values, dtype=np.float64)
+    present = ~np.isnan(x)
+    if present.all():
+        return _present_float_bytes(x)
+    # Missing cells are empty: only the others are formatted (a node beyond the limit
+    # of a category has no distance; half of a city's cells can be missing).
+    part = _present_float_bytes(x[present])
+    chars = np.zeros((len(x), part.chars.shape[1]), dtype=np.uint8)
+    mask = np.zeros(chars.shape, dtype=bool)
+    chars[present] = part.chars
+    mask[present] = part.mask
+    return CellBytes(chars, mask)
+
+
+def _present_float_bytes(x: npt.NDArray[np.float64]) -> CellBytes:
     n = len(x)
     magnitude = np.abs(x)
     decimals = np.full(n, -1, dtype=np.int64)
