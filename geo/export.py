@@ -10,7 +10,8 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from geo.access.gaps import gap_hexagons
 from geo.access.layers import catchment_layer, doorstep_layer, service_area_layer
 from geo.errors import InputFileError, OutputPathError
 from geo.export_safety import csv_text
+from geo.geopackage import GeoPackageWriter
 from geo.output_paths import checked_output_file
 from geo.progress import Progress, report, scaled
 from geo.standards.fields import ITEM_FIELDS_CHECKED
@@ -273,11 +275,13 @@ def geo_layers(
     timings_s: dict[str, float] | None = None,
     progress: Progress | None = None,
     nodes: pd.DataFrame | None = None,
+    on_layer: Callable[[str, gpd.GeoDataFrame], None] | None = None,
 ) -> dict[str, gpd.GeoDataFrame]:
     """Every layer of the GeoPackage, WGS-84; each stage's seconds go to ``timings_s``.
 
     ``nodes`` is :func:`nodes_table` when the caller has it already (a city's is a
-    million rows).
+    million rows). ``on_layer`` is called with each layer as soon as it is built, in
+    the order of the returned mapping (a writer starts on it while the next is built).
     """
     d = analysis.district
     net = d.network
@@ -304,24 +308,48 @@ def geo_layers(
         homes[f"{cid}_served"] = analysis.served[i]
     homes["categories_served"] = analysis.served.sum(axis=0) if len(homes) else []
     layers["homes"] = homes
+    built = _Built(layers, on_layer)
+    for name in list(layers):
+        built.hand_on(name)
     clock.lap("layer_tables")
     report(progress, "service areas", 0.1)
-    layers["service_areas"] = service_area_layer(analysis, settings=settings)
+    built.add("service_areas", service_area_layer(analysis, settings=settings))
     clock.lap("service_areas")
     report(progress, "catchments", 0.35)
     catchments = catchment_layer(analysis, settings=settings)
     if len(catchments):
-        layers["catchments"] = catchments
+        built.add("catchments", catchments)
     clock.lap("catchments")
     report(progress, "doorstep circles", 0.7)
-    layers["doorstep_circles"] = doorstep_layer(analysis)
+    built.add("doorstep_circles", doorstep_layer(analysis))
     clock.lap("doorstep_circles")
     report(progress, "gap hexagons", 0.85)
-    layers["gap_hexagons"] = gap_hexagons(
-        analysis.homes, analysis.served, categories=analysis.categories
+    built.add(
+        "gap_hexagons",
+        gap_hexagons(analysis.homes, analysis.served, categories=analysis.categories),
     )
     clock.lap("gap_hexagons")
     return layers
+
+
+class _Built:
+    """The layers built so far, each handed on to ``on_layer`` when it is added."""
+
+    def __init__(
+        self,
+        layers: dict[str, gpd.GeoDataFrame],
+        on_layer: Callable[[str, gpd.GeoDataFrame], None] | None,
+    ) -> None:
+        self.layers = layers
+        self.on_layer = on_layer
+
+    def add(self, name: str, layer: gpd.GeoDataFrame) -> None:
+        self.layers[name] = layer
+        self.hand_on(name)
+
+    def hand_on(self, name: str) -> None:
+        if self.on_layer is not None:
+            self.on_layer(name, self.layers[name])
 
 
 class _Stopwatch:
@@ -340,25 +368,16 @@ class _Stopwatch:
 
 def write_geopackage(path: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
     """All layers into one GeoPackage, written to a temporary file first."""
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")  # GDAL wants the .gpkg suffix
-    if tmp.exists():
-        tmp.unlink()
-    try:
+    with GeoPackageWriter(path) as writer:
         for name, layer in layers.items():
-            if layer.empty:
-                continue
-            clean = layer.copy()
-            for col in clean.columns:
-                if col != "geometry" and clean[col].dtype == object:
-                    clean[col] = clean[col].astype(str)
-                elif clean[col].dtype == bool:
-                    clean[col] = clean[col].astype(np.int8)
-            # Arrow hands pyogrio whole columns (no row-by-row feature building).
-            clean.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", use_arrow=True)
-        tmp.replace(path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+            writer.add(name, layer)
+
+
+def _write_tables(analysis: Analysis, paths: Mapping[str, Path], nodes: pd.DataFrame) -> None:
+    write_csv(paths["nodes"], nodes)
+    write_csv(paths["edges"], edges_table(analysis))
+    write_csv(paths["facilities"], facilities_table(analysis))
+    write_csv(paths["access"], access_table(analysis))
 
 
 def write_analysis(
@@ -384,26 +403,27 @@ def write_analysis(
     }
     report(progress, "writing the tables", 0.02)
     nodes = nodes_table(analysis)
-    write_csv(paths["nodes"], nodes)
-    write_csv(paths["edges"], edges_table(analysis))
-    write_csv(paths["facilities"], facilities_table(analysis))
-    write_csv(paths["access"], access_table(analysis))
     extra: dict[str, float] = {}
-    if geopackage:
-        t0 = time.perf_counter()
-        paths["geopackage"] = out_dir / GEOPACKAGE_NAME
-        layers = geo_layers(
-            analysis,
-            settings=layer_settings,
-            timings_s=extra,
-            progress=scaled(progress, 0.1, 0.75),
-            nodes=nodes,
-        )
-        t1 = time.perf_counter()
-        report(progress, "writing the GeoPackage", 0.75)
-        write_geopackage(paths["geopackage"], layers)
-        extra["write_geopackage"] = time.perf_counter() - t1
-        extra["layers"] = time.perf_counter() - t0
+    # Three at once, on threads (each mostly outside Python's lock): the CSVs, the
+    # GeoPackage's writer, and here the layers it writes.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tables") as tables:
+        written = tables.submit(_write_tables, analysis, paths, nodes)
+        if geopackage:
+            t0 = time.perf_counter()
+            paths["geopackage"] = out_dir / GEOPACKAGE_NAME
+            with GeoPackageWriter(paths["geopackage"]) as writer:
+                geo_layers(
+                    analysis,
+                    settings=layer_settings,
+                    timings_s=extra,
+                    progress=scaled(progress, 0.1, 0.75),
+                    nodes=nodes,
+                    on_layer=writer.add,
+                )
+                report(progress, "writing the GeoPackage", 0.75)
+            extra["write_geopackage"] = writer.busy_s
+            extra["layers"] = time.perf_counter() - t0
+        written.result()
     summary = summary_dict(analysis, extra_timings=extra, layer_settings=layer_settings)
     write_text_atomic(paths["summary"], json.dumps(summary, ensure_ascii=False, indent=2))
     return paths

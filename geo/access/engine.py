@@ -273,13 +273,17 @@ class DistanceEngine:
         if np.any(reached & ~hop & (pred == n)):
             return None
         root = np.where(hop, np.arange(n), np.where(pred < n, pred, -1))
-        for _ in range(64):  # pointer jumping: each round halves what is left
-            valid = root >= 0
-            nxt = root.copy()
-            nxt[valid] = np.where(hop[root[valid]], root[valid], root[root[valid]])
-            if np.array_equal(nxt, root):
+        # Pointer jumping: each round halves what is left; only nodes whose root is not
+        # yet a first hop (nor nowhere) take part, so later rounds are short.
+        active = np.flatnonzero(root >= 0)
+        active = active[~hop[root[active]]]
+        for _ in range(64):
+            if len(active) == 0:
                 break
-            root = nxt
+            root[active] = root[root[active]]
+            ahead = root[active]
+            active = active[ahead >= 0]
+            active = active[~hop[root[active]]]
         ok = reached & (root >= 0)
         if not hop[root[ok]].all():  # a way back that ends nowhere: let Dijkstra decide
             return None
