@@ -16,7 +16,9 @@ server and shared (the same rules as :mod:`dashboard.loaders`: plain-string keys
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 import folium
 import numpy as np
@@ -104,7 +106,29 @@ def overview_frame(
     build: Callable[[], folium.Map],
 ) -> MapFrame:
     """The district-zoom map rendered once per server for ``key`` (everything it is built
-    from but its layers' files) and ``urls`` (the files), with a layer control that lists
-    ``group_names`` too."""
+    from but its layers' files) and ``urls`` (the files), with a layer control that also
+    lists ``group_names`` (the groups :func:`dashboard.map_frame.show_frame` adds, in order).
+
+    Every set of names shares one rendering: the same script, so the browser keeps its
+    map (and view) when the view's layers come and go; the names are added to the one
+    layer control (Leaflet's ``addOverlay``) after the groups are on the map.
+    """
     full_key = "overview|" + key + "|" + "|".join(f"{k}={v}" for k, v in sorted(urls.items()))
-    return frames.rendered_map(full_key, group_names, True, build)
+    frame = frames.rendered_map(full_key, (), True, build)
+    return replace(
+        frame,
+        layer_control=(frame.layer_control or "") + overlay_script(group_names),
+        group_names=group_names,
+    )
+
+
+def overlay_script(group_names: tuple[str, ...]) -> str:
+    """JavaScript that lists the added groups (``feature_group_<i>``, as streamlit-folium
+    names them) in the map's layer control, names escaped for a script element."""
+    lines = []
+    for idx, name in enumerate(group_names):
+        label = json.dumps(name).replace("<", "\\u003c").replace(">", "\\u003e")
+        lines.append(
+            f"window.layer_control.addOverlay(feature_group_feature_group_{idx}, {label});\n"
+        )
+    return "".join(lines)
