@@ -162,7 +162,10 @@ def _open_map(page: Any) -> None:
 def _upload(page: Any, path: Path) -> None:
     """Open ``path`` from the Data page (the way a planner opens an OSM file)."""
     page.get_by_text(t("source_upload", LANG), exact=True).click()
-    page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(str(path))
+    _wait_idle(page)
+    # The OSM file's own uploader (the page has others: the inventory, the areas).
+    uploader = page.get_by_test_id("stFileUploader").filter(has_text=t("upload_osm", LANG))
+    uploader.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(path))
     # The upload reruns the page, which draws its button again: click the new one.
     _wait_idle(page)
     button = page.get_by_role("button", name=t("use_this", LANG))
