@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
 import folium
 import shapely
 import streamlit as st
-from streamlit_folium import st_folium
 
 from dashboard import areas as ar
 from dashboard import deliberation as dl
-from dashboard import frames, loaders, state
+from dashboard import frames, loaders, scale_map, state
 from dashboard.completeness_line import render_completeness_line
 from dashboard.map_frame import show_frame
 from dashboard.progress import LoadProgress
@@ -24,6 +24,7 @@ from lifecircle import maps
 from lifecircle.i18n import t
 from lifecircle.maps.export import district_map_html, overview_map_html
 from lifecircle.maps.offline import make_offline
+from lifecircle.maps.view_layers import groups_of
 from lifecircle.maps.viewport import map_view, select_in_view
 
 ctx = page_context()
@@ -145,25 +146,34 @@ def _isochrone_group() -> tuple[folium.FeatureGroup, object]:
 
 def _large_map() -> object:
     """The scale path: district-wide summaries served as files, the detail of the view
-    added to the map as it is panned and zoomed (lifecircle.maps.viewport)."""
+    added to the map as it is panned and zoomed (lifecircle.maps.viewport). The
+    district-zoom map is rendered once per server and the view's layers are files
+    (dashboard.scale_map), so a rerun sends only what changed."""
     progress = LoadProgress(lang, stages={"stage_layers": (0.0, 1.0)})
     overview = loaders.overview(ctx.analysis_key, ctx.category, ctx.tier_m, a, progress)
     view = loaders.view_data(ctx.analysis_key, a, progress)
     progress.finish()
     urls = loaders.overview_urls(ctx.analysis_key, ctx.category, ctx.tier_m, lang, ctx.basemap, a)
-    fmap = maps.build_overview_map(
-        a,
-        overview,
-        urls=urls,
-        lang=lang,
-        basemap=ctx.basemap,
-        colour_by=ctx.colour_by,
-        tianditu_key=ctx.tianditu_key,
-        extra_legends=_area_legends(),
-    )
+    area_legends = _area_legends()
+
+    def build() -> folium.Map:
+        fmap = maps.build_overview_map(
+            a,
+            overview,
+            urls=urls,
+            lang=lang,
+            basemap=ctx.basemap,
+            colour_by=ctx.colour_by,
+            tianditu_key=ctx.tianditu_key,
+            extra_legends=area_legends,
+        )
+        make_offline(fmap, mode="served")
+        return fmap
+
     shown = map_view(st.session_state.get(state.MAP_KEY), gcj02=maps.BASEMAPS[ctx.basemap].gcj02)
     selection = select_in_view(view.index, shown, viewport)
-    view_groups = maps.view_groups(
+    view_layers = scale_map.view_layer_urls(
+        ctx.analysis_key,
         a,
         view,
         selection,
@@ -171,15 +181,15 @@ def _large_map() -> object:
         colour_by=ctx.colour_by,
         speed_kmh=ctx.speed_kmh,
         lang=lang,
-        shift=shift,
+        basemap=ctx.basemap,
         within_m=ctx.tier_m,
     )
+    view_groups = groups_of(view_layers, served=True)
     for group in view_groups:
         make_offline(group, mode="served")
     decided = _decided_group()
     if decided is not None:
-        decided.add_to(fmap)
-    make_offline(fmap, mode="served")
+        make_offline(decided, mode="served")
     iso_group, reach = _isochrone_group()
     st.caption(t("click_hint", lang))
     if selection.status == "detail":
@@ -203,20 +213,39 @@ def _large_map() -> object:
         )
     else:
         st.caption(t("view_overview", lang))
-    st_folium(
-        fmap,
+    # The areas at district zoom only: zoomed in, the detail is what is on screen.
+    area = _area_group() if selection.status != "detail" else None
+    groups = [
+        *view_groups,
+        iso_group,
+        *(g for g in (area, decided) if g is not None),
+    ]
+    frame = scale_map.overview_frame(
+        "|".join(
+            (
+                ctx.analysis_key,
+                ctx.category,
+                f"{ctx.tier_m:g}",
+                lang,
+                ctx.basemap,
+                ctx.colour_by,
+                frames.secret_digest(ctx.tianditu_key),
+                # The areas' legend is part of the rendering: a new upload, measure or
+                # language renders again.
+                hashlib.sha256("".join(area_legends).encode("utf-8")).hexdigest()[:16],
+            )
+        ),
+        urls,
+        tuple(g.layer_name for g in groups),
+        build,
+    )
+    show_frame(
+        frame,
         key=state.MAP_KEY,
+        groups=groups,
         height=620,
-        use_container_width=True,
         # The scale path reruns on a pan or zoom, to send what is then in view.
-        returned_objects=["last_clicked", "bounds", "zoom"],
-        # The areas at district zoom only: zoomed in, the detail is what is on screen.
-        feature_group_to_add=[
-            *view_groups,
-            iso_group,
-            *(g for g in [_area_group()] if g is not None and selection.status != "detail"),
-        ],
-        layer_control=folium.LayerControl(collapsed=False),
+        returned_objects=("last_clicked", "bounds", "zoom"),
     )
     return reach
 

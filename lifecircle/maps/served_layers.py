@@ -5,7 +5,11 @@ page (every click, every pan). On the scale path the district-wide layers are wr
 once as files named by their content's hash, which Streamlit serves from
 ``dashboard/static/`` (``server.enableStaticServing``); the map script only names them
 (:class:`ServedGeoJson`), the browser fetches each file once and keeps it in its cache.
-For a standalone export the same element embeds its data instead.
+For a standalone export the same element embeds its data instead. A layer fetched from a
+URL is kept in a small browser-side table by that URL (:data:`LAYER_REGISTRY`): when the
+map component evaluates the same layer again (the dashboard's rerun after a click sends
+the view's layers again, by URL), the browser reuses the layer it built instead of
+parsing and building it anew.
 
 Every feature carries its own ``style`` (Leaflet path options) and ``tip`` (tooltip HTML,
 which must already be escaped with :func:`lifecircle.maps.text.safe_text`); a point with
@@ -38,9 +42,14 @@ a handful)."""
 
 _write_lock = threading.Lock()
 
+LAYER_REGISTRY = "__lifecircle_geojson"
+"""The browser-side table of fetched layers by URL (see :class:`ServedGeoJson`)."""
+LAYER_REGISTRY_MAX = 32
+"""Fetched layers the browser keeps for reuse; the oldest are forgotten first."""
+
 SERVED_GEOJSON_TEMPLATE = """
 {% macro script(this, kwargs) %}
-var {{ this.get_name() }} = L.geoJson(null, {
+{%- set options %}{
     smoothFactor: 1.5,
     style: function (feature) { return feature.properties.style; },
     pointToLayer: function (feature, latlng) {
@@ -53,12 +62,25 @@ var {{ this.get_name() }} = L.geoJson(null, {
     onEachFeature: function (feature, layer) {
         if (feature.properties.tip) { layer.bindTooltip(feature.properties.tip); }
     }
-}).addTo({{ this._parent.get_name() }});
+}{% endset %}
 {%- if this.url %}
-fetch({{ this.url|tojson }})
-    .then(function (response) { return response.json(); })
-    .then(function (data) { {{ this.get_name() }}.addData(data); });
+var {{ this.get_name() }} = (function (url, limit) {
+    var name = {{ this.registry|tojson }};
+    var table = window[name] = window[name] || {order: [], layers: {}};
+    var layer = table.layers[url];
+    if (!layer) {
+        layer = L.geoJson(null, {{ options }});
+        table.layers[url] = layer;
+        table.order.push(url);
+        while (table.order.length > limit) { delete table.layers[table.order.shift()]; }
+        fetch({{ this.url|tojson }})
+            .then(function (response) { return response.json(); })
+            .then(function (data) { layer.addData(data); });
+    }
+    return layer;
+})({{ this.url|tojson }}, {{ this.registry_max }}).addTo({{ this._parent.get_name() }});
 {%- else %}
+var {{ this.get_name() }} = L.geoJson(null, {{ options }}).addTo({{ this._parent.get_name() }});
 {{ this.get_name() }}.addData({{ this.data_js }});
 {%- endif %}
 {% endmacro %}
@@ -83,6 +105,8 @@ class ServedGeoJson(MacroElement):  # type: ignore[misc]
             raise ValueError("give either url or data")
         self._name = "ServedGeoJson"
         self.url = url
+        self.registry = LAYER_REGISTRY
+        self.registry_max = LAYER_REGISTRY_MAX
         self.data_js = _safe_js(data) if data is not None else None
 
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]

@@ -10,7 +10,7 @@ milliseconds where a folium element per feature would take seconds. No ``st`` he
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,9 +58,9 @@ def compute_view_data(analysis: Analysis, *, progress: Progress | None = None) -
     return ViewData(index=index, doorstep=circles)
 
 
-def _group(name: str, doc: str) -> folium.FeatureGroup:
+def _group(name: str, text: str, *, served: bool = False) -> folium.FeatureGroup:
     fg = folium.FeatureGroup(name=name, show=True)
-    ServedGeoJson(data=doc).add_to(fg)
+    (ServedGeoJson(url=text) if served else ServedGeoJson(data=text)).add_to(fg)
     return fg
 
 
@@ -215,7 +215,7 @@ def doorstep_document(
     return feature_collection(geoms, styles, tips, shift=shift)
 
 
-def view_groups(
+def view_documents(
     analysis: Analysis,
     data: ViewData,
     selection: ViewSelection,
@@ -226,13 +226,14 @@ def view_groups(
     lang: str,
     shift: Callable[[Any], Any],
     within_m: float | None = None,
-) -> list[folium.FeatureGroup]:
-    """The layers of the view, bottom to top; none unless the selection is ``detail``."""
+) -> list[tuple[str, str]]:
+    """The layers of the view as (layer name, GeoJSON text), bottom to top; none unless
+    the selection is ``detail``."""
     if not selection.detail:
         return []
     return [
-        _group(t("layer_base", lang), base_document(analysis, data, selection, shift=shift)),
-        _group(
+        (t("layer_base", lang), base_document(analysis, data, selection, shift=shift)),
+        (
             t("layer_homes", lang),
             homes_document(
                 analysis,
@@ -244,7 +245,7 @@ def view_groups(
                 shift=shift,
             ),
         ),
-        _group(
+        (
             t("layer_streets", lang),
             streets_document(
                 analysis,
@@ -257,12 +258,49 @@ def view_groups(
                 shift=shift,
             ),
         ),
-        _group(
+        (
             t("layer_doorstep", lang),
             doorstep_document(analysis, data, selection, lang=lang, shift=shift),
         ),
-        _group(
+        (
             t("layer_facilities", lang),
             facilities_document(analysis, selection, category=category, lang=lang, shift=shift),
         ),
     ]
+
+
+def groups_of(
+    layers: Sequence[tuple[str, str]], *, served: bool = False
+) -> list[folium.FeatureGroup]:
+    """One map group per (name, document), or per (name, URL) when ``served``: a served
+    layer is fetched from its file instead of travelling inside the script, so a rerun
+    that keeps the view (a click) sends a few URLs, and the browser reuses the layers it
+    already built (:class:`lifecircle.maps.served_layers.ServedGeoJson`)."""
+    return [_group(name, text, served=served) for name, text in layers]
+
+
+def view_groups(
+    analysis: Analysis,
+    data: ViewData,
+    selection: ViewSelection,
+    *,
+    category: str,
+    colour_by: str,
+    speed_kmh: float,
+    lang: str,
+    shift: Callable[[Any], Any],
+    within_m: float | None = None,
+) -> list[folium.FeatureGroup]:
+    """The layers of the view, bottom to top, with their data (:func:`view_documents`)."""
+    docs = view_documents(
+        analysis,
+        data,
+        selection,
+        category=category,
+        colour_by=colour_by,
+        speed_kmh=speed_kmh,
+        lang=lang,
+        shift=shift,
+        within_m=within_m,
+    )
+    return groups_of(docs)
