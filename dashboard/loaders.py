@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import geopandas as gpd
 import pandas as pd
@@ -33,6 +34,7 @@ from geo.scenarios.compare import Comparison, compare
 from geo.scenarios.model import Scenario
 from geo.settings import Settings
 from geo.standards.taxonomy import Taxonomy, load_taxonomy, retier_by_speed
+from geo.surveys.result import ScoreKind
 from lifecircle.dashboard_source import SOURCE_ENV
 from lifecircle.maps import MapLayers, compute_map_layers
 from lifecircle.maps.offline import prepare_served_assets
@@ -290,13 +292,14 @@ def side_by_side(a: object, b: object, lang: str) -> pd.DataFrame:
 def survey(key: str, path: str, coord_system: str, score_kind: str, _district: District) -> object:
     from geo.surveys.read import read_survey
 
+    # read_survey refuses a kind it does not know with a planner-readable error.
     return read_survey(
         Path(path),
         taxonomy=base_taxonomy(),
         district=_district,
         coord_system=coord_system,
-        score_kind=score_kind,
-    )  # type: ignore[arg-type]
+        score_kind=cast("ScoreKind", score_kind),
+    )
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)

@@ -95,6 +95,14 @@ def page_context() -> Context | None:
     return ctx if isinstance(ctx, Context) else None
 
 
+def require_context() -> Context:
+    """The context of this run; stops the page (the sidebar said why) when there is none."""
+    ctx = page_context()
+    if ctx is None:
+        st.stop()
+    return ctx
+
+
 def render_sidebar() -> Context | None:
     """Draw the sidebar and load the analysis it asks for (None if that failed)."""
     st.session_state[CONTEXT_KEY] = None

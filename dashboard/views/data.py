@@ -11,7 +11,7 @@ from dashboard.areas import render_area_upload
 from dashboard.loaders import DataSource, UploadedInventory
 from dashboard.progress import LoadProgress
 from dashboard.provenance import provenance_sentence
-from dashboard.sidebar import current_lang, page_context
+from dashboard.sidebar import current_lang, require_context
 from dashboard.text import escape_markdown, public_markdown
 from dashboard.upload_errors import read_upload, rejected_rows_table, show_error
 from geo.district.loader import bundled_districts
@@ -115,9 +115,7 @@ if inv_file is not None and cols[0].button(t("use_this", lang), key="use_invento
 if st.session_state.get(state.INVENTORY) is not None and cols[1].button(t("clear_inventory", lang)):
     st.session_state[state.INVENTORY] = None
 
-ctx = page_context()
-if ctx is None:
-    st.stop()
+ctx = require_context()
 a = ctx.analysis
 source = st.session_state.get(state.SOURCE, loaders.DEFAULT_SOURCE)
 inventory = st.session_state.get(state.INVENTORY)

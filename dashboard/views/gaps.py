@@ -13,7 +13,7 @@ from dashboard import frames, loaders, state
 from dashboard.areas import render_area_table
 from dashboard.downloads import csv_bytes, xlsx_bytes
 from dashboard.map_frame import show_frame
-from dashboard.sidebar import page_context
+from dashboard.sidebar import require_context
 from dashboard.suggest import clicked_lonlat, curve_frame, sites_frame
 from dashboard.text import escape_markdown, public_markdown
 from geo.errors import LifecircleError
@@ -34,9 +34,7 @@ SG_CLICKS = "sg_clicks"
 SG_LAST_CLICK = "sg_last_click"
 SG_MAP = "sg_map"
 
-ctx = page_context()
-if ctx is None:
-    st.stop()
+ctx = require_context()
 lang, a = ctx.lang, ctx.analysis
 cov = a.coverage
 st.title(f"{t('gaps_title', lang)} · {escape_markdown(a.district.meta.title(lang))}")

@@ -16,7 +16,7 @@ from dashboard import frames, loaders, scale_map, state
 from dashboard.completeness_line import render_completeness_line
 from dashboard.map_frame import show_frame
 from dashboard.progress import LoadProgress
-from dashboard.sidebar import page_context
+from dashboard.sidebar import require_context
 from dashboard.text import escape_markdown, public_markdown, without_secrets
 from geo.access.coverage import residents_within
 from geo.errors import LifecircleError
@@ -27,9 +27,7 @@ from lifecircle.maps.offline import make_offline
 from lifecircle.maps.view_layers import groups_of
 from lifecircle.maps.viewport import map_view, select_in_view
 
-ctx = page_context()
-if ctx is None:
-    st.stop()
+ctx = require_context()
 lang, a = ctx.lang, ctx.analysis
 cat = a.taxonomy.get(ctx.category)
 st.title(f"{t('app_title', lang)} · {escape_markdown(a.district.meta.title(lang))}")

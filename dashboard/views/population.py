@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard import loaders
 from dashboard.population import population_table, saved_overrides
-from dashboard.sidebar import page_context
+from dashboard.sidebar import require_context
 from geo.errors import LifecircleError
 from geo.population.building_file import read_building_file
 from geo.population.compounds import OUTSIDE
@@ -80,9 +80,7 @@ def save(overrides: PopulationOverrides) -> None:
     st.rerun()
 
 
-ctx = page_context()
-if ctx is None:
-    st.stop()
+ctx = require_context()
 lang, a = ctx.lang, ctx.analysis
 district = a.district
 st.title(f"{t('pop_title', lang)} · {district.meta.title(lang)}")

@@ -7,16 +7,14 @@ import streamlit as st
 
 from dashboard import loaders
 from dashboard.completeness_line import render_completeness_line
-from dashboard.sidebar import page_context
+from dashboard.sidebar import require_context
 from dashboard.text import escape_markdown, public_markdown
 from geo.checkup.units import units_from_district, units_in_district
 from geo.errors import LifecircleError
 from lifecircle.i18n import t
 from lifecircle.reports.document import ReportInputs, indicator_table, items_table, ledger_table
 
-ctx = page_context()
-if ctx is None:
-    st.stop()
+ctx = require_context()
 lang, a = ctx.lang, ctx.analysis
 st.title(f"{t('ck_page_report', lang)} · {escape_markdown(a.district.meta.title(lang))}")
 render_completeness_line(a, lang)

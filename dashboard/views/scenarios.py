@@ -18,7 +18,7 @@ from dashboard import frames, loaders
 from dashboard.drawing import drawn_geometry, kinds_for, make_intervention
 from dashboard.map_frame import show_frame
 from dashboard.scenario_conflict import CONFLICT, conflict_screen, rerun_here
-from dashboard.sidebar import page_context
+from dashboard.sidebar import require_context
 from dashboard.text import escape_markdown, public_markdown
 from dashboard.workshop import drawing_signature, headline_categories, read_scenario_upload
 from geo.errors import LifecircleError
@@ -35,9 +35,7 @@ WORKING = "__working__"
 BASELINE = "__baseline__"
 HEADLINE_COLUMNS = 4
 
-ctx = page_context()
-if ctx is None:
-    st.stop()
+ctx = require_context()
 lang, base = ctx.lang, ctx.analysis
 tax = base.taxonomy
 district_name = base.district.meta.name
@@ -306,7 +304,7 @@ def _listing_and_saving(working: Scenario, base_revision: int, undo_stack: list[
                 t("col_name", lang): [i.name for i in working.interventions],
                 t("category", lang): [
                     tax.get(i.category).name(lang)
-                    if i.category in tax
+                    if i.category is not None and i.category in tax
                     else ", ".join(tax.get(c).name(lang) for c in i.provides if c in tax)
                     for i in working.interventions
                 ],

@@ -10,7 +10,7 @@ from streamlit_folium import st_folium
 from dashboard import loaders
 from dashboard.downloads import table_buttons
 from dashboard.priority_table import priority_frame
-from dashboard.sidebar import page_context
+from dashboard.sidebar import require_context
 from dashboard.text import escape_markdown
 from dashboard.upload_errors import read_upload
 from lifecircle import maps
@@ -18,9 +18,7 @@ from lifecircle.i18n import t
 from lifecircle.i18n.maplang import translate_reason
 from lifecircle.maps.offline import make_offline
 
-ctx = page_context()
-if ctx is None:
-    st.stop()
+ctx = require_context()
 lang, a = ctx.lang, ctx.analysis
 tax = a.taxonomy
 st.title(f"{t('survey_title', lang)} · {escape_markdown(a.district.meta.title(lang))}")

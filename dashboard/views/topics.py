@@ -13,7 +13,7 @@ from streamlit_folium import st_folium
 
 from dashboard import deliberation as dl
 from dashboard import loaders
-from dashboard.sidebar import page_context
+from dashboard.sidebar import require_context
 from geo.deliberation.evidence import draft_from_point, draft_from_priority_row
 from geo.deliberation.model import METHODS, MODES, FacilitatorKeyError
 from geo.deliberation.outcome import decision_metadata, record_outcome
@@ -26,9 +26,7 @@ from lifecircle.deliberation.text import refusal_text
 from lifecircle.i18n import t
 from lifecircle.maps.offline import make_offline
 
-ctx = page_context()
-if ctx is None:
-    st.stop()
+ctx = require_context()
 lang, base = ctx.lang, ctx.analysis
 tax = base.taxonomy
 store = dl.store()
@@ -242,12 +240,14 @@ if open_round is not None:
         f"{t(f'dl_mode_{open_round.mode}', lang)}"
     )
 
+    live_round = open_round  # bound for the fragment: narrowing stops at a function
+
     @st.fragment(run_every=1.0)
     def live_tally() -> None:
         """Re-run every second while the round is open: the tally updates by itself."""
-        tally = store.tally(open_round.id)
+        tally = store.tally(live_round.id)
         st.metric(t("dl_ballots", lang), tally.ballots, help=t("dl_live", lang))
-        if open_round.mode == "token":  # tokens used so far, live too
+        if live_round.mode == "token":  # tokens used so far, live too
             n_issued, n_used = store.tokens_issued(topic.id)
             st.caption(t("dl_tokens_issued", lang, n=n_issued, used=n_used))
         st.table(dl.tally_frame(tally, labels, lang).set_index(t("md_option", lang)))
