@@ -160,8 +160,8 @@ def time_scale_edits(analysis: Analysis, *, repeats: int) -> dict[str, dict[str,
     Per edit: the first call's wall and CPU milliseconds (it may build something once) and
     the median of the following calls. The edits are those of ``python -m bench --scale``:
     a facility added to the analysis (:func:`geo.access.analysis.add_facility`), and
-    scenarios with one facility, one space and one new link
-    (:func:`geo.scenarios.apply.apply_scenario`), all against the same baseline.
+    scenarios with one facility, one space, one new link, and that link with a facility
+    beside it (:func:`geo.scenarios.apply.apply_scenario`), all against the same baseline.
     """
     from geo.access.analysis import add_facility
     from geo.scenarios.apply import apply_scenario
