@@ -160,8 +160,8 @@ def time_scale_edits(analysis: Analysis, *, repeats: int) -> dict[str, dict[str,
     Per edit: the first call's wall and CPU milliseconds (it may build something once) and
     the median of the following calls. The edits are those of ``python -m bench --scale``:
     a facility added to the analysis (:func:`geo.access.analysis.add_facility`), and
-    scenarios with one facility, one space and one new link
-    (:func:`geo.scenarios.apply.apply_scenario`), all against the same baseline.
+    scenarios with one facility, one space, one new link, and that link with a facility
+    beside it (:func:`geo.scenarios.apply.apply_scenario`), all against the same baseline.
     """
     from geo.access.analysis import add_facility
     from geo.scenarios.apply import apply_scenario
@@ -198,7 +198,8 @@ def centre_lonlat(analysis: Analysis) -> tuple[float, float]:
 
 
 def scenario_edits(analysis: Analysis, lon: float, lat: float) -> dict[str, Scenario]:
-    """One-intervention scenarios near (lon, lat): a facility, a space and a new link."""
+    """Scenarios near (lon, lat): a facility, a space, a new link, and a link with a
+    facility beside it (the facility joins the network the link grew)."""
     from geo.scenarios.model import parse_scenario
 
     category = analysis.categories[0]
@@ -209,6 +210,11 @@ def scenario_edits(analysis: Analysis, lon: float, lat: float) -> dict[str, Scen
             ("edit_scenario_facility", _point(lon + 0.001, lat, category)),
             ("edit_scenario_space", _space(lon - 0.001, lat, analysis.categories[:2])),
             ("edit_scenario_link", _link(lon, lat)),
+        )
+    } | {
+        "edit_scenario_link_facility": parse_scenario(
+            _collection(_link(lon, lat), _point(lon + 0.0008, lat + 0.00003, category)),
+            taxonomy=taxonomy,
         )
     }
 

@@ -36,6 +36,8 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.access.area_nodes import NodeCells, nearest_nodes, nodes_within
 from geo.access.facility_shapes import entrances_xy_m, facility_polygons_m
+from geo.access.linked_edges import EdgeRows, LinkedEdgeIndex, NodeRows, linked_edge_index
+from geo.district.linked import LinkedNetwork
 from geo.district.network import WalkNetwork
 
 FloatArray = npt.NDArray[np.float64]
@@ -78,6 +80,7 @@ class EdgeIndex:
         self.main_edges: IntArray = np.flatnonzero(~self.fragment_edge)
         self.settings = settings
         self.xy = xy
+        self.component, self.piece_sizes = comp, sizes
 
     @cached_property
     def segments(self) -> npt.NDArray[np.object_]:
@@ -100,20 +103,52 @@ class EdgeIndex:
     def node_cells(self) -> NodeCells:
         return NodeCells(self.xy)
 
+    def nearest_edges(self, pts: npt.NDArray[np.object_]) -> tuple[IntArray, IntArray]:
+        """Per point: the nearest edge, and the nearest edge of a larger piece within
+        ``fragment_search_m`` (-1 when none)."""
+        nearest, main = _nearest(self.tree_all, pts, len(pts)), np.full(len(pts), -1)
+        if len(self.main_edges):
+            found_in, found_edge = self.tree_main.query_nearest(
+                pts, max_distance=self.settings.fragment_search_m, all_matches=False
+            )
+            main[found_in] = self.main_edges[found_edge]
+        return nearest, main.astype(np.int64)
 
-_INDEXES: weakref.WeakKeyDictionary[WalkNetwork, dict[AccessSettings, EdgeIndex]] = (
-    weakref.WeakKeyDictionary()
-)
+    def edges_at(self, edge: IntArray) -> EdgeRows:
+        """``u, v, length_m, on a fragment, straight segment`` of the edges ``edge``."""
+        e = self
+        return e.u[edge], e.v[edge], e.length_m[edge], e.fragment_edge[edge], e.segments[edge]
+
+    def nodes_within(self, areas: npt.NDArray[np.object_], distance_m: float) -> NodeRows:
+        return nodes_within(self.node_cells, areas, distance_m)
+
+    def nearest_nodes(self, areas: npt.NDArray[np.object_], start_m: float) -> NodeRows:
+        return nearest_nodes(self.node_cells, areas, start_m=start_m)
+
+
+_INDEXES: weakref.WeakKeyDictionary[
+    WalkNetwork, dict[AccessSettings, EdgeIndex | LinkedEdgeIndex]
+] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 
-def edge_index(network: WalkNetwork, settings: AccessSettings = DEFAULT_ACCESS) -> EdgeIndex:
-    """The :class:`EdgeIndex` of ``network``, built once and cached (derived, immutable)."""
+def edge_index(
+    network: WalkNetwork, settings: AccessSettings = DEFAULT_ACCESS
+) -> EdgeIndex | LinkedEdgeIndex:
+    """The :class:`EdgeIndex` of ``network``, built once and cached (derived, immutable);
+    for a :class:`LinkedNetwork`, its base's index with the links searched directly
+    (:mod:`geo.access.linked_edges`) unless the links change which pieces are fragments."""
+    base = edge_index(network.base, settings) if isinstance(network, LinkedNetwork) else None
     with _LOCK:
         per_network = _INDEXES.setdefault(network, {})
         index = per_network.get(settings)
         if index is None:
-            index = EdgeIndex(network, settings)
+            s = settings
+            if isinstance(network, LinkedNetwork) and isinstance(base, EdgeIndex):
+                index = linked_edge_index(
+                    network, base, s.fragment_max_nodes, s.fragment_max_share, s.fragment_search_m
+                )
+            index = index or EdgeIndex(network, settings)
             per_network[settings] = index
         return index
 
@@ -177,22 +212,15 @@ def join_points(
         empty_b = np.zeros(0, dtype=bool)
         return PointJoin(empty_i, empty_i, empty_f, empty_f, empty_f, empty_i, empty_b, empty_b)
     pts = shapely.points(xs, ys)
-    nearest = _nearest(index.tree_all, pts, n)
-    edge = nearest.copy()
-    if len(index.main_edges):
-        found_in, found_edge = index.tree_main.query_nearest(
-            pts, max_distance=settings.fragment_search_m, all_matches=False
-        )
-        edge[found_in] = index.main_edges[found_edge]
-    on_fragment = index.fragment_edge[edge]
-    moved = index.fragment_edge[nearest] & ~on_fragment
-    seg = index.segments[edge]
+    nearest, main = index.nearest_edges(pts)
+    edge = np.where(main >= 0, main, nearest)
+    u, v, length, on_fragment, seg = index.edges_at(edge)
+    moved = index.edges_at(nearest)[3] & ~on_fragment
     snap = shapely.distance(seg, pts)
     t = np.nan_to_num(shapely.line_locate_point(seg, pts, normalized=True), nan=0.0)
-    length = index.length_m[edge]
     return PointJoin(
-        u_pos=index.u[edge],
-        v_pos=index.v[edge],
+        u_pos=u,
+        v_pos=v,
         u_cost_m=snap + t * length,
         v_cost_m=snap + (1.0 - t) * length,
         snap_m=snap,
@@ -302,16 +330,14 @@ def join_areas(
     index = edge_index(network, settings)
     rest = np.flatnonzero(todo)
     if len(rest):
-        area_i, node_i, d = nodes_within(index.node_cells, areas[rest], settings.area_reach_m)
+        area_i, node_i, d = index.nodes_within(areas[rest], settings.area_reach_m)
         owner = rest[area_i]
         parts.append((owner, node_i, d))
         rule[owner] = "outline"
         todo[owner] = False
         far = np.flatnonzero(todo)
         if len(far):
-            area_i, node_i, dist = nearest_nodes(
-                index.node_cells, areas[far], start_m=2 * settings.area_reach_m
-            )
+            area_i, node_i, dist = index.nearest_nodes(areas[far], 2 * settings.area_reach_m)
             parts.append((far[area_i], node_i.astype(np.int64), np.asarray(dist, np.float64)))
             rule[far[area_i]] = "nearest"
     if not parts:
