@@ -302,21 +302,24 @@ if topic.is_open:
         if st.button(t("dl_tokens_make", lang), key="dl_tokens_make"):
             try:
                 codes = dl.desk().issue_tokens(topic.id, int(n))
-                st.session_state["dl_sheet"] = vote_sheet_pdf(
-                    topic, codes, base_url=dl.base_url(), lang=lang
+                st.session_state["dl_sheet"] = (
+                    topic.id,
+                    vote_sheet_pdf(topic, codes, base_url=dl.base_url(), lang=lang),
                 )
                 st.rerun()  # the count above includes the new tokens
             except LifecircleError as exc:
                 _fail(exc)
-        if st.session_state.get("dl_sheet"):
-            st.download_button(
-                "PDF",
-                data=st.session_state["dl_sheet"],
-                file_name=f"ballots-{topic.room_code}.pdf",
-                mime="application/pdf",
-                key="dl_sheet_download",
-                on_click="ignore",
-            )
+    # Outside the expander: the rerun that counts the new tokens can redraw it closed.
+    sheet = st.session_state.get("dl_sheet")
+    if sheet and sheet[0] == topic.id:
+        st.download_button(
+            "PDF",
+            data=sheet[1],
+            file_name=f"ballots-{topic.room_code}.pdf",
+            mime="application/pdf",
+            key="dl_sheet_download",
+            on_click="ignore",
+        )
 
 # --- the decision and the minutes ---------------------------------------------------------
 st.header(t("dl_decision", lang))

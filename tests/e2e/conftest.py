@@ -258,3 +258,31 @@ def app_server(browser: Any, streamlit_server: DashboardServer) -> DashboardServ
         context.close()
     _WARMED.add(streamlit_server.base_url)
     return streamlit_server
+
+
+DOWNLOAD_TRY_MS = 30_000
+
+
+def click_download(button: Any, *, timeout_ms: int, try_ms: int = DOWNLOAD_TRY_MS) -> Any:
+    """Click a download button until the browser gets its file; the Download.
+
+    Streamlit gives a lazily built download a new id on every run of the page: a click that
+    lands while a late rerun (the map's first value, say) replaces the button asks for an id
+    the server has just dropped, and nothing comes back. A person clicks again; so does
+    this (after ``try_ms`` without a file), until ``timeout_ms`` has passed in all.
+    """
+    import time
+
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page = button.page
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        left_ms = max(1_000, int((deadline - time.monotonic()) * 1000))
+        try:
+            with page.expect_download(timeout=min(try_ms, left_ms)) as info:
+                button.click(timeout=left_ms)
+            return info.value
+        except PlaywrightTimeout:
+            if time.monotonic() >= deadline:
+                raise

@@ -16,6 +16,7 @@ import pytest
 
 from geo.standards.taxonomy import load_taxonomy
 from lifecircle.i18n import t
+from tests.e2e.conftest import click_download
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -444,10 +445,13 @@ def test_exported_maps_open_offline_with_credit_and_no_error(
     page.goto(app_server.url("/?lang=zh"))
     expect_title(page, t("app_title", "zh"), timeout=FIRST_RUN_MS)
     wait_until_idle(page, timeout=FIRST_RUN_MS)
-    with page.expect_download(timeout=RERUN_MS * 2) as download:
-        page.get_by_role("button", name=t("export_html", "zh")).click()
+    expect(map_frame(page).locator(".leaflet-container")).to_be_visible(timeout=RERUN_MS)
+    wait_until_idle(page)
+    download = click_download(
+        page.get_by_role("button", name=t("export_html", "zh")), timeout_ms=RERUN_MS * 3
+    )
     dashboard_html = tmp_path / "dashboard.html"
-    download.value.save_as(dashboard_html)
+    download.save_as(dashboard_html)
     cli_html = tmp_path / "cli.html"
     # The CLI's map of the bundled district (its cache is this session's: quick).
     assert main(["map", "lujiazui", "--out", str(cli_html), "--lang", "zh", "--quiet"]) == 0

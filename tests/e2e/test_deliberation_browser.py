@@ -35,7 +35,12 @@ from typing import Any
 import pytest
 
 from bench.harness import DashboardServer, block_remote_requests, dashboard_server
-from tests.e2e.conftest import ARTIFACTS_DIR, FIRST_RUN_TIMEOUT_MS, is_tile_request
+from tests.e2e.conftest import (
+    ARTIFACTS_DIR,
+    FIRST_RUN_TIMEOUT_MS,
+    click_download,
+    is_tile_request,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -95,9 +100,10 @@ def _metric(page: Any, label: str) -> Any:
 
 def _download_pdf(page: Any, button: str, path: Path) -> str:
     """Click a download button, keep the PDF at ``path`` and return its text."""
-    with page.expect_download(timeout=WAIT_MS) as info:
-        page.get_by_role("button", name=button, exact=True).click()
-    info.value.save_as(path)
+    download = click_download(
+        page.get_by_role("button", name=button, exact=True), timeout_ms=WAIT_MS, try_ms=WAIT_MS // 2
+    )
+    download.save_as(path)
     assert path.read_bytes().startswith(b"%PDF")
     done = subprocess.run(
         ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True

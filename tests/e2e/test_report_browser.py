@@ -17,7 +17,7 @@ from geo.checkup.units import units_from_district
 from geo.district.model import District
 from geo.standards.taxonomy import Taxonomy
 from lifecircle.i18n import t
-from tests.e2e.conftest import BrowserLog
+from tests.e2e.conftest import BrowserLog, click_download
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -60,18 +60,22 @@ def test_report_page_downloads_the_ledger_and_the_pdf(
     )
     expected = compute_checkup(analyse(lujiazui, taxonomy), units_from_district(lujiazui))
 
-    with page.expect_download(timeout=RUN_MS) as info:
-        page.get_by_role("button", name=t("ck_report_download_xlsx", "zh")).click()
+    info = click_download(
+        page.get_by_role("button", name=t("ck_report_download_xlsx", "zh")), timeout_ms=RUN_MS
+    )
     xlsx = tmp_path / "ledger.xlsx"
-    info.value.save_as(xlsx)
+    info.save_as(xlsx)
     sheet = openpyxl.load_workbook(xlsx)[t("ck_report_ledger", "zh")]
     assert sheet.max_row - 1 == len(expected.ledger)
     assert sheet.cell(2, 2).value == expected.ledger["unit_name"].iloc[0]
 
-    with page.expect_download(timeout=PDF_MS) as info:
-        page.get_by_role("button", name=t("ck_report_download_pdf", "zh")).click()
+    info = click_download(
+        page.get_by_role("button", name=t("ck_report_download_pdf", "zh")),
+        timeout_ms=PDF_MS,
+        try_ms=PDF_MS // 2,
+    )
     pdf = tmp_path / "report.pdf"
-    info.value.save_as(pdf)
+    info.save_as(pdf)
     text = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, check=True)
     body = "".join(text.stdout.decode().split())
     assert "问题台账" in body and expected.ledger["unit_name"].iloc[0] in body
