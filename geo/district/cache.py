@@ -16,6 +16,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -92,28 +93,34 @@ def read_entry(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, Any]] |
         return None
     try:
         manifest = json.loads(manifest_path.read_text("utf-8"))
-        frames: dict[str, pd.DataFrame] = {}
-        for name, spec in manifest["files"].items():
-            path = folder / f"{name}.parquet"
-            # One read of the file: checked, then parsed from the same bytes.
-            data = path.read_bytes()
-            if hashlib.sha256(data).hexdigest() != spec["sha256"]:
-                raise ValueError(f"{path.name} does not match its checksum")
-            # ParquetFile reads one file without pq.read_table's dataset layer, whose
-            # import alone costs a cached load ~0.5 s CPU (pyarrow.dataset).
-            table = pq.ParquetFile(pa.BufferReader(data)).read()
-            if spec["kind"] == "geo":
-                frames[name] = _read_geo(table, spec.get("crs", ""))
-            else:
-                frames[name] = table.to_pandas()
+        specs = dict(manifest["files"])
         meta = manifest["meta"]
         if not isinstance(meta, dict):
             raise ValueError("manifest meta is not a mapping")
+        # Two tables at a time: reading, hashing and Parquet decoding run outside Python's
+        # lock, so they overlap the WKB parsing of another table (which holds it).
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="cache-read") as pool:
+            read = {n: pool.submit(_read_table, folder, n, spec) for n, spec in specs.items()}
+            frames = {name: future.result() for name, future in read.items()}
     except (OSError, ValueError, KeyError, TypeError) as exc:
         log.warning("cache entry %s is corrupt (%s): rebuilding it", folder, exc)
         shutil.rmtree(folder, ignore_errors=True)
         return None
     return frames, meta
+
+
+def _read_table(folder: Path, name: str, spec: Mapping[str, str]) -> pd.DataFrame:
+    path = folder / f"{name}.parquet"
+    # One read of the file: checked, then parsed from the same bytes.
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != spec["sha256"]:
+        raise ValueError(f"{path.name} does not match its checksum")
+    # ParquetFile reads one file without pq.read_table's dataset layer, whose import
+    # alone costs a cached load ~0.5 s CPU (pyarrow.dataset).
+    table = pq.ParquetFile(pa.BufferReader(data)).read()
+    if spec["kind"] == "geo":
+        return _read_geo(table, spec.get("crs", ""))
+    return table.to_pandas()
 
 
 @functools.lru_cache(maxsize=16)
