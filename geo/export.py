@@ -6,12 +6,12 @@ is within ``limit_m``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from geo.access.gaps import gap_hexagons
 from geo.access.layers import catchment_layer, doorstep_layer, service_area_layer
 from geo.errors import InputFileError, OutputPathError
 from geo.export_safety import csv_text
+from geo.forked import ForkedCall
 from geo.geopackage import GeoPackageWriter
 from geo.output_paths import checked_output_file
 from geo.progress import Progress, report, scaled
@@ -404,10 +405,10 @@ def write_analysis(
     report(progress, "writing the tables", 0.02)
     nodes = nodes_table(analysis)
     extra: dict[str, float] = {}
-    # Three at once, on threads (each mostly outside Python's lock): the CSVs, the
-    # GeoPackage's writer, and here the layers it writes.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tables") as tables:
-        written = tables.submit(_write_tables, analysis, paths, nodes)
+    # Three at once: the CSVs in a forked child (their text formatting holds Python's
+    # lock), the GeoPackage's writer on a thread, and here the layers it writes.
+    written = ForkedCall(_write_tables, analysis, paths, nodes)
+    try:
         if geopackage:
             t0 = time.perf_counter()
             paths["geopackage"] = out_dir / GEOPACKAGE_NAME
@@ -423,7 +424,11 @@ def write_analysis(
                 report(progress, "writing the GeoPackage", 0.75)
             extra["write_geopackage"] = writer.busy_s
             extra["layers"] = time.perf_counter() - t0
-        written.result()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            written.result()  # the files' own error would hide this one
+        raise
+    written.result()
     summary = summary_dict(analysis, extra_timings=extra, layer_settings=layer_settings)
     write_text_atomic(paths["summary"], json.dumps(summary, ensure_ascii=False, indent=2))
     return paths
