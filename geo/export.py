@@ -28,6 +28,7 @@ from geo.errors import InputFileError, OutputPathError
 from geo.export_safety import csv_text
 from geo.forked import ForkedCall
 from geo.geopackage import GeoPackageWriter
+from geo.geopackage_child import ChildGeoPackageWriter
 from geo.output_paths import checked_output_file
 from geo.progress import Progress, report, scaled
 from geo.standards.fields import ITEM_FIELDS_CHECKED
@@ -276,13 +277,14 @@ def geo_layers(
     timings_s: dict[str, float] | None = None,
     progress: Progress | None = None,
     nodes: pd.DataFrame | None = None,
-    on_layer: Callable[[str, gpd.GeoDataFrame], None] | None = None,
+    on_layers: Callable[[Mapping[str, gpd.GeoDataFrame]], None] | None = None,
 ) -> dict[str, gpd.GeoDataFrame]:
     """Every layer of the GeoPackage, WGS-84; each stage's seconds go to ``timings_s``.
 
     ``nodes`` is :func:`nodes_table` when the caller has it already (a city's is a
-    million rows). ``on_layer`` is called with each layer as soon as it is built, in
-    the order of the returned mapping (a writer starts on it while the next is built).
+    million rows). ``on_layers`` is called with the layers as soon as they are built, in
+    the order of the returned mapping: the four tables at once, then each other layer
+    (a writer starts on them while the next is built).
     """
     d = analysis.district
     net = d.network
@@ -309,9 +311,9 @@ def geo_layers(
         homes[f"{cid}_served"] = analysis.served[i]
     homes["categories_served"] = analysis.served.sum(axis=0) if len(homes) else []
     layers["homes"] = homes
-    built = _Built(layers, on_layer)
-    for name in list(layers):
-        built.hand_on(name)
+    built = _Built(layers, on_layers)
+    if on_layers is not None:
+        on_layers(dict(layers))
     clock.lap("layer_tables")
     report(progress, "service areas", 0.1)
     built.add("service_areas", service_area_layer(analysis, settings=settings))
@@ -334,23 +336,20 @@ def geo_layers(
 
 
 class _Built:
-    """The layers built so far, each handed on to ``on_layer`` when it is added."""
+    """The layers built so far, each handed on to ``on_layers`` when it is added."""
 
     def __init__(
         self,
         layers: dict[str, gpd.GeoDataFrame],
-        on_layer: Callable[[str, gpd.GeoDataFrame], None] | None,
+        on_layers: Callable[[Mapping[str, gpd.GeoDataFrame]], None] | None,
     ) -> None:
         self.layers = layers
-        self.on_layer = on_layer
+        self.on_layers = on_layers
 
     def add(self, name: str, layer: gpd.GeoDataFrame) -> None:
         self.layers[name] = layer
-        self.hand_on(name)
-
-    def hand_on(self, name: str) -> None:
-        if self.on_layer is not None:
-            self.on_layer(name, self.layers[name])
+        if self.on_layers is not None:
+            self.on_layers({name: layer})
 
 
 class _Stopwatch:
@@ -405,21 +404,22 @@ def write_analysis(
     report(progress, "writing the tables", 0.02)
     nodes = nodes_table(analysis)
     extra: dict[str, float] = {}
-    # Three at once: the CSVs in a forked child (their text formatting holds Python's
-    # lock), the GeoPackage's writer on a thread, and here the layers it writes.
+    # Three at once, each in its own process (text formatting and GDAL's writes hold
+    # Python's lock): the CSVs and the GeoPackage in forked children, and here the
+    # layers the GeoPackage's child writes.
     written = ForkedCall(_write_tables, analysis, paths, nodes)
     try:
         if geopackage:
             t0 = time.perf_counter()
             paths["geopackage"] = out_dir / GEOPACKAGE_NAME
-            with GeoPackageWriter(paths["geopackage"]) as writer:
+            with ChildGeoPackageWriter(paths["geopackage"]) as writer:
                 geo_layers(
                     analysis,
                     settings=layer_settings,
                     timings_s=extra,
                     progress=scaled(progress, 0.1, 0.75),
                     nodes=nodes,
-                    on_layer=writer.add,
+                    on_layers=writer.add_layers,
                 )
                 report(progress, "writing the GeoPackage", 0.75)
             extra["write_geopackage"] = writer.busy_s
