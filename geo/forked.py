@@ -12,6 +12,7 @@ as before, with the same results.
 
 from __future__ import annotations
 
+import mmap
 import multiprocessing
 import os
 import threading
@@ -19,6 +20,9 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from geo.errors import OutputPathError
 
@@ -91,3 +95,40 @@ def _run(fn: Callable[..., None], args: tuple[Any, ...], send: Connection) -> No
         send.send(None)
     finally:
         send.close()
+
+
+def shared_array(shape: tuple[int, ...]) -> npt.NDArray[np.float64]:
+    """A float array in memory that forked children write into and this process reads
+    (an anonymous shared mapping: nothing is copied back)."""
+    size = int(np.prod(shape)) * 8
+    buffer = mmap.mmap(-1, max(size, 1), flags=mmap.MAP_SHARED)
+    return np.frombuffer(buffer, dtype=np.float64, count=int(np.prod(shape))).reshape(shape)
+
+
+def rows_in_two_processes(
+    search: Callable[[npt.NDArray[np.int64]], npt.NDArray[np.float64]],
+    rows: npt.ArrayLike,
+    out: npt.NDArray[np.float64],
+) -> None:
+    """``out[rows] = search(rows)``, with every other row searched in a forked child.
+
+    The child writes its rows into a shared mapping of their size only, copied into
+    ``out`` at the end: ``out`` itself stays this process's own memory.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    theirs, ours = rows[1::2], rows[0::2]
+    shared = shared_array((len(theirs), out.shape[1]))
+    child = ForkedCall(_search_into, search, theirs, shared, fork=True)
+    try:
+        out[ours] = search(ours)
+    finally:
+        child.result()
+    out[theirs] = shared
+
+
+def _search_into(
+    search: Callable[[npt.NDArray[np.int64]], npt.NDArray[np.float64]],
+    rows: npt.NDArray[np.int64],
+    target: npt.NDArray[np.float64],
+) -> None:
+    target[:] = search(rows)

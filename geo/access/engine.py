@@ -26,6 +26,7 @@ from geo.access.local_reach import NodeGrid, reach_near
 from geo.access.snapping import snap_facilities, sources_by_category
 from geo.district.network import WalkNetwork
 from geo.errors import NetworkError
+from geo.forked import can_fork, rows_in_two_processes
 from geo.standards.taxonomy import Taxonomy
 
 FloatArray = npt.NDArray[np.float64]
@@ -33,6 +34,8 @@ IntArray = npt.NDArray[np.int64]
 
 # How far apart two sums of the same lengths may round (m): far below any street length.
 LABEL_TOL_M = 1e-6
+# From this many nodes a table's Dijkstra is split over two processes (a fork costs ~50 ms).
+PARALLEL_MIN_NODES = 200_000
 
 
 class DistanceEngine:
@@ -178,13 +181,23 @@ class DistanceEngine:
         data = np.concatenate([self._data, offsets])
         graph = sparse.csr_matrix((data, indices, indptr), shape=(n + k, n + k))
         rows = np.flatnonzero(sizes > 0)
+        # SciPy's Dijkstra holds Python's lock for the whole call: on a large network the
+        # rows are split between this process and a forked child (each row's search is
+        # its own, so the table is the same).
+        parallel = n >= PARALLEL_MIN_NODES and len(rows) >= 2 and can_fork()
         # Filled once: the searched rows are copied in, only the others set to inf (at
         # 1M nodes a table is 112 MB and every pass over it counts).
         out = np.empty((k, n))
         out[sizes == 0] = np.inf
-        if len(rows):
-            dist = csgraph.dijkstra(graph, directed=True, indices=n + rows, limit=limit)
-            out[rows] = np.asarray(dist, dtype=np.float64)[:, :n]
+
+        def search(part: IntArray) -> FloatArray:
+            dist = csgraph.dijkstra(graph, directed=True, indices=n + part, limit=limit)
+            return np.asarray(dist, dtype=np.float64)[:, :n]
+
+        if parallel:
+            rows_in_two_processes(search, rows, out)
+        elif len(rows):
+            out[rows] = search(rows)
         return out
 
     def nearest_source(
