@@ -95,6 +95,7 @@ def measure_size(label: str, path: Path, bbox: tuple[float, ...]) -> dict[str, A
     stages["analyse+layers"] = {
         "s": round(analyse_s, 4),
         "peak_mb": stages["layers_and_files"]["peak_mb"],
+        "child_peak_mb": stages["layers_and_files"].get("child_peak_mb", 0.0),
     }
     return {
         "label": label,
@@ -195,6 +196,12 @@ STAGE_ORDER = [
 ]
 
 
+def _memory(row: dict[str, float]) -> str:
+    """Peak MB of the stage's process, and of its largest child where it had one."""
+    child = row.get("child_peak_mb", 0.0)
+    return f"{row['peak_mb']:,.0f} MB" + (f", child {child:,.0f} MB" if child else "")
+
+
 def format_scale_table(report: dict[str, Any]) -> str:
     """The report as a plain-text table: seconds (peak MB) per stage and size."""
     runs = report["runs"]
@@ -204,7 +211,7 @@ def format_scale_table(report: dict[str, Any]) -> str:
         cells = [stage]
         for r in runs:
             row = r["stages"].get(stage)
-            cells.append("-" if row is None else f"{_secs(row['s'])} ({row['peak_mb']:,.0f} MB)")
+            cells.append("-" if row is None else f"{_secs(row['s'])} ({_memory(row)})")
         cells.append(str(report["slopes"].get(stage, "-")))
         rows.append(cells)
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]

@@ -50,7 +50,14 @@ class Stages:
         return out
 
     def add(self, name: str, seconds: float) -> None:
-        self.rows[name] = {"s": round(seconds, 4), "peak_mb": round(peak_mb(), 1)}
+        # The largest child process so far too: the CLI forks writers and a second
+        # Dijkstra (their memory is mostly shared with this process's, copy-on-write).
+        child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+        self.rows[name] = {
+            "s": round(seconds, 4),
+            "peak_mb": round(peak_mb(), 1),
+            "child_peak_mb": round(child, 1),
+        }
 
 
 def _bbox(text: str) -> tuple[float, float, float, float]:
