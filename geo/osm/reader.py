@@ -113,14 +113,19 @@ def _relations(path: Path, keys: set[str]) -> list[Relation]:
     """Multipolygon and boundary relations that may be features or pedestrian areas."""
     out: list[Relation] = []
     objects: Iterable[Any] = osmium.FileProcessor(str(path), osmium.osm.RELATION)
-    for rel in objects:
-        tags = {t.k: t.v for t in rel.tags}
-        if tags.get("type") not in RELATION_TYPES:
-            continue
-        if not (keys & tags.keys() or is_pedestrian_area(tags, relation=True)):
-            continue
-        members = [(m.ref, m.role) for m in rel.members if m.type == "w"]
-        out.append(Relation(id=rel.id, tags=tags, members=members))
+    try:
+        for rel in objects:
+            tags = {t.k: t.v for t in rel.tags}
+            if tags.get("type") not in RELATION_TYPES:
+                continue
+            if not (keys & tags.keys() or is_pedestrian_area(tags, relation=True)):
+                continue
+            members = [(m.ref, m.role) for m in rel.members if m.type == "w"]
+            out.append(Relation(id=rel.id, tags=tags, members=members))
+    except ValueError as exc:
+        # libosmium's parser reports a garbled number (an id such as '=70273614') as a
+        # ValueError, not as its RuntimeError for damaged files: the same to a planner.
+        raise RuntimeError(str(exc)) from exc
     return out
 
 
