@@ -6,15 +6,15 @@ it is (copy-on-write: nothing is pickled) and writes its files itself, on the ot
 
 A fork copies only the calling thread: a lock another thread held at that moment would
 stay locked in the child forever. So the child is forked only when this process runs no
-other Python thread, on platforms that have ``fork``; otherwise the call runs on a thread,
-as before, with the same results.
+other Python thread, on Linux; otherwise the call runs on a thread, as before, with the
+same results.
 """
 
 from __future__ import annotations
 
 import mmap
 import multiprocessing
-import os
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -32,8 +32,9 @@ class ChildEndedError(OutputPathError):
 
 
 def can_fork() -> bool:
-    """Forking is safe here: the platform has it and no other Python thread runs."""
-    return hasattr(os, "fork") and threading.active_count() == 1
+    """Forking is safe here: Linux (macOS's system libraries are not safe to use in a
+    forked child) and no other Python thread runs."""
+    return sys.platform.startswith("linux") and threading.active_count() == 1
 
 
 class ForkedCall:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 from pathlib import Path
 
 import pyogrio
@@ -17,7 +18,9 @@ from geo.export import write_geopackage
 from geo.geopackage_child import ChildGeoPackageWriter
 from tests.geo.test_geopackage import points
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX-only")
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="the forked path is Linux-only (macOS: spawn)"
+)
 BOTH = pytest.mark.parametrize("fork", [True, False], ids=["child", "thread"])
 
 
