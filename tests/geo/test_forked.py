@@ -31,7 +31,7 @@ def _die() -> None:
 
 
 class _UnpicklableError(Exception):
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> str | tuple[object, ...]:
         raise TypeError("no")
 
 
