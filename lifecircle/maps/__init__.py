@@ -50,7 +50,6 @@ from lifecircle.maps.needs import needs_layers
 from lifecircle.maps.overview import build_overview_map
 from lifecircle.maps.scenario_layers import KIND_COLOURS, difference_layer, scenario_layer
 from lifecircle.maps.text import safe_text
-from lifecircle.maps.view_layers import view_groups
 
 __all__ = [
     "BASEMAPS",
@@ -95,5 +94,4 @@ __all__ = [
     "simplify_for_map",
     "street_legend",
     "streets_layer",
-    "view_groups",
 ]

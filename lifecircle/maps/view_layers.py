@@ -277,30 +277,3 @@ def groups_of(
     that keeps the view (a click) sends a few URLs, and the browser reuses the layers it
     already built (:class:`lifecircle.maps.served_layers.ServedGeoJson`)."""
     return [_group(name, text, served=served) for name, text in layers]
-
-
-def view_groups(
-    analysis: Analysis,
-    data: ViewData,
-    selection: ViewSelection,
-    *,
-    category: str,
-    colour_by: str,
-    speed_kmh: float,
-    lang: str,
-    shift: Callable[[Any], Any],
-    within_m: float | None = None,
-) -> list[folium.FeatureGroup]:
-    """The layers of the view, bottom to top, with their data (:func:`view_documents`)."""
-    docs = view_documents(
-        analysis,
-        data,
-        selection,
-        category=category,
-        colour_by=colour_by,
-        speed_kmh=speed_kmh,
-        lang=lang,
-        shift=shift,
-        within_m=within_m,
-    )
-    return groups_of(docs)

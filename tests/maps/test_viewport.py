@@ -27,9 +27,10 @@ from lifecircle.maps.view_layers import (
     ViewData,
     compute_view_data,
     facilities_document,
+    groups_of,
     homes_document,
     streets_document,
-    view_groups,
+    view_documents,
 )
 from lifecircle.maps.viewport import (
     LAYERS,
@@ -232,7 +233,7 @@ def test_nothing_in_detail_when_zoomed_out_or_over_budget(
     assert over.status == "too_many" and over.vertices == full.vertices
     assert all(len(over.indices[name]) == 0 for name in LAYERS)
     assert (
-        view_groups(
+        view_documents(
             analysis,
             view_data,
             over,
@@ -316,17 +317,17 @@ def test_the_drawn_view_holds_the_selected_features(
         assert "<" not in f["properties"]["tip"]
 
 
-def test_view_groups_are_the_layers_of_the_small_map(
+def test_view_layers_are_the_layers_of_the_small_map(
     analysis: Analysis, view_data: ViewData
 ) -> None:
     west, south, east, north = analysis.district.meta.bbox
     view = view_around((west + east) / 2, (south + north) / 2, zoom=16)
     selection = select_in_view(view_data.index, view, SETTINGS)
     for lang in ("zh", "en"):
-        groups = view_groups(
+        groups = groups_of(view_documents(
             analysis, view_data, selection, category="health_centre", colour_by="count",
             speed_kmh=4.0, lang=lang, shift=lambda g: g,
-        )  # fmt: skip
+        ))  # fmt: skip
         names = [g.layer_name for g in groups]
         assert names == [
             t(key, lang)
