@@ -15,8 +15,8 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Sequence
-from itertools import chain
 from dataclasses import dataclass
+from itertools import chain
 
 import geopandas as gpd
 import h3
@@ -101,7 +101,9 @@ def _polygons(polys: Sequence[h3.LatLngPoly]) -> npt.NDArray[np.object_]:
     rings = [ring for poly in polys for ring in (poly.outer, *poly.holes)]
     sizes = np.fromiter((len(r) for r in rings), dtype=np.int64, count=len(rings))
     latlng = np.fromiter(
-        chain.from_iterable(chain.from_iterable(rings)), dtype=np.float64, count=2 * int(sizes.sum())
+        chain.from_iterable(chain.from_iterable(rings)),
+        dtype=np.float64,
+        count=2 * int(sizes.sum()),
     ).reshape(-1, 2)
     ring_of = np.repeat(np.arange(len(rings)), sizes)
     built = shapely.linearrings(latlng[:, ::-1], indices=ring_of)
