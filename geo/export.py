@@ -288,8 +288,13 @@ def geo_layers(
     clock = _Stopwatch(timings_s)
     nodes = nodes_table(analysis) if nodes is None else nodes
     layers: dict[str, gpd.GeoDataFrame] = {
+        # No copy of a city's node table: pandas copies on write, so the layer and the
+        # caller's table stay independent.
         "nodes": gpd.GeoDataFrame(
-            nodes, geometry=gpd.points_from_xy(nodes["lon"], nodes["lat"]), crs="EPSG:4326"
+            nodes,
+            geometry=gpd.points_from_xy(nodes["lon"], nodes["lat"]),
+            crs="EPSG:4326",
+            copy=False,
         ),
         "edges": gpd.GeoDataFrame(edges_table(analysis), geometry=net.edge_lines, crs="EPSG:4326"),
         "facilities": gpd.GeoDataFrame(
