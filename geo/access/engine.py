@@ -290,10 +290,10 @@ class DistanceEngine:
         for _ in range(64):
             if len(active) == 0:
                 break
-            root[active] = root[root[active]]
-            ahead = root[active]
-            active = active[ahead >= 0]
-            active = active[~hop[root[active]]]
+            ahead = root[root[active]]
+            root[active] = ahead
+            # (hop[-1] is some node's flag, but ahead < 0 drops that walker anyway)
+            active = active[(ahead >= 0) & ~hop[ahead]]
         ok = reached & (root >= 0)
         if not hop[root[ok]].all():  # a way back that ends nowhere: let Dijkstra decide
             return None
