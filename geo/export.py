@@ -26,6 +26,7 @@ from geo.access.gaps import gap_hexagons
 from geo.access.layers import catchment_layer, doorstep_layer, service_area_layer
 from geo.errors import InputFileError, OutputPathError
 from geo.export_safety import csv_text
+from geo.gc_pause import paused_gc
 from geo.geopackage import GeoPackageWriter
 from geo.output_paths import checked_output_file
 from geo.progress import Progress, report, scaled
@@ -268,6 +269,9 @@ def write_csv(path: Path, frame: pd.DataFrame) -> None:
     write_text_atomic(path, csv_text(out))
 
 
+# A city's layers are millions of new geometries, which the cycle collector would walk
+# again and again (geo.gc_pause).
+@paused_gc()
 def geo_layers(
     analysis: Analysis,
     *,

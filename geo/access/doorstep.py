@@ -10,6 +10,8 @@ nodes get circles too.
 
 from __future__ import annotations
 
+import threading
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -97,6 +99,19 @@ def doorstep_circles(
     return gpd.GeoDataFrame(data, geometry=_circles_wgs84(circles, crs), crs="EPSG:4326")
 
 
+_LOCAL = threading.local()
+
+
+def _transformer(source: pyproj.CRS | str, target: str) -> pyproj.Transformer:
+    """A transformer per thread and pair of CRSs (PROJ objects are not shared by threads;
+    building one can cost more than the transform of a district's entrances)."""
+    cache: dict[tuple[str, str], pyproj.Transformer] = _LOCAL.__dict__.setdefault("cache", {})
+    key = (source if isinstance(source, str) else source.to_wkt(), target)
+    if key not in cache:
+        cache[key] = pyproj.Transformer.from_crs(source, target, always_xy=True)
+    return cache[key]
+
+
 def _metric_points(frame: gpd.GeoDataFrame, crs: str) -> np.ndarray:
     """The geometries of ``frame`` in ``crs``: 2-D points are built anew from their projected
     coordinates (setting a point's coordinates in place costs microseconds each)."""
@@ -109,8 +124,7 @@ def _metric_points(frame: gpd.GeoDataFrame, crs: str) -> np.ndarray:
     if not plain:
         out: np.ndarray = frame.to_crs(crs).geometry.to_numpy()
         return out
-    to_metric = pyproj.Transformer.from_crs(frame.crs, crs, always_xy=True)
-    x, y = to_metric.transform(shapely.get_x(geoms), shapely.get_y(geoms))
+    x, y = _transformer(frame.crs, crs).transform(shapely.get_x(geoms), shapely.get_y(geoms))
     points: np.ndarray = shapely.points(x, y)
     return points
 
@@ -122,8 +136,7 @@ def _circles_wgs84(circles: np.ndarray, crs: str) -> np.ndarray:
         out_crs: np.ndarray = gpd.GeoSeries(circles, crs=crs).to_crs("EPSG:4326").to_numpy()
         return out_crs
     xy, ring = shapely.get_coordinates(circles, return_index=True)
-    to_wgs84 = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-    lon, lat = to_wgs84.transform(xy[:, 0], xy[:, 1])
+    lon, lat = _transformer(crs, "EPSG:4326").transform(xy[:, 0], xy[:, 1])
     rings = shapely.linearrings(np.column_stack([lon, lat]), indices=ring)
     out: np.ndarray = shapely.polygons(rings)
     return out
