@@ -27,6 +27,7 @@ from geo.access.layers import catchment_layer, doorstep_layer, service_area_laye
 from geo.errors import InputFileError, OutputPathError
 from geo.export_safety import csv_text
 from geo.forked import ForkedCall
+from geo.gc_pause import paused_gc
 from geo.geopackage import GeoPackageWriter
 from geo.geopackage_child import ChildGeoPackageWriter
 from geo.output_paths import checked_output_file
@@ -270,6 +271,9 @@ def write_csv(path: Path, frame: pd.DataFrame) -> None:
     write_text_atomic(path, csv_text(out))
 
 
+# A city's layers are millions of new geometries, which the cycle collector would walk
+# again and again (geo.gc_pause).
+@paused_gc()
 def geo_layers(
     analysis: Analysis,
     *,
@@ -291,8 +295,13 @@ def geo_layers(
     clock = _Stopwatch(timings_s)
     nodes = nodes_table(analysis) if nodes is None else nodes
     layers: dict[str, gpd.GeoDataFrame] = {
+        # No copy of a city's node table: pandas copies on write, so the layer and the
+        # caller's table stay independent.
         "nodes": gpd.GeoDataFrame(
-            nodes, geometry=gpd.points_from_xy(nodes["lon"], nodes["lat"]), crs="EPSG:4326"
+            nodes,
+            geometry=gpd.points_from_xy(nodes["lon"], nodes["lat"]),
+            crs="EPSG:4326",
+            copy=False,
         ),
         "edges": gpd.GeoDataFrame(edges_table(analysis), geometry=net.edge_lines, crs="EPSG:4326"),
         "facilities": gpd.GeoDataFrame(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import weakref
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
@@ -39,12 +40,15 @@ class CellIndex:
         Node positions ordered by cell (stable: node order within a cell).
     starts
         Where each cell's nodes begin in ``by_cell``.
+    sorted_cell
+        The cell of each position of ``by_cell``.
     """
 
     node_cell: IntArray
     cells: CellArray
     by_cell: IntArray
     starts: IntArray
+    sorted_cell: IntArray
     _hexagons: GeomArray | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -53,13 +57,15 @@ class CellIndex:
         cells, node_cell = np.unique(node_cells, return_inverse=True)
         node_cell = np.asarray(node_cell, dtype=np.int64).reshape(-1)
         by_cell = np.argsort(node_cell, kind="stable").astype(np.int64)
-        starts = np.searchsorted(node_cell[by_cell], np.arange(len(cells))).astype(np.int64)
-        return cls(node_cell=node_cell, cells=cells, by_cell=by_cell, starts=starts)
-
-    @property
-    def sorted_cell(self) -> IntArray:
-        """The cell of each position of ``by_cell``."""
-        return self.node_cell[self.by_cell]
+        sorted_cell = node_cell[by_cell]
+        starts = np.searchsorted(sorted_cell, np.arange(len(cells))).astype(np.int64)
+        return cls(
+            node_cell=node_cell,
+            cells=cells,
+            by_cell=by_cell,
+            starts=starts,
+            sorted_cell=sorted_cell,
+        )
 
     def hexagons(self) -> GeomArray:
         """The polygon of every cell (WGS-84), built once."""
@@ -73,19 +79,21 @@ class CellIndex:
 
         Of several nodes at the same distance, the first in node order wins.
         """
-        d = np.where(label >= 0, dist_m, np.inf)[self.by_cell]
         owner = np.full(len(self.cells), -1, dtype=np.int64)
-        if len(d) == 0:
+        if len(self.by_cell) == 0:
             return owner
+        lab = label[self.by_cell]
+        d = np.where(lab >= 0, dist_m[self.by_cell], np.inf)
         mins = np.minimum.reduceat(d, self.starts)
-        group = self.sorted_cell
-        hit = np.flatnonzero((d == mins[group]) & np.isfinite(d))
+        # Every cell holds a node, so each minimum repeats over its cell's run of nodes.
+        sizes = np.diff(self.starts, append=len(d))
+        hit = np.flatnonzero((d == np.repeat(mins, sizes)) & np.isfinite(d))
         if len(hit) == 0:
             return owner
-        hit_group = group[hit]
+        hit_group = self.sorted_cell[hit]
         first = np.ones(len(hit), dtype=bool)
         first[1:] = hit_group[1:] != hit_group[:-1]
-        owner[hit_group[first]] = label[self.by_cell[hit[first]]]
+        owner[hit_group[first]] = lab[hit[first]]
         return owner
 
 
@@ -95,7 +103,12 @@ def cell_hexagons(cells: CellArray) -> GeomArray:
         return np.zeros(0, dtype=object)
     rings = [h3n.cell_to_boundary(c) for c in cells.tolist()]
     sizes = np.fromiter((len(r) for r in rings), dtype=np.int64, count=len(rings))
-    latlng = np.concatenate([np.asarray(r, dtype=np.float64) for r in rings])
+    # One flat read of every (lat, lng) pair: no small array per cell.
+    latlng = np.fromiter(
+        chain.from_iterable(chain.from_iterable(rings)),
+        dtype=np.float64,
+        count=2 * int(sizes.sum()),
+    ).reshape(-1, 2)
     ring_of = np.repeat(np.arange(len(rings)), sizes)
     return np.asarray(
         shapely.polygons(shapely.linearrings(latlng[:, ::-1], indices=ring_of)), dtype=object

@@ -10,9 +10,12 @@ nodes get circles too.
 
 from __future__ import annotations
 
+import threading
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 
 DOORSTEP_RADIUS_M = 50.0
@@ -28,7 +31,7 @@ def compound_entrances(
     near = pd.Series(False, index=entrances.index)
     zones = areas[areas["kind"] == "residential"] if not areas.empty else areas
     if not zones.empty:
-        pts = entrances.to_crs(crs).geometry.to_numpy()
+        pts = _metric_points(entrances, crs)
         # Near the union of the zones = near one of them: one tree query, no union (the
         # union of a whole district's compounds costs minutes).
         tree = shapely.STRtree(zones.to_crs(crs).geometry.to_numpy())
@@ -62,20 +65,19 @@ def doorstep_circles(
         return gpd.GeoDataFrame(
             pd.DataFrame(columns=DOORSTEP_COLUMNS), geometry=[], crs="EPSG:4326"
         )
-    centres = points.to_crs(crs).geometry.to_numpy()
+    centres = _metric_points(points, crs)
     circles = shapely.buffer(centres, radius_m, quad_segs=16)
     n = len(circles)
     cats: list[list[str]] = [[] for _ in range(n)]
     services: list[list[str]] = [[] for _ in range(n)]
     if not facilities.empty:
-        fac = facilities.to_crs(crs)
-        circle_idx, fac_idx = shapely.STRtree(fac.geometry.to_numpy()).query(
+        circle_idx, fac_idx = shapely.STRtree(_metric_points(facilities, crs)).query(
             circles, predicate="contains_properly"
         )
         order = np.lexsort((fac_idx, circle_idx))  # services in the facilities' order
         circle_idx, fac_idx = circle_idx[order], fac_idx[order]
-        names = fac["name"].fillna("").astype(str).to_numpy()
-        categories = fac["category"].astype(str).to_numpy()
+        names = facilities["name"].fillna("").astype(str).to_numpy()
+        categories = facilities["category"].astype(str).to_numpy()
         for c, f in zip(circle_idx, fac_idx, strict=True):
             cats[c].append(categories[f])
             services[c].append(f"{categories[f]}:{names[f]}" if names[f] else categories[f])
@@ -94,5 +96,47 @@ def doorstep_circles(
         },
         columns=DOORSTEP_COLUMNS,
     )
-    geometry = gpd.GeoSeries(circles, crs=crs).to_crs("EPSG:4326").to_numpy()
-    return gpd.GeoDataFrame(data, geometry=geometry, crs="EPSG:4326")
+    return gpd.GeoDataFrame(data, geometry=_circles_wgs84(circles, crs), crs="EPSG:4326")
+
+
+_LOCAL = threading.local()
+
+
+def _transformer(source: pyproj.CRS | str, target: str) -> pyproj.Transformer:
+    """A transformer per thread and pair of CRSs (PROJ objects are not shared by threads;
+    building one can cost more than the transform of a district's entrances)."""
+    cache: dict[tuple[str, str], pyproj.Transformer] = _LOCAL.__dict__.setdefault("cache", {})
+    key = (source if isinstance(source, str) else source.to_wkt(), target)
+    if key not in cache:
+        cache[key] = pyproj.Transformer.from_crs(source, target, always_xy=True)
+    return cache[key]
+
+
+def _metric_points(frame: gpd.GeoDataFrame, crs: str) -> np.ndarray:
+    """The geometries of ``frame`` in ``crs``: 2-D points are built anew from their projected
+    coordinates (setting a point's coordinates in place costs microseconds each)."""
+    geoms = frame.geometry.to_numpy()
+    plain = (
+        frame.crs is not None
+        and bool((shapely.get_type_id(geoms) == shapely.GeometryType.POINT).all())
+        and not bool(shapely.is_empty(geoms).any() or shapely.has_z(geoms).any())
+    )
+    if not plain:
+        out: np.ndarray = frame.to_crs(crs).geometry.to_numpy()
+        return out
+    x, y = _transformer(frame.crs, crs).transform(shapely.get_x(geoms), shapely.get_y(geoms))
+    points: np.ndarray = shapely.points(x, y)
+    return points
+
+
+def _circles_wgs84(circles: np.ndarray, crs: str) -> np.ndarray:
+    """The circles in WGS-84, rebuilt from their projected rings (a city has thousands of
+    circles: rebuilding costs a fraction of setting each coordinate in place)."""
+    if shapely.is_empty(circles).any():  # no ring to rebuild: project as usual
+        out_crs: np.ndarray = gpd.GeoSeries(circles, crs=crs).to_crs("EPSG:4326").to_numpy()
+        return out_crs
+    xy, ring = shapely.get_coordinates(circles, return_index=True)
+    lon, lat = _transformer(crs, "EPSG:4326").transform(xy[:, 0], xy[:, 1])
+    rings = shapely.linearrings(np.column_stack([lon, lat]), indices=ring)
+    out: np.ndarray = shapely.polygons(rings)
+    return out

@@ -269,19 +269,29 @@ class DistanceEngine:
         first[seen_nodes] = order[first_idx]
         hop = np.zeros(n, dtype=bool)
         hop[seen_nodes] = np.abs(dist[seen_nodes] - offsets[order[first_idx]]) <= LABEL_TOL_M
-        u, v, w = self._edge_rows(), self._indices, self._data
-        du, dv = dist[u], dist[v]
+        # Entry (v, u) of the symmetric matrix: is neighbour u a way back for row v? Rows
+        # keep the entries of a node together, so minima are segment reductions.
+        v, u, w = self._edge_rows(), self._indices, self._data
+        du = dist[u]
+        gap = du + w
         with np.errstate(invalid="ignore"):  # inf - inf beyond the limit: not a way back
-            back = np.isfinite(dv) & (np.abs(du + w - dv) <= LABEL_TOL_M) & ~hop[v]
+            gap -= np.repeat(dist, np.diff(self._indptr))
+            back = np.abs(gap, out=gap) <= LABEL_TOL_M  # False where dist[v] is inf
+        back &= ~hop[v]
         # Every step back must get nearer to a source (or, on a zero-length edge, go to a
         # lower node), so the ways back end at first hops.
-        back &= (w > 2 * LABEL_TOL_M) | (u < v)
-        cu, cv = u[back], v[back]
-        nearest = np.full(n, np.inf)
-        np.minimum.at(nearest, cv, dist[cu])
-        keep = dist[cu] == nearest[cv]
+        if np.any(w <= 2 * LABEL_TOL_M):  # a network without such edges skips the test
+            back &= (w > 2 * LABEL_TOL_M) | (u < v)
+        at = np.flatnonzero(back)
+        cv, cu, cd = v[at], u[at], du[at]
         pred = np.full(n, n, dtype=np.int64)
-        np.minimum.at(pred, cv[keep], cu[keep].astype(np.int64))
+        if len(at):
+            start = np.flatnonzero(np.concatenate([[True], cv[1:] != cv[:-1]]))
+            nearest = np.minimum.reduceat(cd, start)
+            keep = np.flatnonzero(cd == np.repeat(nearest, np.diff(start, append=len(cd))))
+            kv, ku = cv[keep], cu[keep].astype(np.int64)
+            kstart = np.flatnonzero(np.concatenate([[True], kv[1:] != kv[:-1]]))
+            pred[kv[kstart]] = np.minimum.reduceat(ku, kstart)
         reached = np.isfinite(dist)
         if np.any(reached & ~hop & (pred == n)):
             return None
@@ -293,10 +303,10 @@ class DistanceEngine:
         for _ in range(64):
             if len(active) == 0:
                 break
-            root[active] = root[root[active]]
-            ahead = root[active]
-            active = active[ahead >= 0]
-            active = active[~hop[root[active]]]
+            ahead = root[root[active]]
+            root[active] = ahead
+            # (hop[-1] is some node's flag, but ahead < 0 drops that walker anyway)
+            active = active[(ahead >= 0) & ~hop[ahead]]
         ok = reached & (root >= 0)
         if not hop[root[ok]].all():  # a way back that ends nowhere: let Dijkstra decide
             return None

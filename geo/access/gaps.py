@@ -13,7 +13,8 @@ import h3
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from shapely import Polygon
+
+from geo.access.cell_index import cell_hexagons
 
 BoolArray = npt.NDArray[np.bool_]
 DEFAULT_H3_RESOLUTION = 9
@@ -25,11 +26,6 @@ def unserved_homes(
     """The homes a category does not serve within its tier."""
     row = list(categories).index(category_id)
     return homes[~served[row]].copy()
-
-
-def _hex_polygon(cell: str) -> Polygon:
-    # h3 gives (lat, lng) pairs; shapely wants (x=lon, y=lat).
-    return Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(cell)])
 
 
 def gap_hexagons(
@@ -80,8 +76,11 @@ def gap_hexagons(
     grouped = grouped.sort_values(["unmet_total", "residents"], ascending=[False, False])
     grouped["rank"] = np.arange(1, len(grouped) + 1)
     grouped = grouped.reset_index()
-    geometry = [_hex_polygon(c) for c in grouped["h3"]]
-    return gpd.GeoDataFrame(grouped, geometry=geometry, crs="EPSG:4326")
+    # All hexagons in one array call (a city has thousands of cells).
+    ints = np.fromiter(
+        (h3.str_to_int(c) for c in grouped["h3"]), dtype=np.uint64, count=len(grouped)
+    )
+    return gpd.GeoDataFrame(grouped, geometry=cell_hexagons(ints), crs="EPSG:4326")
 
 
 def worst_cells(hexagons: gpd.GeoDataFrame, *, top: int = 10) -> pd.DataFrame:

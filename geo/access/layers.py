@@ -18,7 +18,13 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.access.analysis import Analysis
 from geo.access.catchments import CATCHMENT_COLUMNS, catchments
-from geo.access.cells import DEFAULT_LAYERS, LayerSettings, catchment_cells, served_cells
+from geo.access.cells import (
+    DEFAULT_LAYERS,
+    EMPTY_POLYGON,
+    LayerSettings,
+    catchment_cells,
+    served_cells,
+)
 from geo.access.doorstep import DOORSTEP_RADIUS_M, compound_entrances, doorstep_circles
 from geo.access.service_areas import served_area
 from geo.district.network import WalkNetwork
@@ -83,11 +89,13 @@ def catchment_layer(
         # Which nodes the district holds: the same for every category, so once.
         lon, lat = net.nodes["lon"].to_numpy(), net.nodes["lat"].to_numpy()
         inside = shapely.intersects_xy(boundary, lon, lat)
+    facilities = _by_category(analysis.facilities)
+    access = _by_category(analysis.facility_access)
     for cid in analysis.categories:
-        sub = analysis.facilities[analysis.facilities["category"] == cid]
-        if len(sub) == 0:
+        sub = facilities.get(cid)
+        if sub is None:
             continue
-        rows = analysis.facility_access[analysis.facility_access["category"] == cid]
+        rows = access.get(cid, analysis.facility_access.iloc[:0])
         if inside is not None:
             frames.append(_cell_catchments(analysis, sub, rows, boundary, inside, settings))
         else:
@@ -106,6 +114,14 @@ def catchment_layer(
             pd.DataFrame(columns=CATCHMENT_COLUMNS), geometry=[], crs="EPSG:4326"
         )
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326")
+
+
+def _by_category(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The rows of each category, in table order (one grouping instead of a mask each)."""
+    if len(table) == 0:
+        return {}
+    groups = table.groupby(table["category"].astype(str), sort=False).indices
+    return {str(cid): table.iloc[rows] for cid, rows in groups.items()}
 
 
 def _cell_catchments(
@@ -129,8 +145,7 @@ def _cell_catchments(
     if found is None:
         dist, found = analysis.engine.nearest_source(pos, cost, limit_m=analysis.limit_m)
     row_label = found
-    label = np.where(row_label >= 0, owner[np.maximum(row_label, 0)], -1)
-    label = np.where(inside, label, -1)
+    label = np.where((row_label >= 0) & inside, owner[np.maximum(row_label, 0)], -1)
     geoms, counts = catchment_cells(
         net,
         dist,
@@ -142,20 +157,23 @@ def _cell_catchments(
     clipped = np.asarray(geoms, dtype=object)
     # Only the catchments that cross the boundary need an overlay with it.
     shapely.prepare(boundary)
-    cross = ~shapely.contains_properly(boundary, clipped)
+    has = counts > 0
+    cross = has.copy()
+    cross[has] = ~shapely.contains_properly(boundary, clipped[has])
     clipped[cross] = shapely.intersection(clipped[cross], boundary)
-    area = gpd.GeoSeries(clipped, crs="EPSG:4326").to_crs(net.crs).area.to_numpy()
+    area = np.zeros(len(ids), dtype=np.float64)
+    area[has] = gpd.GeoSeries(clipped[has], crs="EPSG:4326").to_crs(net.crs).area.to_numpy()
     data = pd.DataFrame(
         {
             "facility_id": ids,
             "category": facilities["category"].astype(str).to_numpy(),
             "name": facilities["name"].fillna("").astype(str).to_numpy(),
             "nodes": counts,
-            "area_m2": np.where(counts > 0, area, 0.0),
+            "area_m2": area,
         }
     )
-    geometry = [g if c > 0 else shapely.Polygon() for g, c in zip(clipped, counts, strict=True)]
-    return gpd.GeoDataFrame(data, geometry=geometry, crs="EPSG:4326")
+    clipped[~has] = EMPTY_POLYGON
+    return gpd.GeoDataFrame(data, geometry=clipped, crs="EPSG:4326")
 
 
 def doorstep_layer(analysis: Analysis, *, radius_m: float = DOORSTEP_RADIUS_M) -> gpd.GeoDataFrame:
