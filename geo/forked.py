@@ -12,6 +12,7 @@ same results.
 
 from __future__ import annotations
 
+import gc
 import mmap
 import multiprocessing
 import sys
@@ -85,6 +86,9 @@ class ForkedCall:
 
 
 def _run(fn: Callable[..., None], args: tuple[Any, ...], send: Connection) -> None:
+    # The child lives for one call: no cycle collections, whose passes would also write
+    # to (and so copy) every page of the parent's objects it walks.
+    gc.disable()
     try:
         fn(*args)
     except BaseException as exc:

@@ -19,6 +19,7 @@ from geo.access.homes import PopulationSettings, build_homes
 from geo.access.snapping import ACCESS_COLUMNS, join_lonlat, joined_kind, snap_facilities
 from geo.district.model import District
 from geo.errors import NetworkError
+from geo.gc_pause import paused_gc
 from geo.progress import Progress, report
 from geo.settings import DEFAULT_WALK_SPEED_KMH
 from geo.standards.taxonomy import Taxonomy
@@ -105,6 +106,7 @@ def recount(
     return home_dist, served, coverage
 
 
+@paused_gc()  # its millions of new objects hold no cycles (see geo.gc_pause)
 def analyse(
     district: District,
     taxonomy: Taxonomy,

@@ -28,6 +28,7 @@ import pyproj
 import shapely
 
 from geo.errors import CacheError
+from geo.gc_pause import paused_gc
 
 log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
@@ -86,6 +87,7 @@ def write_entry(folder: Path, frames: Mapping[str, pd.DataFrame], meta: Mapping[
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+@paused_gc()  # 190,000 geometries at 1M nodes, no cycles among them
 def read_entry(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, Any]] | None:
     """Read a cache entry, or None when it is missing or fails its checks."""
     manifest_path = folder / MANIFEST
