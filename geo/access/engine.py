@@ -34,8 +34,11 @@ IntArray = npt.NDArray[np.int64]
 
 # How far apart two sums of the same lengths may round (m): far below any street length.
 LABEL_TOL_M = 1e-6
-# From this many nodes a table's Dijkstra is split over two processes (a fork costs ~50 ms).
+# From this many nodes and searched rows a table's Dijkstra is split over two processes:
+# a fork of a city's analysis costs 0.1-0.3 s, a row's search at 1M nodes about 0.2 s, so
+# a workshop edit's one or two rows stay in this process.
 PARALLEL_MIN_NODES = 200_000
+PARALLEL_MIN_ROWS = 8
 
 
 class DistanceEngine:
@@ -184,7 +187,7 @@ class DistanceEngine:
         # SciPy's Dijkstra holds Python's lock for the whole call: on a large network the
         # rows are split between this process and a forked child (each row's search is
         # its own, so the table is the same).
-        parallel = n >= PARALLEL_MIN_NODES and len(rows) >= 2 and can_fork()
+        parallel = n >= PARALLEL_MIN_NODES and len(rows) >= PARALLEL_MIN_ROWS and can_fork()
         # Filled once: the searched rows are copied in, only the others set to inf (at
         # 1M nodes a table is 112 MB and every pass over it counts).
         out = np.empty((k, n))

@@ -38,6 +38,7 @@ def test_two_processes_fill_the_same_table(
         rows_in_two_processes(search, rows, out)
 
     monkeypatch.setattr(engine_module, "PARALLEL_MIN_NODES", 0)
+    monkeypatch.setattr(engine_module, "PARALLEL_MIN_ROWS", 2)
     monkeypatch.setattr(engine_module, "can_fork", lambda: True)
     monkeypatch.setattr(engine_module, "rows_in_two_processes", counted)
     split = engine.multi_source_groups(groups)
