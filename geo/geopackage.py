@@ -1,11 +1,11 @@
-"""Writing a GeoPackage while the next layers are still being built.
+"""Writing a GeoPackage on a thread while the next layers are still being built.
 
-GDAL spends most of a city's export inserting rows and building R-trees, with Python's
-lock released; the layers after the first four (service areas, catchments, ...) are
-built by GEOS and NumPy, which release it too. So a :class:`GeoPackageWriter` writes each
-layer, in the order given, on one background thread while the caller builds the next.
-The file is written under a temporary name and takes its own name only when every layer
-is in: a failed export never leaves half a GeoPackage.
+The fallback of :mod:`geo.geopackage_child` where a fork is not safe (the dashboard's
+threads, macOS, Windows): a :class:`GeoPackageWriter` writes each layer, in the order
+given, on one background thread while the caller builds the next. GDAL's writes through
+pyogrio hold Python's lock, so the two mostly take turns; the files are the same. The file
+is written under a temporary name and takes its own name only when every layer is in: a
+failed export never leaves half a GeoPackage.
 """
 
 from __future__ import annotations
