@@ -60,8 +60,10 @@ from lifecircle.maps.viewport import ViewportSettings
 LANG = "en"
 DEFAULT_NODES = 100_000
 TIMEOUT_MS = 900_000  # a cold 100k district on a loaded 2-core machine
-ZOOM_CLICK_ATTEMPTS = 3
-ZOOM_WAIT_MS = 60_000
+# A click lost in a redraw is clicked again after a few seconds (a person would), not after
+# a minute: the zoom itself takes about 2 s, and a late second click only zooms further.
+ZOOM_CLICK_ATTEMPTS = 10
+ZOOM_WAIT_MS = 6_000
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 OVERLAY = ".leaflet-overlay-pane path, .leaflet-overlay-pane canvas, .leaflet-marker-pane *"
 MAP_ZOOM_JS = """() => {
