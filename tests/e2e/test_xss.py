@@ -974,8 +974,12 @@ def test_markdown_in_a_scenario_name_and_an_inventory_error_fetches_nothing(
     # An inventory whose header is an image: the error quotes it, as text.
     header = f"![x]({base}/pixel-inventory)"
     page.goto(app_server.url("/data?lang=en"))
-    # The first uploader is the inventory's (the areas' comes after it).
-    uploader = page.get_by_test_id("stFileUploader").first.locator("input[type=file]")
+    # The first uploader is the inventory's (the areas' comes after it): both drawn and
+    # the run over first (a file given to a page still drawing went to the areas' once).
+    uploaders = page.get_by_test_id("stFileUploader")
+    expect(uploaders).to_have_count(2, timeout=FIRST_RUN_MS)
+    expect(idle).to_have_attribute("data-test-script-state", "notRunning", timeout=TIMEOUT_MS)
+    uploader = uploaders.first.locator("input[type=file]")
     uploader.set_input_files(
         {
             "name": "facilities.csv",
