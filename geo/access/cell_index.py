@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 
@@ -102,17 +103,21 @@ def cell_hexagons(cells: CellArray) -> GeomArray:
     if len(cells) == 0:
         return np.zeros(0, dtype=object)
     rings = [h3n.cell_to_boundary(c) for c in cells.tolist()]
+    return np.asarray(shapely.polygons(linear_rings(rings)), dtype=object)
+
+
+def linear_rings(rings: Sequence[Sequence[tuple[float, float]]]) -> GeomArray:
+    """H3's (lat, lng) rings as shapely linear rings (x = lng), built as one array: one flat
+    read of every pair, no small array per ring."""
     sizes = np.fromiter((len(r) for r in rings), dtype=np.int64, count=len(rings))
-    # One flat read of every (lat, lng) pair: no small array per cell.
     latlng = np.fromiter(
         chain.from_iterable(chain.from_iterable(rings)),
         dtype=np.float64,
         count=2 * int(sizes.sum()),
     ).reshape(-1, 2)
     ring_of = np.repeat(np.arange(len(rings)), sizes)
-    return np.asarray(
-        shapely.polygons(shapely.linearrings(latlng[:, ::-1], indices=ring_of)), dtype=object
-    )
+    out: GeomArray = shapely.linearrings(latlng[:, ::-1], indices=ring_of)
+    return out
 
 
 _INDEX: weakref.WeakKeyDictionary[WalkNetwork, dict[int, CellIndex]] = weakref.WeakKeyDictionary()

@@ -16,7 +16,6 @@ import threading
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain
 
 import geopandas as gpd
 import h3
@@ -27,7 +26,7 @@ import shapely
 from h3.api import numpy_int as h3n
 from shapely import MultiPolygon, Polygon
 
-from geo.access.cell_index import cell_index
+from geo.access.cell_index import cell_index, linear_rings
 from geo.district.network import WalkNetwork
 
 FloatArray = npt.NDArray[np.float64]
@@ -99,14 +98,7 @@ def _polygons(polys: Sequence[h3.LatLngPoly]) -> npt.NDArray[np.object_]:
     """H3 polygons as shapely polygons, every ring built in one array call (a served area
     has thousands of holes)."""
     rings = [ring for poly in polys for ring in (poly.outer, *poly.holes)]
-    sizes = np.fromiter((len(r) for r in rings), dtype=np.int64, count=len(rings))
-    latlng = np.fromiter(
-        chain.from_iterable(chain.from_iterable(rings)),
-        dtype=np.float64,
-        count=2 * int(sizes.sum()),
-    ).reshape(-1, 2)
-    ring_of = np.repeat(np.arange(len(rings)), sizes)
-    built = shapely.linearrings(latlng[:, ::-1], indices=ring_of)
+    built = linear_rings(rings)
     # The first ring of each polygon is its shell, the rest its holes.
     n_rings = np.fromiter((1 + len(p.holes) for p in polys), dtype=np.int64, count=len(polys))
     out: npt.NDArray[np.object_] = shapely.polygons(
