@@ -79,7 +79,6 @@ class ChildGeoPackageWriter:
     def _start(self, batch: Layers) -> None:
         if not (can_fork() if self._fork is None else self._fork):
             self._threaded = GeoPackageWriter(self.path)
-            self._threaded.tmp = self.tmp
             self._threaded.__enter__()
             for name, layer in batch:
                 self._threaded.add(name, layer)
